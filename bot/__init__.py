@@ -1,0 +1,1 @@
+"""Step Forward: the Teams-facing side of the mentoring bot (app, adapter, handler, commands)."""

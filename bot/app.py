@@ -1,0 +1,133 @@
+"""The aiohttp application: `/api/messages`, health and readiness, scheduler lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
+from botbuilder.schema import Activity
+from sqlalchemy.engine import Engine
+
+from bot.adapter import create_adapter
+from bot.context import AppContext
+from bot.handler import StepForwardBot
+from bot.scheduler import create_scheduler
+from bot.settings import Settings
+from domain.clock import Clock, SystemClock
+from store import migrate
+from store.db import create_db_engine, ping
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+CTX = web.AppKey("ctx", AppContext)
+ADAPTER = web.AppKey("adapter", object)
+BOT = web.AppKey("bot", StepForwardBot)
+SCHEDULER = web.AppKey("scheduler", object)
+
+
+def _problem(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+async def messages(request: web.Request) -> web.Response:
+    if request.content_type != "application/json":
+        return _problem(400, "expected a JSON activity (Content-Type: application/json)")
+    try:
+        raw = await request.read()
+    except HTTPRequestEntityTooLarge:
+        return _problem(413, f"activity larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _problem(400, "body is not valid JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return _problem(400, "body is not an activity (an object with a 'type')")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:
+        return _problem(400, "activity could not be read")
+
+    adapter = request.app[ADAPTER]
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        auth_result = await adapter.bot_framework_authentication.authenticate_request(
+            activity, auth_header
+        )
+    except Exception as error:  # any failure of the SDK's validation is a refusal
+        log.info("unauthenticated request refused: %s", type(error).__name__)
+        return _problem(401, "request is not authenticated")
+
+    invoke_response = await adapter.process_activity(
+        auth_result, activity, request.app[BOT].on_turn
+    )
+    if invoke_response:
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+    return web.Response(status=200)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    checks = {"database": "ok", "scheduler": "ok"}
+    try:
+        ping(ctx.engine)
+    except Exception:
+        checks["database"] = "unreachable"
+    scheduler = request.app.get(SCHEDULER)
+    if ctx.settings.scheduler_enabled and not (scheduler and scheduler.running):
+        checks["scheduler"] = "not running"
+    ready = all(value == "ok" for value in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", **checks}, status=200 if ready else 503
+    )
+
+
+async def _start_scheduler(app: web.Application) -> None:
+    ctx = app[CTX]
+    if ctx.settings.scheduler_enabled:
+        scheduler = create_scheduler(ctx)
+        scheduler.start()
+        app[SCHEDULER] = scheduler
+
+
+async def _stop_scheduler(app: web.Application) -> None:
+    scheduler = app.get(SCHEDULER)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+        # AsyncIOScheduler performs the shutdown on the loop's next turn; let it happen.
+        await asyncio.sleep(0)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    run_migrations: bool = True,
+) -> web.Application:
+    """Build the bot's web application. Migrations run first unless told otherwise."""
+    if run_migrations:
+        migrate.upgrade(settings.database_url)
+    ctx = AppContext(
+        settings=settings,
+        engine=engine or create_db_engine(settings.database_url),
+        clock=clock or SystemClock(),
+    )
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[CTX] = ctx
+    app[ADAPTER] = create_adapter(settings)
+    app[BOT] = StepForwardBot(ctx)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.on_startup.append(_start_scheduler)
+    app.on_cleanup.append(_stop_scheduler)
+    return app

@@ -1,0 +1,104 @@
+"""`stepforward`: serve the bot, run the demo, migrate, run one sweep."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime
+
+from aiohttp import web
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+from domain.clock import FixedClock, SystemClock
+from store import migrate
+from store.db import create_db_engine, session_scope
+
+
+def _parse_now(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 date-time: {value!r}") from error
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-03-02T09:00:00+00:00")
+    return parsed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stepforward", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+
+    demo = sub.add_parser("demo", help="seed the demo programme on SQLite and run the bot")
+    demo.add_argument("--host", default=None)
+    demo.add_argument("--port", type=int, default=None)
+
+    sub.add_parser("migrate", help="apply database migrations")
+
+    sweep = sub.add_parser("sweep", help="run one scheduler sweep as if it were --now")
+    sweep.add_argument("--now", type=_parse_now, required=True, help="ISO-8601 with zone")
+    sweep.add_argument("--dry-run", action="store_true", help="print, do not send")
+    return parser
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    from bot.app import create_app
+
+    app = create_app(settings)
+    # run_app turns SIGINT/SIGTERM into a graceful shutdown (on_cleanup stops the scheduler).
+    web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
+
+
+def _demo(settings: Settings, host: str | None, port: int | None) -> None:
+    from store.seed import DEMO_COORDINATOR_ID, DEMO_COORDINATOR_NAME, seed_demo
+
+    migrate.upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    with session_scope(engine) as session:
+        programme = seed_demo(session, SystemClock().now())
+        closes = programme.window_closes_at
+    engine.dispose()
+    port = port or settings.port
+    print(f"Demo programme ready: {programme.name} (applications open until {closes:%d %B %Y})")
+    print(f"Database: {settings.database_url}")
+    print(f"Demo coordinator: {DEMO_COORDINATOR_NAME}, AAD object id {DEMO_COORDINATOR_ID}")
+    print(f"Bot endpoint: http://localhost:{port}/api/messages")
+    sys.stdout.flush()
+    _serve(settings, host, port)
+
+
+def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
+    from bot.context import AppContext
+    from bot.sweep import run_sweep
+
+    migrate.upgrade(settings.database_url)
+    ctx = AppContext(
+        settings=settings, engine=create_db_engine(settings.database_url), clock=FixedClock(now)
+    )
+    result = asyncio.run(run_sweep(ctx, now, dry_run=dry_run))
+    print(result.report())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    if args.command == "serve":
+        _serve(settings, args.host, args.port)
+    elif args.command == "demo":
+        _demo(settings, args.host, args.port)
+    elif args.command == "migrate":
+        migrate.upgrade(settings.database_url)
+        print("database is up to date")
+    elif args.command == "sweep":
+        _sweep(settings, args.now, args.dry_run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The commands the bot understands, in one table (the app manifest's command lists match it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from domain.authorisation import Action
+
+PERSONAL = "personal"
+TEAM = "team"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    scopes: tuple[str, ...]
+    action: Action
+    takes_argument: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "What I can do for you", (PERSONAL, TEAM), Action.HELP),
+    Command("apply", "Apply to the mentoring programme", (PERSONAL,), Action.APPLY),
+    Command("my programme", "Your pairing, sessions and next step", (PERSONAL,), Action.VIEW_OWN),
+    Command(
+        "setup coordinator channel",
+        "Make this channel the coordinators' channel",
+        (TEAM,),
+        Action.SETUP_CHANNEL,
+    ),
+)
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise(text: str | None) -> str:
+    """Lower-case, single-spaced, without trailing punctuation."""
+    text = _WHITESPACE.sub(" ", (text or "").strip()).lower()
+    return text.rstrip(" .!?")
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    command: Command
+    argument: str
+
+
+def parse(text: str | None, scope: str) -> ParsedCommand | None:
+    """Match the longest command name the text starts with, for the conversation's scope."""
+    said = normalise(text)
+    for command in sorted(COMMANDS, key=lambda c: len(c.name), reverse=True):
+        if scope not in command.scopes:
+            continue
+        if said == command.name or (command.takes_argument and said.startswith(command.name + " ")):
+            return ParsedCommand(command, said[len(command.name) :].strip())
+    return None
+
+
+def commands_for(scope: str) -> list[Command]:
+    return [command for command in COMMANDS if scope in command.scopes]

@@ -1,0 +1,37 @@
+"""What every part of the running bot shares: settings, database, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.settings import Settings
+from domain.authorisation import Role, roles_for
+from domain.clock import Clock, SystemClock
+from store.db import session_scope
+from store.people import roles_of
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+    def roles(self, session: Session, aad_object_id: str | None) -> frozenset[Role]:
+        granted = roles_of(session, aad_object_id) if aad_object_id else set()
+        return roles_for(
+            aad_object_id,
+            configured_coordinators=self.settings.coordinators,
+            configured_champion=self.settings.champion or None,
+            granted=granted,
+        )

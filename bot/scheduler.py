@@ -1,0 +1,33 @@
+"""APScheduler wiring: the periodic sweep runs inside the bot's event loop."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.context import AppContext
+from bot.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+
+def create_scheduler(ctx: AppContext) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def sweep_job() -> None:
+        try:
+            await run_sweep(ctx, ctx.clock.now())
+        except Exception:
+            log.exception("sweep failed; the next one will try again")
+
+    scheduler.add_job(
+        sweep_job,
+        "interval",
+        seconds=ctx.settings.sweep_interval_seconds,
+        id="sweep",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    return scheduler

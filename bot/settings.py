@@ -1,0 +1,103 @@
+"""Configuration from environment variables and an optional `.env` file.
+
+The Bot Framework settings keep the names Azure Bot Service and its samples use
+(`MicrosoftAppId`, `MicrosoftAppPassword`, ...), so an existing bot registration can be
+pasted in unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from botframework.connector.auth import AuthenticationConstants
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
+    app_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
+    )
+    app_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "app_tenant_id")
+    )
+    app_type: str = Field(
+        "MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "app_type")
+    )
+    openid_metadata_url: str = Field(
+        "",
+        validation_alias=AliasChoices("STEPFORWARD_OPENID_METADATA_URL", "openid_metadata_url"),
+        description="Override of the Bot Framework OpenID metadata (sovereign clouds, tests).",
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    host: str = Field("0.0.0.0", validation_alias=AliasChoices("HOST", "host"))
+    port: int = Field(3978, validation_alias=AliasChoices("PORT", "port"))
+    default_time_zone: str = Field(
+        "Europe/London",
+        validation_alias=AliasChoices("STEPFORWARD_DEFAULT_TIMEZONE", "default_time_zone"),
+    )
+    coordinators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("STEPFORWARD_COORDINATORS", "coordinators"),
+    )
+    champion: str = Field("", validation_alias=AliasChoices("STEPFORWARD_CHAMPION", "champion"))
+    sweep_interval_seconds: int = Field(
+        60, validation_alias=AliasChoices("STEPFORWARD_SWEEP_SECONDS", "sweep_interval_seconds")
+    )
+    scheduler_enabled: bool = Field(
+        True, validation_alias=AliasChoices("STEPFORWARD_SCHEDULER", "scheduler_enabled")
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.app_id)
+
+    def bot_framework_config(self) -> BotFrameworkConfig:
+        return BotFrameworkConfig(self)
+
+
+class BotFrameworkConfig:
+    """The attribute-style configuration object botbuilder's authentication expects."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password.get_secret_value()
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+        if settings.openid_metadata_url:
+            # Overriding one endpoint switches botbuilder to its "parameterized" mode, which
+            # then needs every endpoint: keep the public cloud's for the others.
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+                AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            )
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
+                AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
+            )
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
+                AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            )
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+            )
+            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL

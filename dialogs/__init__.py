@@ -1,0 +1,1 @@
+"""Conversation flows built on botbuilder-dialogs."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, repositories and Alembic migrations. Knows nothing of Teams."""

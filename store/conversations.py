@@ -1,0 +1,62 @@
+"""Conversation references: where proactive messages to people and channels go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.models import ConversationRef
+
+
+def upsert_conversation_ref(
+    session: Session,
+    *,
+    conversation_id: str,
+    conversation_type: str,
+    service_url: str,
+    reference: dict,
+    now: datetime,
+    aad_object_id: str | None = None,
+    tenant_id: str | None = None,
+    team_id: str | None = None,
+) -> ConversationRef:
+    row = session.exec(
+        select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
+    ).first()
+    if row is None:
+        row = ConversationRef(
+            conversation_id=conversation_id,
+            conversation_type=conversation_type,
+            service_url=service_url,
+            reference=reference,
+            updated_at=now,
+        )
+    row.conversation_type = conversation_type
+    row.service_url = service_url
+    row.reference = reference
+    row.aad_object_id = aad_object_id if conversation_type == "personal" else row.aad_object_id
+    row.tenant_id = tenant_id or row.tenant_id
+    row.team_id = team_id or row.team_id
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def personal_ref(session: Session, aad_object_id: str) -> ConversationRef | None:
+    """The most recently used personal chat with this person."""
+    return session.exec(
+        select(ConversationRef)
+        .where(
+            ConversationRef.aad_object_id == aad_object_id,
+            ConversationRef.conversation_type == "personal",
+        )
+        .order_by(ConversationRef.updated_at.desc())
+    ).first()
+
+
+def ref_by_conversation(session: Session, conversation_id: str) -> ConversationRef | None:
+    return session.exec(
+        select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
+    ).first()

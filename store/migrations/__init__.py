@@ -1,0 +1,1 @@
+"""Alembic migration environment for the Step Forward schema."""

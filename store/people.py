@@ -1,0 +1,52 @@
+"""People and the roles they hold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from store.models import Person, RoleGrant
+
+
+def upsert_person(
+    session: Session,
+    aad_object_id: str,
+    now: datetime,
+    *,
+    tenant_id: str | None = None,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+) -> Person:
+    """Create or refresh a person; a message from them also clears 'unreachable'."""
+    person = get_person(session, aad_object_id)
+    if person is None:
+        person = Person(aad_object_id=aad_object_id, created_at=now, updated_at=now)
+    person.tenant_id = tenant_id or person.tenant_id
+    person.display_name = display_name or person.display_name
+    person.time_zone = time_zone or person.time_zone
+    person.unreachable_since = None
+    person.updated_at = now
+    session.add(person)
+    session.flush()
+    return person
+
+
+def get_person(session: Session, aad_object_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.aad_object_id == aad_object_id)).first()
+
+
+def grant_role(session: Session, aad_object_id: str, role: str, now: datetime) -> RoleGrant:
+    grant = session.exec(
+        select(RoleGrant).where(RoleGrant.aad_object_id == aad_object_id, RoleGrant.role == role)
+    ).first()
+    if grant is None:
+        grant = RoleGrant(aad_object_id=aad_object_id, role=role, created_at=now)
+        session.add(grant)
+        session.flush()
+    return grant
+
+
+def roles_of(session: Session, aad_object_id: str) -> set[str]:
+    rows = session.exec(select(RoleGrant.role).where(RoleGrant.aad_object_id == aad_object_id))
+    return set(rows.all())

@@ -1,0 +1,124 @@
+"""The `stepforward` command: migrate, sweep, and demo as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+from sqlmodel import Session, select
+
+from bot import cli, sweep
+from bot.sweep import PlannedMessage
+from store.models import Application, Programme, RoleGrant
+from store.seed import DEMO_COORDINATOR_ID
+
+
+@pytest.fixture
+def env_db(monkeypatch, db_url) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def test_migrate_creates_the_schema(env_db, capsys):
+    assert cli.main(["migrate"]) == 0
+    tables = set(inspect(create_engine(env_db)).get_table_names())
+    assert {
+        "programme",
+        "person",
+        "conversation_ref",
+        "role_grant",
+        "application",
+        "alembic_version",
+    } <= tables
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_sweep_dry_run_prints_one_line_per_message(env_db, capsys, monkeypatch):
+    def planner(_ctx, now):
+        return [PlannedMessage("aad-1", "book_session", f"aad-1:book_session:{now:%Y-%m}")]
+
+    monkeypatch.setattr(sweep, "PLANNERS", [planner])
+    assert cli.main(["sweep", "--now", "2026-12-01T09:00:00+00:00", "--dry-run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "aad-1\tbook_session\taad-1:book_session:2026-12",
+        "sweep at 2026-12-01T09:00:00+00:00: would send 1 message(s)",
+    ]
+
+
+def test_sweep_with_nothing_due(env_db, capsys):
+    assert cli.main(["sweep", "--now", "2026-12-01T09:00:00Z", "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "sweep at 2026-12-01T09:00:00+00:00: would send 0 message(s)"
+    )
+
+
+def test_sweep_refuses_a_time_without_zone(env_db, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["sweep", "--now", "2026-12-01T09:00:00", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "give a time zone" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return response.status
+
+
+def test_demo_seeds_serves_and_stops_gracefully_on_sigterm(tmp_path: Path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
+    env["PORT"] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "demo", "--host", "127.0.0.1"],
+        cwd=tmp_path,
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _get(f"http://127.0.0.1:{port}/readyz") == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "demo did not become ready"
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert DEMO_COORDINATOR_ID in output
+    assert f"http://localhost:{port}/api/messages" in output
+
+    database = tmp_path / "var" / "stepforward.db"
+    assert database.exists()
+    with Session(create_engine(f"sqlite:///{database}")) as session:
+        [programme] = session.exec(select(Programme)).all()
+        mentors = session.exec(select(Application).where(Application.role == "mentor")).all()
+        grants = session.exec(select(RoleGrant)).all()
+    assert programme.window_opens_at < programme.window_closes_at
+    assert len(mentors) == 4
+    assert len({m.organisation for m in mentors}) == 4
+    assert {m.answers["capacity"] for m in mentors} == {1, 2}
+    assert [(g.aad_object_id, g.role) for g in grants] == [(DEMO_COORDINATOR_ID, "coordinator")]

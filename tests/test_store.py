@@ -1,0 +1,98 @@
+"""The store on a real SQLite file: migrations, WAL, aware UTC datetimes, idempotent upserts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session, select
+
+from store import migrate
+from store.db import create_db_engine, session_scope
+from store.models import Person, Programme
+from store.people import get_person, grant_role, roles_of, upsert_person
+from store.programmes import current_programme
+from store.seed import seed_demo
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(db_url):
+    migrate.upgrade(db_url)
+    engine = create_db_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(engine):
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_migrations_are_repeatable(db_url, engine):
+    migrate.upgrade(db_url)
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        )
+
+
+def test_datetimes_come_back_aware_utc(engine):
+    paris = timezone(timedelta(hours=1))
+    with session_scope(engine) as session:
+        upsert_person(session, "aad-1", datetime(2026, 11, 23, 11, 0, tzinfo=paris))
+    with Session(engine) as session:
+        person = session.exec(select(Person)).one()
+    assert person.created_at == NOW
+    assert person.created_at.tzinfo == UTC
+
+
+def test_naive_datetimes_are_refused(engine):
+    with pytest.raises(StatementError, match="naive datetime"), session_scope(engine) as session:
+        upsert_person(session, "aad-1", datetime(2026, 11, 23, 10, 0))
+
+
+def test_upsert_person_keeps_one_row_and_clears_unreachable(engine):
+    with session_scope(engine) as session:
+        person = upsert_person(session, "aad-1", NOW, display_name="Sam", time_zone="Europe/London")
+        person.unreachable_since = NOW
+    with session_scope(engine) as session:
+        upsert_person(session, "aad-1", NOW + timedelta(days=1))
+    with Session(engine) as session:
+        person = get_person(session, "aad-1")
+        assert session.exec(select(Person)).all() == [person]
+    assert person.display_name == "Sam" and person.time_zone == "Europe/London"
+    assert person.unreachable_since is None
+    assert person.updated_at == NOW + timedelta(days=1)
+
+
+def test_role_grants_are_unique(engine):
+    with session_scope(engine) as session:
+        grant_role(session, "aad-1", "coordinator", NOW)
+        grant_role(session, "aad-1", "coordinator", NOW)
+        grant_role(session, "aad-1", "champion", NOW)
+    with Session(engine) as session:
+        assert roles_of(session, "aad-1") == {"coordinator", "champion"}
+
+
+def test_seed_demo_is_idempotent_and_window_open(engine):
+    with session_scope(engine) as session:
+        first = seed_demo(session, NOW)
+    with session_scope(engine) as session:
+        second = seed_demo(session, NOW + timedelta(days=1))
+        assert current_programme(session, NOW + timedelta(days=1)).id == first.id
+    assert first.id == second.id
+    with Session(engine) as session:
+        assert len(session.exec(select(Programme)).all()) == 1
+
+
+def test_seed_demo_reopens_an_expired_demo_window(engine):
+    with session_scope(engine) as session:
+        seed_demo(session, NOW)
+    later = NOW + timedelta(days=90)
+    with session_scope(engine) as session:
+        programme = seed_demo(session, later)
+    assert programme.window_opens_at < later < programme.window_closes_at
