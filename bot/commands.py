@@ -19,16 +19,37 @@ class Command:
     action: Action
     takes_argument: bool = False
 
+    @property
+    def key(self) -> str:
+        """The handler method suffix: the command's words joined by underscores."""
+        return self.name.replace(" ", "_")
+
 
 COMMANDS: tuple[Command, ...] = (
     Command("help", "What I can do for you", (PERSONAL, TEAM), Action.HELP),
     Command("apply", "Apply to the mentoring programme", (PERSONAL,), Action.APPLY),
+    Command(
+        "my application", "See, change or withdraw your application", (PERSONAL,), Action.VIEW_OWN
+    ),
     Command("my programme", "Your pairing, sessions and next step", (PERSONAL,), Action.VIEW_OWN),
     Command(
         "setup coordinator channel",
         "Make this channel the coordinators' channel",
         (TEAM,),
         Action.SETUP_CHANNEL,
+    ),
+    Command(
+        "applications",
+        "Applications by organisation and stage",
+        (TEAM,),
+        Action.REVIEW_APPLICATIONS,
+    ),
+    Command(
+        "window",
+        "window open <date> | window close | window extend <date>",
+        (TEAM,),
+        Action.MANAGE_WINDOW,
+        takes_argument=True,
     ),
 )
 

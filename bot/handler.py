@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import (
+    ActivityHandler,
+    CardFactory,
+    ConversationState,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import ChannelAccount
 
 from adaptive_cards import render_card
+from bot.application_review import ApplicationReview
 from bot.commands import PERSONAL, TEAM, Command, commands_for, parse
 from bot.context import AppContext
 from bot.conversation_memory import remember_activity
+from bot.dialog_storage import DatabaseStorage
+from bot.my_application import MyApplication
 from bot.teams import command_text, scope_of, sender_of
-from domain.authorisation import COORDINATOR_ONLY, may
+from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
+from domain.authorisation import COORDINATOR_ONLY, Action, may
+from domain.local_time import format_closing_date
+from store.people import get_person
 from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
@@ -27,11 +40,17 @@ def card_message(card: dict):
 class StepForwardBot(ActivityHandler):
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.conversation_state = ConversationState(DatabaseStorage(ctx))
+        self.dialogs = DialogSet(self.conversation_state.create_property("DialogState"))
+        self.review = ApplicationReview(ctx)
+        self.my_application = MyApplication(ctx, self.review)
+        self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         with self.ctx.session() as session:
             remember_activity(session, turn_context.activity, self.ctx.clock.now())
         await super().on_turn(turn_context)
+        await self.conversation_state.save_changes(turn_context)
 
     # --- installation and membership -------------------------------------------------------
 
@@ -63,6 +82,8 @@ class StepForwardBot(ActivityHandler):
                 return
             ref.welcomed_at = now
             programme = current_programme(session, now)
+            person = get_person(session, sender_of(turn_context.activity).aad_object_id or "")
+            tz = (person.time_zone if person else None) or self.ctx.settings.default_time_zone
         if scope_of(turn_context.activity) == TEAM:
             await turn_context.send_activity(
                 "Hello, I'm Step Forward, the mentoring programme's assistant. A programme "
@@ -70,21 +91,20 @@ class StepForwardBot(ActivityHandler):
                 "applications and alerts here."
             )
             return
-        await turn_context.send_activity(card_message(self._welcome_card(programme, now)))
+        await turn_context.send_activity(card_message(self._welcome_card(programme, now, tz)))
 
-    def _welcome_card(self, programme, now) -> dict:
+    def _welcome_card(self, programme, now, tz: str) -> dict:
         data = {
             "intro": "I help you take part in a mentoring programme: apply, meet your mentor "
             "each month, and get help quickly if something gets in the way.",
         }
         if programme is not None:
-            is_open = programme.window_opens_at <= now < programme.window_closes_at
             data["programme_name"] = programme.name
             data["programme_line"] = (
                 f"{programme.name}: applications are open until "
-                f"{programme.window_closes_at:%d %B %Y}."
-                if is_open
-                else f"{programme.name}: applications are closed at the moment."
+                f"{format_closing_date(programme.window_closes_at, tz)}."
+                if window_is_open(programme, now)
+                else closed_message(programme, now, tz)
             )
         return render_card("welcome", data)
 
@@ -93,28 +113,71 @@ class StepForwardBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         text = command_text(activity)
-        if not text and isinstance(activity.value, dict):
-            text = CARD_ACTIONS.get(str(activity.value.get("action")), "")
-        scope = scope_of(activity)
-        parsed = parse(text, scope)
-        if parsed is None:
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value is not None and await self._on_card_action(turn_context, value):
+            return
+        if not text and value is not None:
+            text = CARD_ACTIONS.get(str(value.get("action")), "")
+        parsed = parse(text, scope_of(activity)) if text else None
+        if parsed is not None:
+            await self._run_command(turn_context, parsed.command, parsed.argument)
+            return
+        dialog_context = await self.dialogs.create_context(turn_context)
+        result = await dialog_context.continue_dialog()
+        if result.status == DialogTurnStatus.Empty:
             await turn_context.send_activity(
                 "Sorry, I didn't understand that. Type **help** to see what I can do."
+                if value is None
+                else "That card has expired. Type **help** to see what I can do."
             )
-            return
-        command = parsed.command
-        sender = sender_of(activity)
+
+    async def _on_card_action(self, turn_context: TurnContext, value: dict) -> bool:
+        """Buttons that act on records rather than answer a form. True when handled."""
+        if "review" in value:
+            if await self._allowed(turn_context, Action.REVIEW_APPLICATIONS):
+                await self.review.act(turn_context, value)
+            return True
+        if "offer" in value:
+            await self.review.answer_offer(turn_context, value)
+            return True
+        choice = value.get("my_application")
+        if choice == "edit":
+            await self._start_application(turn_context, {"edit": "review"})
+        elif choice == "withdraw":
+            await self.my_application.ask_to_withdraw(turn_context)
+        elif choice == "withdraw_confirmed":
+            await self.my_application.withdraw(turn_context)
+        elif choice == "view":
+            await self.my_application.show(turn_context)
+        else:
+            return False
+        return True
+
+    async def _allowed(self, turn_context: TurnContext, action: Action) -> bool:
+        sender = sender_of(turn_context.activity)
         with self.ctx.session() as session:
             roles = self.ctx.roles(session, sender.aad_object_id)
-        if not may(roles, command.action):
-            log.info("refused action=%s", command.action)
-            await turn_context.send_activity(
-                "Sorry, only programme coordinators can do that. If you think you should be "
-                "one, please ask your programme coordinator."
-            )
+        if may(roles, action):
+            return True
+        log.info("refused action=%s", action)
+        await turn_context.send_activity(
+            "Sorry, only programme coordinators can do that. If you think you should be "
+            "one, please ask your programme coordinator."
+        )
+        return False
+
+    async def _run_command(self, turn_context: TurnContext, command: Command, argument: str):
+        if not await self._allowed(turn_context, command.action):
             return
-        handler = getattr(self, f"_do_{command.action.value}")
-        await handler(turn_context, parsed.argument, roles)
+        sender = sender_of(turn_context.activity)
+        with self.ctx.session() as session:
+            roles = self.ctx.roles(session, sender.aad_object_id)
+        await getattr(self, f"_do_{command.key}")(turn_context, argument, roles)
+
+    async def _start_application(self, turn_context: TurnContext, options: dict) -> None:
+        dialog_context = await self.dialogs.create_context(turn_context)
+        await dialog_context.cancel_all_dialogs()
+        await dialog_context.begin_dialog("application", options)
 
     async def _do_help(self, turn_context: TurnContext, _argument: str, roles) -> None:
         scope = scope_of(turn_context.activity)
@@ -130,30 +193,34 @@ class StepForwardBot(ActivityHandler):
         )
 
     async def _do_apply(self, turn_context: TurnContext, _argument: str, _roles) -> None:
-        now = self.ctx.clock.now()
-        with self.ctx.session() as session:
-            programme = current_programme(session, now)
-        if programme is None:
+        reopened = self.my_application.reopen_if_withdrawn(turn_context)
+        if reopened:
             await turn_context.send_activity(
-                "There is no mentoring programme open for applications right now."
+                "Welcome back — your application is open again with your earlier answers."
             )
-            return
-        if not programme.window_opens_at <= now < programme.window_closes_at:
-            await turn_context.send_activity(
-                f"Applications for {programme.name} are closed at the moment."
-            )
-            return
+        await self._start_application(turn_context, {"welcome_back": not reopened})
+
+    async def _do_my_application(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.my_application.show(turn_context)
+
+    async def _do_my_programme(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(
-            f"Applications for {programme.name} are open until "
-            f"{programme.window_closes_at:%d %B %Y}."
+            "You're not paired with anyone yet. Type **apply** to join the programme, or "
+            "**my application** to see where your application is."
         )
 
-    async def _do_view_own(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+    async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))
+
+    async def _do_window(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        sender = sender_of(turn_context.activity)
         await turn_context.send_activity(
-            "You're not paired with anyone yet. Type **apply** to join the programme."
+            self.review.window(argument, self.ctx.clock.now(), sender.aad_object_id)
         )
 
-    async def _do_setup_channel(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+    async def _do_setup_coordinator_channel(
+        self, turn_context: TurnContext, _argument: str, _roles
+    ) -> None:
         activity = turn_context.activity
         if activity.conversation.conversation_type != "channel":
             await turn_context.send_activity(

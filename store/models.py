@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.application_review import Status as ApplicationStatus
 from store.types import UTCDateTime
 
 
@@ -25,17 +26,6 @@ class ProgrammeKind(StrEnum):
 class ApplicantRole(StrEnum):
     TRAINEE = "trainee"
     MENTOR = "mentor"
-
-
-class ApplicationStatus(StrEnum):
-    STARTED = "started"
-    SUBMITTED = "submitted"
-    WITHDRAWN = "withdrawn"
-    SHORTLISTED = "shortlisted"
-    REJECTED = "rejected"
-    OFFERED = "offered"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
 
 
 class Programme(SQLModel, table=True):
@@ -108,8 +98,53 @@ class Application(SQLModel, table=True):
     status: str = Field(default=ApplicationStatus.STARTED.value, index=True)
     organisation: str | None = None
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    completed_sections: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     consent_at: datetime | None = utc_column()
     submitted_at: datetime | None = utc_column()
+    # Review, kept private to coordinators.
+    rejection_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    interview_outcome: str | None = None
+    manager_support: str | None = None
+    manager_name: str | None = None
+    manager_support_on: str | None = None
+    offered_at: datetime | None = utc_column()
+    answered_offer_at: datetime | None = utc_column()
+    channel_card_activity_id: str | None = None
     created_at: datetime = utc_column(nullable=False)
+    updated_at: datetime = utc_column(nullable=False)
+
+
+class EqualityMonitoring(SQLModel, table=True):
+    """Optional equality answers, kept apart from the application they belong to."""
+
+    __tablename__ = "equality_monitoring"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True, index=True)
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = utc_column(nullable=False)
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """The audit trail of an application: who did what, when."""
+
+    __tablename__ = "application_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    at: datetime = utc_column(nullable=False)
+    actor_aad_object_id: str | None = None
+    event: str
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class DialogStateRecord(SQLModel, table=True):
+    """Conversation and user state of the dialogs (botbuilder `Storage` items), as JSON."""
+
+    __tablename__ = "dialog_state"
+
+    key: str = Field(primary_key=True)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    etag: int = 1
     updated_at: datetime = utc_column(nullable=False)

@@ -108,3 +108,19 @@ def channel_message(
         }
     )
     return activity
+
+
+def channel_card_submit(
+    service_url: str,
+    user_aad: str,
+    value: dict,
+    *,
+    reply_to_id: str | None = None,
+    user_name: str = "Chris Coordinator",
+) -> dict:
+    """An Action.Submit pressed on a card the bot posted in a channel."""
+    activity = channel_message(service_url, user_aad, "", user_name=user_name)
+    activity.update({"text": None, "entities": [], "value": value})
+    if reply_to_id:
+        activity["replyToId"] = reply_to_id
+    return activity

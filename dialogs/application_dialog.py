@@ -1,0 +1,253 @@
+"""The expression-of-interest journey: consent and role, the sections for that role, review.
+
+The store is the source of truth: every finished section is saved at once, and the next
+question is always worked out from what is saved. So a person who leaves, or a bot restart,
+carries on at the same step, and `apply` again simply continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from sqlmodel import select
+
+from adaptive_cards.application_cards import answer_sections, summary_card
+from bot.context import AppContext
+from bot.teams import sender_of
+from dialogs.form_prompt import FormPrompt, card_activity
+from dialogs.review_prompt import ReviewPrompt
+from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for
+from domain.application_review import Status, describe
+from domain.local_time import format_closing_date, format_local_date
+from store.applications import application_of, record_event, save_section, start_application
+from store.models import Application, EqualityMonitoring, Programme
+from store.people import get_person, upsert_person
+from store.programmes import current_programme
+
+LOOP = "application.loop"
+EDITABLE = (Status.STARTED.value, Status.SUBMITTED.value)
+
+# Called after a submitted application changes: (turn, application id, event name).
+ChangeListener = Callable[[TurnContext, int, str], Awaitable[None]]
+
+
+def window_is_open(programme: Programme, now) -> bool:
+    return programme.window_opens_at <= now < programme.window_closes_at
+
+
+def closed_message(programme: Programme | None, now, tz: str) -> str:
+    if programme is None:
+        return "There is no mentoring programme open for applications right now."
+    if now < programme.window_opens_at:
+        opens = format_local_date(programme.window_opens_at, tz)
+        return f"Applications for {programme.name} open on {opens}. I'll be here then."
+    closed = format_closing_date(programme.window_closes_at, tz)
+    upcoming = programme.next_window_note or "The next window has not been announced yet."
+    return f"Applications for {programme.name} closed on {closed}. {upcoming}"
+
+
+def equality_answers(session, application_id: int) -> dict | None:
+    row = session.exec(
+        select(EqualityMonitoring).where(EqualityMonitoring.application_id == application_id)
+    ).first()
+    return row.answers if row else None
+
+
+class ApplicationDialog(ComponentDialog):
+    def __init__(self, ctx: AppContext, on_change: ChangeListener) -> None:
+        super().__init__("application")
+        self.ctx = ctx
+        self.on_change = on_change
+        self.add_dialog(FormPrompt("form"))
+        self.add_dialog(ReviewPrompt("review"))
+        self.add_dialog(WaterfallDialog(LOOP, [self._ask_next, self._save]))
+        self.initial_dialog_id = LOOP
+
+    def _tz(self, session, aad: str | None) -> str:
+        person = get_person(session, aad) if aad else None
+        return (person.time_zone if person else None) or self.ctx.settings.default_time_zone
+
+    async def _ask_next(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options = dict(step.options or {})
+        sender = sender_of(step.context.activity)
+        now = self.ctx.clock.now()
+        with self.ctx.session() as session:
+            programme = current_programme(session, now)
+            tz = self._tz(session, sender.aad_object_id)
+            if programme is None or not window_is_open(programme, now):
+                await step.context.send_activity(closed_message(programme, now, tz))
+                return await step.end_dialog()
+            person = get_person(session, sender.aad_object_id)
+            application = application_of(session, programme.id, person.id) if person else None
+            if application is not None and application.status not in EDITABLE:
+                await step.context.send_activity(
+                    f"Your application to {programme.name} is {describe(application.status)}, "
+                    "so it can't be changed here. Type **my application** to see it."
+                )
+                return await step.end_dialog()
+            role = application.role if application else None
+            completed = set(application.completed_sections) if application else set()
+            target = options.get("edit") or next_section(role, completed)
+            if target == REVIEW:
+                card = self._summary_options(session, programme, application, now, tz)
+                return await step.begin_dialog("review", card)
+            sections = [s.id for s in sections_for(role)] if role else [START.id]
+            values = {}
+            if application is not None:
+                values = (
+                    equality_answers(session, application.id) or {}
+                    if target == EQUALITY.id
+                    else {**application.answers, "role": application.role, "consent": True}
+                )
+            steps = max(len(sections), len(sections_for("trainee")))
+            form_options = {
+                "section": target,
+                "values": values,
+                "step": sections.index(target) + 1 if target in sections else 1,
+                "steps": steps,
+                "programme_kind": programme.kind,
+                "next_title": "Save" if options.get("edit") else "Next",
+            }
+        if options.get("welcome_back") and completed:
+            await step.context.send_activity(
+                "Welcome back! Let's continue where you left off — your earlier answers are saved."
+            )
+        return await step.begin_dialog("form", form_options)
+
+    def _summary_options(self, session, programme, application: Application, now, tz) -> dict:
+        submitted = application.status == Status.SUBMITTED.value
+        closes = format_closing_date(programme.window_closes_at, tz)
+        editable = [s for s in sections_for(application.role) if s.id != START.id]
+        actions = (
+            [] if submitted else [("Submit my application", {"form": "review", "choice": "submit"})]
+        )
+        if submitted:
+            actions.append(("Done", {"form": "review", "choice": "done"}))
+        actions += [
+            (f"Change: {s.title.split(' (')[0]}", {"form": "review", "choice": f"edit:{s.id}"})
+            for s in editable
+        ]
+        actions.append(("Withdraw", {"form": "review", "choice": "withdraw"}))
+        return {
+            "title": f"Your application to {programme.name}",
+            "status_line": (
+                f"Submitted — you can change it until {closes}."
+                if submitted
+                else f"Please check your answers, then submit (by {closes})."
+            ),
+            "sections": answer_sections(
+                application.role,
+                application.answers,
+                equality_answers(session, application.id),
+                programme.kind,
+            ),
+            "actions": actions,
+        }
+
+    async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
+        result = dict(step.result or {})
+        sender = sender_of(step.context.activity)
+        now = self.ctx.clock.now()
+        if result.get("stopped"):
+            await step.context.send_activity(
+                "No problem — your answers so far are saved. Type **apply** whenever you want "
+                "to carry on."
+            )
+            return await step.end_dialog()
+        with self.ctx.session() as session:
+            programme = current_programme(session, now)
+            tz = self._tz(session, sender.aad_object_id)
+            if programme is None or not window_is_open(programme, now):
+                await step.context.send_activity(closed_message(programme, now, tz))
+                return await step.end_dialog()
+            person = upsert_person(
+                session,
+                sender.aad_object_id,
+                now,
+                tenant_id=sender.tenant_id,
+                display_name=sender.name,
+            )
+            application = application_of(session, programme.id, person.id)
+            if application is not None and application.status not in EDITABLE:
+                await step.context.send_activity(
+                    f"Your application is {describe(application.status)}, so it can't be changed."
+                )
+                return await step.end_dialog()
+            if result["section"] == REVIEW:
+                return await self._after_review(step, session, programme, application, tz)
+            values = result["values"]
+            if result["section"] == START.id:
+                if application is None:
+                    application = start_application(
+                        session, programme.id, person.id, values["role"], now, sender.aad_object_id
+                    )
+                elif application.role != values["role"]:
+                    record_event(
+                        session,
+                        application,
+                        now,
+                        sender.aad_object_id,
+                        "role_changed",
+                        f"{application.role}->{values['role']}",
+                    )
+                    application.role = values["role"]
+                    application.updated_at = now
+                    session.add(application)
+            else:
+                save_section(session, application, result["section"], values, now)
+            submitted = application.status == Status.SUBMITTED.value
+            application_id = application.id
+        if submitted:
+            await self.on_change(step.context, application_id, "updated")
+        return await step.replace_dialog(LOOP, {})
+
+    async def _after_review(self, step, session, programme, application, tz) -> DialogTurnResult:
+        choice = step.result["choice"]
+        now = self.ctx.clock.now()
+        sender = sender_of(step.context.activity)
+        if choice.startswith("edit:"):
+            return await step.replace_dialog(LOOP, {"edit": choice.removeprefix("edit:")})
+        if choice == "withdraw":
+            await step.context.send_activity(
+                card_activity(
+                    summary_card(
+                        title="Withdraw your application?",
+                        status_line="You can apply again while the window is open.",
+                        sections=[],
+                        actions=[
+                            ("Yes, withdraw it", {"my_application": "withdraw_confirmed"}),
+                            ("No, keep it", {"my_application": "view"}),
+                        ],
+                    )
+                )
+            )
+            return await step.end_dialog()
+        if choice == "done":
+            await step.context.send_activity("Thanks — your changes are saved.")
+            return await step.end_dialog()
+        if choice != "submit":
+            return await step.replace_dialog(LOOP, {})
+        application.status = Status.SUBMITTED.value
+        application.submitted_at = now
+        application.updated_at = now
+        session.add(application)
+        record_event(session, application, now, sender.aad_object_id, "submitted")
+        closes = format_closing_date(programme.window_closes_at, tz)
+        application_id = application.id
+        session.commit()
+        await step.context.send_activity(
+            f"Thank you — your application to {programme.name} is in.\n\n"
+            f"What happens next: the coordinators review applications after the window closes "
+            f"on {closes}. Before any offer they will check with your line manager that you can "
+            "be released for sessions. I'll message you here with any news.\n\n"
+            f"Until {closes} you can see, change or withdraw it: type **my application**."
+        )
+        await self.on_change(step.context, application_id, "submitted")
+        return await step.end_dialog()

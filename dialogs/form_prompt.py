@@ -1,0 +1,82 @@
+"""A dialog that asks one section of a form as an Adaptive Card and re-asks until it is valid."""
+
+from __future__ import annotations
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+from botbuilder.schema import ActivityTypes
+
+from adaptive_cards.application_cards import form_section_card
+from domain.application_form import section, validate
+
+STOP_WORDS = {"stop", "cancel", "later", "quit", "exit", "finish later"}
+
+
+def card_activity(card: dict):
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+class FormPrompt(Dialog):
+    """Options: section id, prefilled values, step numbers, programme kind, button title.
+
+    Ends with {"section": id, "values": {...}} (or "skipped": True for an optional section
+    the person skipped), or {"stopped": True} when the person says stop.
+    """
+
+    def __init__(self, dialog_id: str = "form") -> None:
+        super().__init__(dialog_id)
+
+    async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
+        state = dc.active_dialog.state
+        state["options"] = dict(options or {})
+        await self._ask(dc, state["options"].get("values") or {}, {})
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
+        activity = dc.context.activity
+        if activity.type != ActivityTypes.message:
+            return Dialog.end_of_turn
+        options = dc.active_dialog.state["options"]
+        sec = section(options["section"])
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value is not None and value.get("form") == sec.id:
+            if value.get("skip") and sec.optional:
+                return await dc.end_dialog({"section": sec.id, "values": {}, "skipped": True})
+            checked = validate(sec, value, options.get("programme_kind", "mentoring"))
+            if checked.ok:
+                return await dc.end_dialog({"section": sec.id, "values": checked.values})
+            await dc.context.send_activity(
+                "Thanks — a few answers need another look. I've marked them on the form."
+            )
+            await self._ask(dc, value, checked.errors)
+            return Dialog.end_of_turn
+        if value is not None and "form" in value:
+            await dc.context.send_activity(
+                "That form is from an earlier step. Here is where we are now:"
+            )
+            await self._ask(dc, options.get("values") or {}, {})
+            return Dialog.end_of_turn
+        said = (activity.text or "").strip().lower()
+        if said in STOP_WORDS:
+            return await dc.end_dialog({"stopped": True})
+        await dc.context.send_activity(
+            "Please fill in the form above and press its button. Type **stop** to finish later "
+            "— your answers so far are saved."
+        )
+        return Dialog.end_of_turn
+
+    async def resume_dialog(self, dc: DialogContext, reason, result) -> DialogTurnResult:
+        return Dialog.end_of_turn
+
+    async def _ask(self, dc: DialogContext, values: dict, errors: dict) -> None:
+        options = dc.active_dialog.state["options"]
+        card = form_section_card(
+            section(options["section"]),
+            values=values,
+            errors=errors,
+            step=options.get("step", 1),
+            steps=options.get("steps", 1),
+            programme_kind=options.get("programme_kind", "mentoring"),
+            next_title=options.get("next_title", "Next"),
+        )
+        await dc.context.send_activity(card_activity(card))

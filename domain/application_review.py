@@ -1,0 +1,166 @@
+"""What a coordinator or applicant may do to an application, given where it is.
+
+Every decision re-checks the current state, so a card clicked twice, or after someone else
+acted, changes nothing the second time and says what already happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    SHORTLISTED = "shortlisted"
+    REJECTED = "rejected"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Op(StrEnum):
+    SHORTLIST = "shortlist"
+    REJECT = "reject"
+    INTERVIEW = "interview"
+    MANAGER_SUPPORT = "manager_support"
+    OFFER = "offer"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+
+
+SUPPORT_CHOICES = ("yes", "no", "pending")
+INTERVIEW_CHOICES = ("passed", "not_passed")
+REVIEWABLE = (Status.SUBMITTED, Status.SHORTLISTED)
+WITHDRAWABLE = (Status.STARTED, Status.SUBMITTED, Status.SHORTLISTED)
+
+_STATUS_WORDS = {
+    Status.STARTED: "still being filled in",
+    Status.SUBMITTED: "submitted and waiting for review",
+    Status.WITHDRAWN: "withdrawn",
+    Status.SHORTLISTED: "shortlisted",
+    Status.REJECTED: "not taken forward",
+    Status.OFFERED: "offered a place",
+    Status.ACCEPTED: "accepted",
+    Status.DECLINED: "declined",
+}
+
+
+def describe(status: str) -> str:
+    return _STATUS_WORDS.get(Status(status), status)
+
+
+@dataclass(frozen=True)
+class Facts:
+    status: str
+    manager_support: str | None = None
+    interview_outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    message: str
+    status: str | None = None  # the new status, when it changes
+    changes: dict = field(default_factory=dict)
+
+
+def _refuse(message: str) -> Decision:
+    return Decision(False, message)
+
+
+def decide(facts: Facts, op: Op, args: dict | None = None) -> Decision:
+    """The outcome of `op` on an application in the state `facts` (pure)."""
+    args = args or {}
+    status = Status(facts.status)
+    if op == Op.SHORTLIST:
+        if status == Status.SHORTLISTED:
+            return _refuse("This application is already shortlisted.")
+        if status != Status.SUBMITTED:
+            return _refuse(f"This application can't be shortlisted: it is {describe(status)}.")
+        return Decision(True, "Shortlisted.", Status.SHORTLISTED)
+    if op == Op.REJECT:
+        if status == Status.REJECTED:
+            return _refuse("This application was already not taken forward.")
+        if status not in REVIEWABLE:
+            return _refuse(f"This application can't be turned down now: it is {describe(status)}.")
+        reason = (args.get("reason") or "").strip()[:1000] or None
+        return Decision(True, "Not taken forward.", Status.REJECTED, {"rejection_reason": reason})
+    if op == Op.INTERVIEW:
+        outcome = args.get("interview_outcome")
+        if outcome not in INTERVIEW_CHOICES:
+            return _refuse("Please choose the interview outcome (passed or not passed).")
+        if status != Status.SHORTLISTED:
+            return _refuse(
+                f"Interview outcomes are recorded for shortlisted applications; this one is "
+                f"{describe(status)}."
+            )
+        if facts.interview_outcome == outcome:
+            return _refuse("That interview outcome is already recorded.")
+        if outcome == "not_passed":
+            return Decision(
+                True,
+                "Interview recorded: not passed.",
+                Status.REJECTED,
+                {"interview_outcome": outcome},
+            )
+        return Decision(True, "Interview recorded: passed.", None, {"interview_outcome": outcome})
+    if op == Op.MANAGER_SUPPORT:
+        support = args.get("support")
+        if support not in SUPPORT_CHOICES:
+            return _refuse(
+                "Please choose whether the line manager supports it: yes, no or pending."
+            )
+        if status not in REVIEWABLE:
+            return _refuse(
+                f"Line-manager support is recorded before an offer; this application is "
+                f"{describe(status)}."
+            )
+        name = (args.get("manager_name") or "").strip()[:120] or None
+        on = (args.get("support_date") or "").strip()[:10] or None
+        if support == facts.manager_support and not name and not on:
+            return _refuse(f"Line-manager support is already recorded as {support}.")
+        return Decision(
+            True,
+            f"Line-manager support recorded: {support}.",
+            None,
+            {"manager_support": support, "manager_name": name, "manager_support_on": on},
+        )
+    if op == Op.OFFER:
+        if status in (Status.OFFERED, Status.ACCEPTED, Status.DECLINED):
+            return _refuse(f"An offer was already made: it is {describe(status)}.")
+        if status != Status.SHORTLISTED:
+            return _refuse(
+                f"Only shortlisted applications can get an offer; this one is {describe(status)}."
+            )
+        if facts.interview_outcome == "not_passed":
+            return _refuse("The interview outcome is 'not passed', so no offer can be made.")
+        if facts.manager_support != "yes":
+            now = facts.manager_support or "not recorded"
+            return _refuse(
+                "No offer without the line manager's support: record it as 'yes' first "
+                f"(now: {now})."
+            )
+        return Decision(True, "Offer sent.", Status.OFFERED)
+    if op in (Op.ACCEPT, Op.DECLINE):
+        if status == Status.ACCEPTED:
+            return _refuse("You have already accepted this offer.")
+        if status == Status.DECLINED:
+            return _refuse("You have already declined this offer.")
+        if status != Status.OFFERED:
+            return _refuse("There is no open offer to answer.")
+        new = Status.ACCEPTED if op == Op.ACCEPT else Status.DECLINED
+        return Decision(True, "Offer accepted." if op == Op.ACCEPT else "Offer declined.", new)
+    if op == Op.WITHDRAW:
+        if status == Status.WITHDRAWN:
+            return _refuse("Your application is already withdrawn.")
+        if status not in WITHDRAWABLE:
+            return _refuse(
+                f"Your application can't be withdrawn here: it is {describe(status)}. "
+                "Please talk to the programme coordinator."
+            )
+        return Decision(True, "Application withdrawn.", Status.WITHDRAWN)
+    raise ValueError(op)
