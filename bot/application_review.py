@@ -317,19 +317,19 @@ class ApplicationReview:
 
     def applications_report(self, now) -> str:
         with self.ctx.session() as session:
-            programme = self._channel_programme(session, now)
+            programme = current_programme(session, now)
             if programme is None:
                 return "There is no programme yet."
-            counts = status_counts_by_organisation(session, programme.id)
+            by_role = {
+                role: status_counts_by_organisation(session, programme.id, role)
+                for role in ("trainee", "mentor")
+            }
             waiting = sum(
                 1
                 for a, _ in applications_with_people(session, programme.id)
                 if a.status == Status.SUBMITTED.value
             )
-        return funnel_text(programme.name, counts, waiting)
-
-    def _channel_programme(self, session, now) -> Programme | None:
-        return current_programme(session, now)
+        return funnel_text(programme.name, by_role, waiting)
 
     def window(self, argument: str, now, actor_aad: str | None) -> str:
         parts = argument.split(maxsplit=1)
@@ -393,16 +393,22 @@ def funnel_counts(statuses: Counter) -> dict[str, int]:
     return result
 
 
-def funnel_text(programme_name: str, counts: dict[str, Counter], waiting: int) -> str:
-    if not counts:
+def funnel_text(programme_name: str, by_role: dict[str, dict[str, Counter]], waiting: int) -> str:
+    if not any(by_role.values()):
         return f"No applications to {programme_name} yet."
-    lines = [f"**Applications to {programme_name}**", ""]
-    total: Counter = Counter()
-    for organisation in sorted(counts):
-        total.update(counts[organisation])
-        stages = funnel_counts(counts[organisation])
-        lines.append(f"- **{organisation}**: " + " · ".join(f"{k} {v}" for k, v in stages.items()))
-    stages = funnel_counts(total)
-    lines.append("- **All**: " + " · ".join(f"{k} {v}" for k, v in stages.items()))
+    lines = [f"**Applications to {programme_name}**"]
+    for role, counts in by_role.items():
+        if not counts:
+            continue
+        lines += ["", f"**{role.capitalize()}s**"]
+        total: Counter = Counter()
+        for organisation in sorted(counts):
+            total.update(counts[organisation])
+            lines.append(f"- **{organisation}**: {_stages(counts[organisation])}")
+        lines.append(f"- **All**: {_stages(total)}")
     lines += ["", f"{waiting} waiting for review."]
     return "\n".join(lines)
+
+
+def _stages(statuses: Counter) -> str:
+    return " · ".join(f"{stage} {count}" for stage, count in funnel_counts(statuses).items())

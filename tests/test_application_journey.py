@@ -267,3 +267,26 @@ async def test_window_closed(bot, clock):
     card = sam.last_card()
     assert "still being filled in" in card_text(card)
     assert action_data(card) == []
+
+
+async def test_help_mid_application_keeps_the_form_going(bot):
+    await _ready(bot)
+    sam = Applicant(bot)
+    await sam.say("apply")
+    await sam.submit({"form": "start", "role": "trainee", "consent": "true"})
+    await sam.say("help")
+    assert "**my application**" in sam.texts()[-1]
+    await sam.submit(ABOUT)
+    assert "goals" in card_inputs(sam.last_card())
+
+
+async def test_submit_clicked_twice_posts_one_application(bot):
+    await _ready(bot)
+    sam = Applicant(bot)
+    await sam.fill_trainee_application()
+    await sam.submit({"form": "review", "choice": "submit"})
+    await sam.submit({"form": "review", "choice": "submit"})
+    assert len(bot.connector.cards(CHANNEL_ID)) == 1
+    assert sam.texts()[-1] == "That card has expired. Type **help** to see what I can do."
+    [application] = _applications(bot)
+    assert application.status == "submitted"
