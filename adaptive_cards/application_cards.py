@@ -114,6 +114,18 @@ def summary_card(
     )
 
 
+def withdraw_confirmation_card() -> dict:
+    return summary_card(
+        title="Withdraw your application?",
+        status_line="You can apply again while the window is open.",
+        sections=[],
+        actions=[
+            ("Yes, withdraw it", {"my_application": "withdraw_confirmed"}),
+            ("No, keep it", {"my_application": "view"}),
+        ],
+    )
+
+
 def review_card(
     *,
     application_id: int,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 
-from adaptive_cards.application_cards import answer_sections, summary_card
+from adaptive_cards.application_cards import (
+    answer_sections,
+    summary_card,
+    withdraw_confirmation_card,
+)
 from bot.application_review import ApplicationReview
 from bot.context import AppContext
 from bot.teams import sender_of
@@ -67,19 +71,7 @@ class MyApplication:
         await turn.send_activity(_card(card))
 
     async def ask_to_withdraw(self, turn: TurnContext) -> None:
-        await turn.send_activity(
-            _card(
-                summary_card(
-                    title="Withdraw your application?",
-                    status_line="You can apply again while the window is open.",
-                    sections=[],
-                    actions=[
-                        ("Yes, withdraw it", {"my_application": "withdraw_confirmed"}),
-                        ("No, keep it", {"my_application": "view"}),
-                    ],
-                )
-            )
-        )
+        await turn.send_activity(_card(withdraw_confirmation_card()))
 
     async def withdraw(self, turn: TurnContext) -> None:
         sender = sender_of(turn.activity)

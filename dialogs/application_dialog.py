@@ -18,7 +18,7 @@ from botbuilder.dialogs import (
 )
 from sqlmodel import select
 
-from adaptive_cards.application_cards import answer_sections, summary_card
+from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
 from bot.teams import sender_of
 from dialogs.form_prompt import FormPrompt, card_activity
@@ -74,15 +74,22 @@ class ApplicationDialog(ComponentDialog):
         person = get_person(session, aad) if aad else None
         return (person.time_zone if person else None) or self.ctx.settings.default_time_zone
 
+    def _open_programme(self, session, aad: str | None, now) -> tuple[Programme | None, str, str]:
+        """The current programme, the person's zone, and why applying is closed (or "")."""
+        programme = current_programme(session, now)
+        tz = self._tz(session, aad)
+        if programme is None or not window_is_open(programme, now):
+            return programme, tz, closed_message(programme, now, tz)
+        return programme, tz, ""
+
     async def _ask_next(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = dict(step.options or {})
         sender = sender_of(step.context.activity)
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            programme = current_programme(session, now)
-            tz = self._tz(session, sender.aad_object_id)
-            if programme is None or not window_is_open(programme, now):
-                await step.context.send_activity(closed_message(programme, now, tz))
+            programme, tz, closed = self._open_programme(session, sender.aad_object_id, now)
+            if closed:
+                await step.context.send_activity(closed)
                 return await step.end_dialog()
             person = get_person(session, sender.aad_object_id)
             application = application_of(session, programme.id, person.id) if person else None
@@ -162,10 +169,9 @@ class ApplicationDialog(ComponentDialog):
             )
             return await step.end_dialog()
         with self.ctx.session() as session:
-            programme = current_programme(session, now)
-            tz = self._tz(session, sender.aad_object_id)
-            if programme is None or not window_is_open(programme, now):
-                await step.context.send_activity(closed_message(programme, now, tz))
+            programme, tz, closed = self._open_programme(session, sender.aad_object_id, now)
+            if closed:
+                await step.context.send_activity(closed)
                 return await step.end_dialog()
             person = upsert_person(
                 session,
@@ -215,19 +221,7 @@ class ApplicationDialog(ComponentDialog):
         if choice.startswith("edit:"):
             return await step.replace_dialog(LOOP, {"edit": choice.removeprefix("edit:")})
         if choice == "withdraw":
-            await step.context.send_activity(
-                card_activity(
-                    summary_card(
-                        title="Withdraw your application?",
-                        status_line="You can apply again while the window is open.",
-                        sections=[],
-                        actions=[
-                            ("Yes, withdraw it", {"my_application": "withdraw_confirmed"}),
-                            ("No, keep it", {"my_application": "view"}),
-                        ],
-                    )
-                )
-            )
+            await step.context.send_activity(card_activity(withdraw_confirmation_card()))
             return await step.end_dialog()
         if choice == "done":
             await step.context.send_activity("Thanks — your changes are saved.")
