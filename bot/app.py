@@ -93,7 +93,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def _start_scheduler(app: web.Application) -> None:
     ctx = app[CTX]
     if ctx.settings.scheduler_enabled:
-        scheduler = create_scheduler(ctx)
+        scheduler = create_scheduler(ctx, app[ADAPTER])
         scheduler.start()
         app[SCHEDULER] = scheduler
 

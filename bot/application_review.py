@@ -9,8 +9,11 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from sqlmodel import Session
 
 from adaptive_cards.application_cards import offer_card, review_card
-from bot.channel_posts import send_to_reference, update_in_reference
+from bot.channel_posts import update_in_reference
 from bot.context import AppContext
+from bot.dispatcher import enqueue_and_dispatch
+from bot.planned import PlannedMessage
+from bot.proactive import message_payload
 from bot.teams import sender_of
 from domain.application_form import ABOUT, GOALS, MENTORING, answer_title, role_choices
 from domain.application_review import Decision, Facts, Op, Status, decide, describe
@@ -28,6 +31,7 @@ from store.applications import (
 )
 from store.conversations import personal_ref, ref_by_conversation
 from store.models import Application, Person, Programme
+from store.outbox import by_key
 from store.people import get_person
 from store.programmes import current_programme
 
@@ -115,6 +119,41 @@ class ApplicationReview:
     def _tz(self) -> str:
         return self.ctx.settings.default_time_zone
 
+    async def _post(
+        self,
+        turn: TurnContext,
+        recipient: str,
+        kind: str,
+        key: str,
+        *,
+        text: str | None = None,
+        card: dict | None = None,
+        to_channel: bool = False,
+    ) -> str | None:
+        """Send through the outbox (durable, once per key); the sent activity's id, if sent."""
+        message = PlannedMessage(
+            recipient,
+            kind,
+            key,
+            payload=message_payload(text, cards=[card] if card else ()),
+            routine=False,
+            to_channel=to_channel,
+            working_hours=False,
+        )
+        await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+        with self.ctx.session() as session:
+            row = by_key(session, key)
+            return row.activity_id if row else None
+
+    async def _refresh_card(self, turn: TurnContext, reference: dict, card_id: str, card: dict):
+        """Show the new state on the channel card; a failure only leaves the old card showing."""
+        try:
+            await update_in_reference(
+                turn.adapter, self.ctx.settings.app_id, reference, card_id, _card_activity(card)
+            )
+        except Exception:
+            log.warning("could not refresh the application card activity=%s", card_id)
+
     async def application_changed(self, turn: TurnContext, application_id: int, event: str) -> None:
         """Post a newly submitted application to the channel, or refresh its card there."""
         with self.ctx.session() as session:
@@ -130,20 +169,29 @@ class ApplicationReview:
                 log.warning("no coordinator channel for programme=%s", programme.id)
                 return
             card = review_card_for(session, application, person, programme, self._tz)
-            reference, card_id = channel.reference, application.channel_card_activity_id
+            card_id = application.channel_card_activity_id
             name = person.display_name or "An applicant"
-        adapter, app_id = turn.adapter, self.ctx.settings.app_id
+            last_event = events_of(session, application_id)[-1].id
         if card_id and event != "submitted":
-            await update_in_reference(adapter, app_id, reference, card_id, _card_activity(card))
+            await self._refresh_card(turn, channel.reference, card_id, card)
             if event == "withdrawn":
-                await send_to_reference(
-                    adapter,
-                    app_id,
-                    reference,
-                    MessageFactory.text(f"{name} withdrew their application."),
+                await self._post(
+                    turn,
+                    channel.conversation_id,
+                    "application_notice",
+                    f"application:{application_id}:event:{last_event}",
+                    text=f"{name} withdrew their application.",
+                    to_channel=True,
                 )
             return
-        new_id = await send_to_reference(adapter, app_id, reference, _card_activity(card))
+        new_id = await self._post(
+            turn,
+            channel.conversation_id,
+            "application_card",
+            f"application:{application_id}:card:{last_event}",
+            card=card,
+            to_channel=True,
+        )
         with self.ctx.session() as session:
             application = session.get(Application, application_id)
             application.channel_card_activity_id = new_id
@@ -196,23 +244,16 @@ class ApplicationReview:
             programme = session.get(Programme, application.programme_id)
             card = review_card_for(session, application, person, programme, self._tz)
             card_id = turn.activity.reply_to_id or application.channel_card_activity_id
-            applicant_ref = personal_ref(session, person.aad_object_id)
+            applicant_aad = person.aad_object_id
             offer = self._offer(application, programme) if op == Op.OFFER else None
         if card_id:
-            try:
-                updated = _card_activity(card)
-                updated.id = card_id
-                await turn.update_activity(updated)
-            except Exception:
-                log.warning("could not update card application=%s", application_id)
+            here = TurnContext.get_conversation_reference(turn.activity).serialize()
+            await self._refresh_card(turn, here, card_id, card)
         who = actor.name or "a coordinator"
         await turn.send_activity(f"{decision.message} ({who})")
         if offer is not None:
-            await send_to_reference(
-                turn.adapter,
-                self.ctx.settings.app_id,
-                applicant_ref.reference,
-                _card_activity(offer),
+            await self._post(
+                turn, applicant_aad, "offer", f"application:{application_id}:offer", card=offer
             )
 
     def _refusal(self, session, application: Application, op: Op, decision: Decision) -> str:
@@ -303,15 +344,17 @@ class ApplicationReview:
                 "Thanks for letting us know. You're welcome to apply again in a future window."
             )
         if channel is not None:
-            adapter, app_id = turn.adapter, self.ctx.settings.app_id
             verb = "accepted" if op == Op.ACCEPT else "declined"
-            await send_to_reference(
-                adapter, app_id, channel.reference, MessageFactory.text(f"{name} {verb} the offer.")
+            await self._post(
+                turn,
+                channel.conversation_id,
+                "application_notice",
+                f"application:{application_id}:{op.value}",
+                text=f"{name} {verb} the offer.",
+                to_channel=True,
             )
             if card_id:
-                await update_in_reference(
-                    adapter, app_id, channel.reference, card_id, _card_activity(card)
-                )
+                await self._refresh_card(turn, channel.reference, card_id, card)
 
     # --- channel commands --------------------------------------------------------------------
 

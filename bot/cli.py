@@ -73,6 +73,7 @@ def _demo(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
+    from bot.adapter import create_adapter
     from bot.context import AppContext
     from bot.sweep import run_sweep
 
@@ -80,7 +81,10 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
     ctx = AppContext(
         settings=settings, engine=create_db_engine(settings.database_url), clock=FixedClock(now)
     )
-    result = asyncio.run(run_sweep(ctx, now, dry_run=dry_run))
+    # Without --dry-run this sends for real, through a CloudAdapter built from the settings.
+    adapter = None if dry_run else create_adapter(settings)
+    result = asyncio.run(run_sweep(ctx, now, dry_run=dry_run, adapter=adapter))
+    ctx.engine.dispose()
     print(result.report())
 
 

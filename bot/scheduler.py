@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from botbuilder.core import BotAdapter
 
 from bot.context import AppContext
 from bot.sweep import run_sweep
@@ -12,12 +13,13 @@ from bot.sweep import run_sweep
 log = logging.getLogger(__name__)
 
 
-def create_scheduler(ctx: AppContext) -> AsyncIOScheduler:
+def create_scheduler(ctx: AppContext, adapter: BotAdapter | None = None) -> AsyncIOScheduler:
+    """The sweep job; it sends through `adapter` (the app's), else one built from settings."""
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def sweep_job() -> None:
         try:
-            await run_sweep(ctx, ctx.clock.now())
+            await run_sweep(ctx, ctx.clock.now(), adapter=adapter)
         except Exception:
             log.exception("sweep failed; the next one will try again")
 

@@ -59,6 +59,27 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(
         True, validation_alias=AliasChoices("STEPFORWARD_SCHEDULER", "scheduler_enabled")
     )
+    outbox_max_attempts: int = Field(
+        6,
+        ge=1,
+        validation_alias=AliasChoices("STEPFORWARD_OUTBOX_MAX_ATTEMPTS", "outbox_max_attempts"),
+        description="Sends of one proactive message before it is marked failed.",
+    )
+    outbox_retry_base_seconds: float = Field(
+        30,
+        gt=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_OUTBOX_RETRY_SECONDS", "outbox_retry_base_seconds"
+        ),
+        description="First retry delay; doubles each attempt (with jitter) up to the cap.",
+    )
+    outbox_retry_cap_seconds: float = Field(
+        3600,
+        gt=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_OUTBOX_RETRY_CAP_SECONDS", "outbox_retry_cap_seconds"
+        ),
+    )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 
     @field_validator("coordinators", mode="before")

@@ -1,30 +1,31 @@
-"""One scheduler sweep: decide what is due at `now` and send it (or list it, dry run).
+"""One scheduler sweep: decide what is due at `now`, write it to the outbox, send what is due.
 
-Rules that decide what is due are pure functions in `domain/`; a sweep collects their
-decisions as `PlannedMessage`s. Each has an idempotency key so that no message is sent twice.
+Rules that decide what is due are pure functions in `domain/`; planners registered in
+`PLANNERS` turn their decisions into `PlannedMessage`s, each with an idempotency key. The sweep
+writes them to the outbox (an existing key is left as it is, so sweeping twice, or two sweeps
+at once, decide each message once), holding each until the recipient's next allowed time, and
+then hands the rows due at `now` to the dispatcher (see `bot.dispatcher` for the guarantees).
+With `dry_run` nothing is written or sent: the result lists what would be sent at `now`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from botbuilder.core import BotAdapter
+
+from bot.adapter import create_adapter
 from bot.context import AppContext
+from bot.dispatcher import WORKER_ID, DispatchResult, dispatch_due
+from bot.planned import Bookings, PlannedMessage, enqueue_planned, schedule
+from store.outbox import due, existing_keys
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class PlannedMessage:
-    recipient: str
-    kind: str
-    key: str
-
-    def line(self) -> str:
-        return f"{self.recipient}\t{self.kind}\t{self.key}"
-
+__all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
 
@@ -35,24 +36,100 @@ PLANNERS: list[Planner] = []
 @dataclass(frozen=True)
 class SweepResult:
     at: datetime
+    # What the planners decided at `at` (new or already in the outbox).
     planned: list[PlannedMessage]
+    # Delivered by this sweep (empty on a dry run).
     sent: list[PlannedMessage]
     dry_run: bool
+    # Dry run: what this sweep would send at `at` (new decisions and outbox rows now due).
+    would_send: list[PlannedMessage] = field(default_factory=list)
+    # New decisions held for a later allowed time (`not_before` set).
+    held: list[PlannedMessage] = field(default_factory=list)
+    # Every row the dispatcher handled, whatever became of it.
+    dispatched: list[DispatchResult] = field(default_factory=list)
 
     def report(self) -> str:
-        shown = self.planned if self.dry_run else self.sent
+        shown = self.would_send if self.dry_run else self.sent
         verb = "would send" if self.dry_run else "sent"
         lines = [message.line() for message in shown]
-        lines.append(f"sweep at {self.at.isoformat()}: {verb} {len(shown)} message(s)")
+        lines += [f"{m.line()}\theld until {m.not_before.isoformat()}" for m in self.held]
+        problems = [r for r in self.dispatched if r.outcome != "sent"]
+        lines += [
+            f"{r.message.line()}\t{r.outcome} {r.at.isoformat()}"
+            + (f" ({r.error})" if r.error else "")
+            for r in problems
+        ]
+        summary = f"sweep at {self.at.isoformat()}: {verb} {len(shown)} message(s)"
+        if self.held:
+            summary += f"; {len(self.held)} held for an allowed time"
+        if problems:
+            summary += f"; {len(problems)} not delivered now"
+        lines.append(summary)
         return "\n".join(lines)
 
 
-async def run_sweep(ctx: AppContext, now: datetime, *, dry_run: bool = False) -> SweepResult:
+def _plan(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     planned: list[PlannedMessage] = []
     for planner in PLANNERS:
         planned.extend(planner(ctx, now))
-    # Delivery goes through the outbox dispatcher; with no rule sets registered yet there is
-    # nothing to hand over.
-    sent: list[PlannedMessage] = []
-    log.debug("sweep at=%s planned=%d dry_run=%s", now.isoformat(), len(planned), dry_run)
-    return SweepResult(at=now, planned=planned, sent=sent, dry_run=dry_run)
+    return planned
+
+
+def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
+    would_send: list[PlannedMessage] = []
+    held: list[PlannedMessage] = []
+    bookings: Bookings = {}
+    with ctx.session() as session:
+        known = existing_keys(session, (message.key for message in planned))
+        for message in planned:
+            if message.key in known:
+                continue
+            known.add(message.key)
+            scheduled = schedule(session, ctx.settings, message, now, bookings)
+            (would_send if scheduled.not_before <= now else held).append(scheduled)
+        would_send += [PlannedMessage.from_row(row) for row in due(session, now)]
+        session.rollback()  # a dry run writes nothing
+    return SweepResult(
+        at=now, planned=planned, sent=[], dry_run=True, would_send=would_send, held=held
+    )
+
+
+async def run_sweep(
+    ctx: AppContext,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    adapter: BotAdapter | None = None,
+    worker_id: str = WORKER_ID,
+) -> SweepResult:
+    """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
+    planned = _plan(ctx, now)
+    if dry_run:
+        result = _dry_run(ctx, now, planned)
+        log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
+        return result
+
+    held: list[PlannedMessage] = []
+    bookings: Bookings = {}
+    with ctx.session() as session:
+        for message in planned:
+            if message.payload is None:
+                log.warning("planned message without payload skipped kind=%s", message.kind)
+                continue
+            row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
+            if created and row.next_attempt_at > now:
+                held.append(scheduled)
+    if adapter is None:
+        adapter = create_adapter(ctx.settings)
+    dispatched = await dispatch_due(ctx, adapter, now, worker_id)
+    sent = [result.message for result in dispatched if result.outcome == "sent"]
+    log.debug(
+        "sweep at=%s planned=%d held=%d sent=%d",
+        now.isoformat(),
+        len(planned),
+        len(held),
+        len(sent),
+    )
+    return SweepResult(
+        at=now, planned=planned, sent=sent, dry_run=False, held=held, dispatched=dispatched
+    )

@@ -50,3 +50,30 @@ def grant_role(session: Session, aad_object_id: str, role: str, now: datetime) -
 def roles_of(session: Session, aad_object_id: str) -> set[str]:
     rows = session.exec(select(RoleGrant.role).where(RoleGrant.aad_object_id == aad_object_id))
     return set(rows.all())
+
+
+def mark_unreachable(session: Session, aad_object_id: str, now: datetime) -> Person:
+    """Record that proactive messages cannot reach this person (bot removed or blocked).
+
+    Kept from the first refusal on; cleared when they next message the bot (`upsert_person`).
+    """
+    person = get_person(session, aad_object_id)
+    if person is None:
+        person = Person(aad_object_id=aad_object_id, created_at=now, updated_at=now)
+    if person.unreachable_since is None:
+        person.unreachable_since = now
+        person.updated_at = now
+    session.add(person)
+    session.flush()
+    return person
+
+
+def unreachable_people(session: Session) -> list[Person]:
+    """People the bot cannot reach, longest first (for the coordinator)."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.unreachable_since.is_not(None))
+            .order_by(Person.unreachable_since)
+        ).all()
+    )

@@ -11,6 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import CTX, create_app
 from bot.settings import Settings
 from domain.clock import FixedClock
+from store import migrate
+from store.db import create_db_engine
 from tests.fake_connector import FakeConnector
 
 COORDINATOR_AAD = "aad-coordinator-1"
@@ -21,6 +23,15 @@ START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'stepforward.db'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    """A migrated database on a real SQLite file."""
+    migrate.upgrade(db_url)
+    engine = create_db_engine(db_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

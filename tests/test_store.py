@@ -11,21 +11,13 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from store import migrate
-from store.db import create_db_engine, session_scope
+from store.db import session_scope
 from store.models import Person, Programme
 from store.people import get_person, grant_role, roles_of, upsert_person
 from store.programmes import current_programme
 from store.seed import seed_demo
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(db_url):
-    migrate.upgrade(db_url)
-    engine = create_db_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def test_sqlite_runs_in_wal_mode(engine):

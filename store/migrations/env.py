@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import store.outbox  # noqa: F401
 from store.db import create_db_engine
 
 config = context.config

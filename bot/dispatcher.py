@@ -1,0 +1,223 @@
+"""The dispatcher: claims due outbox rows, sends them, and records each outcome on its row.
+
+Guarantees
+- A row is claimed before it is sent: a compare-and-set UPDATE (PostgreSQL: after a
+  `FOR UPDATE SKIP LOCKED` read) gives it to one worker until `now + lease`, committed before
+  the send. Two dispatchers at once (two sweeps, two instances) never both send one row.
+- Right after Teams accepts a message the row is marked `sent` in its own short transaction.
+  The only at-least-once window is a crash between Teams accepting the message and that
+  commit: the claim then expires and the message is sent again. Everything else (a restart
+  after the decision, a crash while holding a claim, a retry) sends it exactly once.
+- Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
+  for 429, else exponential backoff with jitter) and a later sweep picks it up, across
+  restarts. After `outbox_max_attempts` sends the row is `failed`.
+- 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
+  `unreachable_since`; their later messages are not attempted (marked unreachable at once)
+  until they talk to the bot again.
+- Etiquette is checked again at send time, with the recipient's current time zone: a row
+  that waits for working hours and finds itself outside them (a missed window, a retry that
+  slipped past 17:00) moves to the next allowed time, and a routine nudge that finds another
+  routine nudge already sent to that person today moves to the next working day. Two
+  dispatchers sending two *different* routine nudges to one person at the same instant could
+  still both pass that check; the sweep books one routine nudge per person per day up front,
+  so this needs two rules deciding for the same day in two concurrent sweeps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from botbuilder.core import BotAdapter
+
+from bot.context import AppContext
+from bot.delivery_window import (
+    is_working_time,
+    local_day_bounds,
+    next_allowed_day,
+    next_allowed_time,
+)
+from bot.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.proactive import Outcome, SendOutcome, backoff_delay, send_activity
+from store.conversations import personal_ref, ref_by_conversation
+from store.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    claim_due,
+    mark_failed,
+    mark_sent,
+    mark_unreachable,
+    reschedule,
+    routine_sent_on,
+)
+from store.people import get_person
+from store.people import mark_unreachable as mark_person_unreachable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_BATCH = 100
+# One id per process: claims show which instance holds a row.
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+DEFERRED = "deferred"  # not attempted now (working hours, daily cap, throttled batch)
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    message_id: int
+    key: str
+    recipient: str
+    kind: str
+    # "sent", "retry", "failed", "unreachable" (see bot.proactive.Outcome) or "deferred".
+    outcome: str
+    # When it was sent, when it will be tried next, or when it ended.
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def message(self) -> PlannedMessage:
+        return PlannedMessage(self.recipient, self.kind, self.key)
+
+
+def _result(row: OutboxMessage, outcome: str, at: datetime, **extra) -> DispatchResult:
+    return DispatchResult(
+        row.id, row.idempotency_key, row.recipient, row.kind, outcome, at, **extra
+    )
+
+
+async def dispatch_due(
+    ctx: AppContext,
+    adapter: BotAdapter,
+    now: datetime,
+    worker_id: str = WORKER_ID,
+    *,
+    limit: int = DEFAULT_BATCH,
+    lease: timedelta = DEFAULT_LEASE,
+    ids: Iterable[int] | None = None,
+) -> list[DispatchResult]:
+    """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
+
+    After a 429 the rest of the batch is not attempted: it is released until the connector's
+    Retry-After, so a throttled bot backs off as a whole instead of hammering row by row.
+    """
+    with ctx.session() as session:
+        claimed = claim_due(session, now, limit, worker_id, lease, ids=ids)
+    results: list[DispatchResult] = []
+    throttled_until: datetime | None = None
+    for row in claimed:
+        if throttled_until is not None:
+            with ctx.session() as session:
+                reschedule(session, row, throttled_until, None, now=now, attempted=False)
+            results.append(_result(row, DEFERRED, throttled_until, error="throttled"))
+            continue
+        result = await _dispatch_one(ctx, adapter, row, now)
+        if result.outcome == Outcome.RETRY and result.status == 429:
+            throttled_until = result.at
+        results.append(result)
+    if results:
+        log.info(
+            "dispatch worker=%s claimed=%d outcomes=%s",
+            worker_id,
+            len(results),
+            ",".join(sorted({r.outcome for r in results})),
+        )
+    return results
+
+
+async def _dispatch_one(
+    ctx: AppContext, adapter: BotAdapter, row: OutboxMessage, now: datetime
+) -> DispatchResult:
+    settings = ctx.settings
+    aad = row.recipient_aad_object_id
+    with ctx.session() as session:
+        tz = recipient_time_zone(session, settings, aad)
+        person = get_person(session, aad) if aad else None
+        if person is not None and person.unreachable_since is not None:
+            mark_unreachable(session, row, "recipient unreachable", now=now, attempted=False)
+            return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
+        if row.working_hours and not is_working_time(now, tz):
+            at = next_allowed_time(now, tz)
+            reschedule(session, row, at, None, now=now, attempted=False)
+            return _result(row, DEFERRED, at, error="outside working hours")
+        if row.routine and aad:
+            start, end = local_day_bounds(now, tz)
+            if routine_sent_on(session, aad, start, end, exclude_id=row.id):
+                at = next_allowed_day(now, tz) if row.working_hours else end
+                reschedule(session, row, at, None, now=now, attempted=False)
+                return _result(row, DEFERRED, at, error="daily routine nudge already sent")
+        ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
+        reference = dict(ref.reference) if ref is not None else None
+        if reference is None:
+            error = "no conversation reference"
+            mark_unreachable(session, row, error, now=now, attempted=False)
+            if aad:
+                mark_person_unreachable(session, aad, now)
+            return _result(row, Outcome.UNREACHABLE, now, error=error)
+
+    # No transaction is open while Teams is being called.
+    sent = await send_activity(adapter, settings.app_id, reference, row.payload, now)
+    # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
+    at = max(now, ctx.clock.now())
+    with ctx.session() as session:
+        return _record(ctx, session, row, sent, at, tz)
+
+
+def _record(
+    ctx: AppContext, session, row: OutboxMessage, sent: SendOutcome, now: datetime, tz: str
+) -> DispatchResult:
+    settings = ctx.settings
+    if sent.outcome == Outcome.SENT:
+        mark_sent(session, row, now, activity_id=sent.activity_id)
+        return _result(row, Outcome.SENT, now)
+    if sent.outcome == Outcome.UNREACHABLE:
+        mark_unreachable(session, row, sent.error or "unreachable", now=now)
+        if row.recipient_aad_object_id:
+            mark_person_unreachable(session, row.recipient_aad_object_id, now)
+        log.warning("recipient unreachable message_id=%s kind=%s", row.id, row.kind)
+        return _result(row, Outcome.UNREACHABLE, now, status=sent.status, error=sent.error)
+    attempts = row.attempts + 1
+    if sent.outcome == Outcome.FAILED or attempts >= settings.outbox_max_attempts:
+        error = sent.error or "failed"
+        mark_failed(session, row, error, now=now)
+        log.warning("proactive message failed message_id=%s error=%s", row.id, error)
+        return _result(row, Outcome.FAILED, now, status=sent.status, error=error)
+    delay = sent.retry_after or backoff_delay(
+        attempts,
+        base=timedelta(seconds=settings.outbox_retry_base_seconds),
+        cap=timedelta(seconds=settings.outbox_retry_cap_seconds),
+    )
+    at = now + delay
+    if row.working_hours:
+        at = next_allowed_time(at, tz)
+    reschedule(session, row, at, sent.error, now=now)
+    return _result(row, Outcome.RETRY, at, status=sent.status, error=sent.error)
+
+
+async def enqueue_and_dispatch(
+    ctx: AppContext,
+    adapter: BotAdapter,
+    message: PlannedMessage,
+    *,
+    worker_id: str = WORKER_ID,
+) -> DispatchResult | None:
+    """Send one message now through the outbox (replies, escalations), with the same guarantees.
+
+    The message is written under its idempotency key and, if it may go now, sent at once;
+    otherwise (working hours, daily cap, already sent under that key) the sweep sends it when
+    due. Returns the outcome of this attempt, or None if nothing was attempted now.
+    """
+    now = ctx.clock.now()
+    with ctx.session() as session:
+        row, _created, _scheduled = enqueue_planned(session, ctx.settings, message, now)
+        if row.status != OutboxStatus.PENDING.value or row.next_attempt_at > now:
+            return None
+        row_id = row.id
+    results = await dispatch_due(ctx, adapter, now, worker_id, limit=1, ids=[row_id])
+    return results[0] if results else None

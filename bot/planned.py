@@ -1,0 +1,136 @@
+"""A decision to send a message, and how it becomes an outbox row under the nudge etiquette.
+
+Rules (planners) return `PlannedMessage`s: who, what, which idempotency key, and the rendered
+activity. `schedule` works out when it may go: a message to a person waits for their working
+hours (routine nudges always, others when asked), and a routine nudge takes the first local day
+on which that person has no other routine nudge (sent or booked), so at most one goes out per
+person per day; a second one due the same day waits for the next working day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.delivery_window import local_day_bounds, next_allowed_day, next_allowed_time
+from bot.settings import Settings
+from store.outbox import OutboxMessage, by_key, enqueue, routine_booked_on
+from store.people import get_person
+
+_MAX_DAYS_AHEAD = 400
+
+# Routine nudges already given a day during this batch, by recipient (not yet in the table
+# during a dry run).
+Bookings = dict[str, list[datetime]]
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One message a rule wants sent.
+
+    `recipient` is a person's AAD object id (a personal chat) or, with `to_channel`, a
+    conversation id (a channel post). `key` is the idempotency key: who, what, which period.
+    `payload` is the serialised activity to send (see `bot.proactive.message_payload`).
+    `routine` nudges count toward the daily cap and wait for working hours; `working_hours`
+    overrides the latter (None: routine messages to people wait, others go when due).
+    `not_before` is the earliest time the rule allows (None: now); `time_zone` the recipient's
+    zone when the rule knows it (None: the person's stored zone, else the default).
+    """
+
+    recipient: str
+    kind: str
+    key: str
+    payload: dict | None = field(default=None, compare=False, repr=False)
+    routine: bool = True
+    to_channel: bool = False
+    not_before: datetime | None = None
+    time_zone: str | None = None
+    working_hours: bool | None = None
+
+    def line(self) -> str:
+        return f"{self.recipient}\t{self.kind}\t{self.key}"
+
+    @property
+    def waits_for_working_hours(self) -> bool:
+        if self.to_channel:
+            return False
+        return self.routine if self.working_hours is None else self.working_hours
+
+    @classmethod
+    def from_row(cls, row: OutboxMessage) -> PlannedMessage:
+        return cls(
+            recipient=row.recipient,
+            kind=row.kind,
+            key=row.idempotency_key,
+            payload=row.payload,
+            routine=row.routine,
+            to_channel=row.conversation_id is not None,
+            not_before=row.next_attempt_at,
+            working_hours=row.working_hours,
+        )
+
+
+def recipient_time_zone(session: Session, settings: Settings, aad_object_id: str | None) -> str:
+    person = get_person(session, aad_object_id) if aad_object_id else None
+    return (person.time_zone if person else None) or settings.default_time_zone
+
+
+def schedule(
+    session: Session,
+    settings: Settings,
+    message: PlannedMessage,
+    now: datetime,
+    bookings: Bookings | None = None,
+) -> PlannedMessage:
+    """The message with `not_before` set to when it may be sent, and its `time_zone`."""
+    earliest = max(now, message.not_before or now)
+    if message.to_channel:
+        return replace(message, not_before=earliest)
+    tz = message.time_zone or recipient_time_zone(session, settings, message.recipient)
+    waits = message.waits_for_working_hours
+    at = next_allowed_time(earliest, tz) if waits else earliest
+    if message.routine:
+        booked = bookings.setdefault(message.recipient, []) if bookings is not None else []
+        for _ in range(_MAX_DAYS_AHEAD):
+            start, end = local_day_bounds(at, tz)
+            taken = routine_booked_on(session, message.recipient, start, end)
+            taken += sum(1 for day in booked if start <= day < end)
+            if not taken:
+                break
+            at = next_allowed_day(at, tz) if waits else end
+        booked.append(at)
+    return replace(message, not_before=at, time_zone=tz, working_hours=waits)
+
+
+def enqueue_planned(
+    session: Session,
+    settings: Settings,
+    message: PlannedMessage,
+    now: datetime,
+    bookings: Bookings | None = None,
+) -> tuple[OutboxMessage, bool, PlannedMessage]:
+    """Schedule and write the message; an existing key is returned untouched.
+
+    Returns the row, whether it was created now, and the message as scheduled.
+    """
+    if message.payload is None:
+        raise ValueError(f"planned message {message.key!r} has no payload to send")
+    existing = by_key(session, message.key)
+    if existing is not None:
+        return existing, False, PlannedMessage.from_row(existing)
+    scheduled = schedule(session, settings, message, now, bookings)
+    row, created = enqueue(
+        session,
+        key=message.key,
+        kind=message.kind,
+        payload=message.payload,
+        not_before=scheduled.not_before,
+        now=now,
+        recipient_aad_object_id=None if message.to_channel else message.recipient,
+        conversation_id=message.recipient if message.to_channel else None,
+        routine=message.routine,
+        working_hours=bool(scheduled.working_hours),
+    )
+    return row, created, scheduled

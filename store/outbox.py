@@ -1,0 +1,372 @@
+"""The outbox: every proactive message is a row before it is a request to Teams.
+
+A rule decides that something is due and the sweep writes a row with a unique idempotency key
+(who, what, which period); a second decision about the same thing finds the row and changes
+nothing. The dispatcher claims due rows with a lease, sends them and records the outcome on the
+row, so retries survive restarts and no two senders ever hold the same row at once.
+
+Status moves one way: `pending` → `sent` | `failed` | `unreachable`. A `pending` row may be
+rescheduled (retry, throttling, working hours, daily cap) any number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, and_, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.types import UTCDateTime
+
+
+def _utc(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One proactive message, already rendered, waiting for (or past) delivery."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        # What `claim_due` filters and orders on.
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # What the daily cap of routine nudges looks up.
+        Index("ix_outbox_message_recipient_routine", "recipient_aad_object_id", "routine"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, index=True)
+    # Exactly one of the two: a person (personal chat) or a conversation (a channel post).
+    recipient_aad_object_id: str | None = None
+    conversation_id: str | None = None
+    kind: str
+    # Routine nudges count toward the one-per-person-per-day cap; escalations and replies don't.
+    routine: bool = False
+    # Hold the message until the recipient's working hours (checked again when it is sent).
+    working_hours: bool = False
+    # The serialised Bot Framework activity to send (text and/or card attachments).
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    not_before: datetime = _utc(nullable=False)
+    status: str = Field(default=OutboxStatus.PENDING.value)
+    attempts: int = 0
+    next_attempt_at: datetime = _utc(nullable=False)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _utc()
+    sent_at: datetime | None = _utc()
+    activity_id: str | None = None
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+
+    @property
+    def recipient(self) -> str:
+        return self.recipient_aad_object_id or self.conversation_id or ""
+
+
+# --- writing decisions --------------------------------------------------------------------------
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict,
+    not_before: datetime,
+    now: datetime,
+    recipient_aad_object_id: str | None = None,
+    conversation_id: str | None = None,
+    routine: bool = False,
+    working_hours: bool = False,
+) -> tuple[OutboxMessage, bool]:
+    """Insert a message unless its key exists; return the row and whether it was created.
+
+    Idempotent: a second enqueue of the same key (this process or another, at the same moment
+    or a year later) returns the existing row and changes nothing, whatever else it was given.
+    """
+    if (recipient_aad_object_id is None) == (conversation_id is None):
+        raise ValueError("give exactly one of recipient_aad_object_id and conversation_id")
+    values = {
+        "idempotency_key": key,
+        "recipient_aad_object_id": recipient_aad_object_id,
+        "conversation_id": conversation_id,
+        "kind": kind,
+        "routine": routine,
+        "working_hours": working_hours,
+        "payload": payload,
+        "not_before": not_before,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": not_before,
+        "created_at": now,
+        "updated_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    table = OutboxMessage.__table__
+    if dialect == "sqlite":
+        statement = sqlite.insert(table).values(values)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).values(values)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"outbox enqueue on {dialect}")
+    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    created = session.execute(statement).rowcount == 1
+    row = by_key(session, key)
+    assert row is not None
+    return row, created
+
+
+def by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
+
+
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    if not keys:
+        return set()
+    rows = session.exec(
+        select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys))
+    )
+    return set(rows.all())
+
+
+# --- claiming -----------------------------------------------------------------------------------
+
+
+def _claimable(now: datetime):
+    return and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+    )
+
+
+def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Rows a dispatcher could claim at `now` (read only; for dry runs and reports)."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(_claimable(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def claim_due(
+    session: Session,
+    now: datetime,
+    limit: int,
+    worker_id: str,
+    lease: timedelta,
+    *,
+    ids: Iterable[int] | None = None,
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due rows for `worker_id` until `now + lease`; return them.
+
+    Each row is taken with a compare-and-set UPDATE (still pending, still unclaimed or its
+    lease expired), so two workers never hold the same row; on PostgreSQL the candidates are
+    also read `FOR UPDATE SKIP LOCKED` so concurrent workers pass over each other's rows
+    instead of queueing. A worker that dies holding a claim loses it when the lease expires.
+    The caller commits (before sending) so that other workers see the claim.
+    """
+    query = (
+        select(OutboxMessage.id)
+        .where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(session.exec(query).all())
+    claimed: list[int] = []
+    for message_id in candidates:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _claimable(now))
+            .values(claimed_by=worker_id, claimed_until=now + lease, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    if not claimed:
+        return []
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(claimed))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(rows)
+
+
+# --- recording outcomes -------------------------------------------------------------------------
+
+
+def _finish(
+    session: Session, message: OutboxMessage | int, now: datetime, **values: Any
+) -> OutboxMessage | None:
+    """Update a pending row (by id) and return it fresh; a row no longer pending is left alone."""
+    message_id = message if isinstance(message, int) else message.id
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+        )
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def mark_sent(
+    session: Session,
+    message: OutboxMessage | int,
+    now: datetime,
+    *,
+    activity_id: str | None = None,
+) -> OutboxMessage | None:
+    return _finish(
+        session,
+        message,
+        now,
+        status=OutboxStatus.SENT.value,
+        sent_at=now,
+        activity_id=activity_id,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=None,
+        claimed_by=None,
+        claimed_until=None,
+    )
+
+
+def reschedule(
+    session: Session,
+    message: OutboxMessage | int,
+    at: datetime,
+    error: str | None,
+    *,
+    now: datetime,
+    attempted: bool = True,
+) -> OutboxMessage | None:
+    """Release the claim and try again at `at`.
+
+    `attempted=False` is for a row that was not sent at all (outside working hours, daily cap
+    reached): it does not count as an attempt.
+    """
+    values: dict[str, Any] = {
+        "next_attempt_at": at,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if attempted:
+        values["attempts"] = OutboxMessage.attempts + 1
+        values["last_error"] = error
+    return _finish(session, message, now, **values)
+
+
+def mark_failed(
+    session: Session, message: OutboxMessage | int, error: str, *, now: datetime
+) -> OutboxMessage | None:
+    return _finish(
+        session,
+        message,
+        now,
+        status=OutboxStatus.FAILED.value,
+        attempts=OutboxMessage.attempts + 1,
+        last_error=error,
+        claimed_by=None,
+        claimed_until=None,
+    )
+
+
+def mark_unreachable(
+    session: Session,
+    message: OutboxMessage | int,
+    error: str,
+    *,
+    now: datetime,
+    attempted: bool = True,
+) -> OutboxMessage | None:
+    values: dict[str, Any] = {
+        "status": OutboxStatus.UNREACHABLE.value,
+        "last_error": error,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if attempted:
+        values["attempts"] = OutboxMessage.attempts + 1
+    return _finish(session, message, now, **values)
+
+
+# --- the daily cap of routine nudges --------------------------------------------------------
+
+
+def routine_sent_on(
+    session: Session,
+    recipient: str,
+    day_start_utc: datetime,
+    day_end_utc: datetime,
+    *,
+    exclude_id: int | None = None,
+) -> int:
+    """How many routine messages were sent to `recipient` in [day_start_utc, day_end_utc)."""
+    query = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.recipient_aad_object_id == recipient,
+        OutboxMessage.routine.is_(True),
+        OutboxMessage.status == OutboxStatus.SENT.value,
+        OutboxMessage.sent_at >= day_start_utc,
+        OutboxMessage.sent_at < day_end_utc,
+    )
+    if exclude_id is not None:
+        query = query.where(OutboxMessage.id != exclude_id)
+    return session.exec(query).one()
+
+
+def routine_booked_on(
+    session: Session, recipient: str, day_start_utc: datetime, day_end_utc: datetime
+) -> int:
+    """Routine messages to `recipient` sent, or pending and due, in [day_start, day_end)."""
+    sent = routine_sent_on(session, recipient, day_start_utc, day_end_utc)
+    pending = session.exec(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient_aad_object_id == recipient,
+            OutboxMessage.routine.is_(True),
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.next_attempt_at >= day_start_utc,
+            OutboxMessage.next_attempt_at < day_end_utc,
+        )
+    ).one()
+    return sent + pending
+
+
+# --- reading, for the coordinator ----------------------------------------------------------------
+
+
+def undeliverable(session: Session) -> list[OutboxMessage]:
+    """Messages that will not be delivered (failed or recipient unreachable), newest first."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_(
+                    [OutboxStatus.FAILED.value, OutboxStatus.UNREACHABLE.value]
+                )
+            )
+            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+        ).all()
+    )
