@@ -148,3 +148,73 @@ class DialogStateRecord(SQLModel, table=True):
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     etag: int = 1
     updated_at: datetime = utc_column(nullable=False)
+
+
+class PairingStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DISSOLVED = "dissolved"  # ended early; the two are never suggested to each other again
+
+
+class Pairing(SQLModel, table=True):
+    """A trainee and a mentor confirmed by a coordinator, for the programme's length."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    trainee_person_id: int = Field(foreign_key="person.id", index=True)
+    mentor_person_id: int = Field(foreign_key="person.id", index=True)
+    status: str = Field(default=PairingStatus.ACTIVE.value, index=True)
+    length_months: int = 6
+    paired_at: datetime = utc_column(nullable=False)
+    confirmed_by: str | None = None
+    ended_at: datetime | None = utc_column()
+    end_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class MentoringSession(SQLModel, table=True):
+    """One programme month of a pairing: its booking and, afterwards, its log."""
+
+    __tablename__ = "mentoring_session"
+    __table_args__ = (UniqueConstraint("pairing_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    month: int
+    booking: str | None = None  # booked / not_yet / cant
+    booked_for: datetime | None = utc_column()
+    cant_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    happened: bool | None = None
+    held_on: datetime | None = utc_column()
+    minutes: int | None = None
+    steps_moved: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    blocking: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    logged_by: str | None = None
+    logged_at: datetime | None = utc_column()
+
+
+class CheckIn(SQLModel, table=True):
+    """A private "is it running smoothly?" answer of one party at week 2, 4 or 6."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (UniqueConstraint("pairing_id", "person_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: int
+    answer: str  # yes / not_really / need_help
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime = utc_column(nullable=False)
+
+
+class ActionStep(SQLModel, table=True):
+    """A small step of a participant's action plan."""
+
+    __tablename__ = "action_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    done_at: datetime | None = utc_column()
+    created_at: datetime = utc_column(nullable=False)

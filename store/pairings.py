@@ -1,0 +1,171 @@
+"""Pairings and what happens inside them: sessions, check-ins and action-plan steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from store.models import (
+    ActionStep,
+    CheckIn,
+    MentoringSession,
+    Pairing,
+    PairingStatus,
+    Person,
+)
+
+
+def create_pairing(
+    session: Session,
+    *,
+    programme_id: int,
+    trainee_person_id: int,
+    mentor_person_id: int,
+    length_months: int,
+    now: datetime,
+    confirmed_by: str | None,
+) -> Pairing:
+    pairing = Pairing(
+        programme_id=programme_id,
+        trainee_person_id=trainee_person_id,
+        mentor_person_id=mentor_person_id,
+        length_months=length_months,
+        paired_at=now,
+        confirmed_by=confirmed_by,
+    )
+    session.add(pairing)
+    session.flush()
+    return pairing
+
+
+def active_pairings(session: Session, programme_id: int | None = None) -> list[Pairing]:
+    query = select(Pairing).where(Pairing.status == PairingStatus.ACTIVE.value)
+    if programme_id is not None:
+        query = query.where(Pairing.programme_id == programme_id)
+    return list(session.exec(query.order_by(Pairing.id)))
+
+
+def active_pairing_of(session: Session, person_id: int) -> Pairing | None:
+    """The person's current pairing, as trainee or mentor (the newest, if several)."""
+    return session.exec(
+        select(Pairing)
+        .where(
+            Pairing.status == PairingStatus.ACTIVE.value,
+            or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id),
+        )
+        .order_by(Pairing.paired_at.desc())
+    ).first()
+
+
+def dissolved_pairs(session: Session, programme_id: int) -> set[tuple[int, int]]:
+    rows = session.exec(
+        select(Pairing.trainee_person_id, Pairing.mentor_person_id).where(
+            Pairing.programme_id == programme_id,
+            Pairing.status == PairingStatus.DISSOLVED.value,
+        )
+    )
+    return {(trainee, mentor) for trainee, mentor in rows}
+
+
+def mentor_loads(session: Session, programme_id: int) -> dict[int, int]:
+    """Active trainees per mentor person id."""
+    loads: dict[int, int] = {}
+    for pairing in active_pairings(session, programme_id):
+        loads[pairing.mentor_person_id] = loads.get(pairing.mentor_person_id, 0) + 1
+    return loads
+
+
+def end_pairing(session: Session, pairing: Pairing, now: datetime, status: str, reason: str):
+    pairing.status = status
+    pairing.ended_at = now
+    pairing.end_reason = reason
+    session.add(pairing)
+    session.flush()
+
+
+def pair_people(session: Session, pairing: Pairing) -> tuple[Person, Person]:
+    return session.get(Person, pairing.trainee_person_id), session.get(
+        Person, pairing.mentor_person_id
+    )
+
+
+def session_month(session: Session, pairing_id: int, month: int) -> MentoringSession:
+    """The row of one programme month, created on first use."""
+    row = session.exec(
+        select(MentoringSession).where(
+            MentoringSession.pairing_id == pairing_id, MentoringSession.month == month
+        )
+    ).first()
+    if row is None:
+        row = MentoringSession(pairing_id=pairing_id, month=month)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def sessions_of(session: Session, pairing_id: int) -> list[MentoringSession]:
+    return list(
+        session.exec(
+            select(MentoringSession)
+            .where(MentoringSession.pairing_id == pairing_id)
+            .order_by(MentoringSession.month)
+        )
+    )
+
+
+def record_check_in(
+    session: Session,
+    *,
+    pairing_id: int,
+    person_id: int,
+    week: int,
+    answer: str,
+    comment: str | None,
+    now: datetime,
+) -> tuple[CheckIn, bool]:
+    """Store an answer once; a second tap returns the first answer and False."""
+    existing = session.exec(
+        select(CheckIn).where(
+            CheckIn.pairing_id == pairing_id, CheckIn.person_id == person_id, CheckIn.week == week
+        )
+    ).first()
+    if existing is not None:
+        return existing, False
+    row = CheckIn(
+        pairing_id=pairing_id,
+        person_id=person_id,
+        week=week,
+        answer=answer,
+        comment=comment,
+        answered_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def check_ins_of(session: Session, pairing_id: int) -> list[CheckIn]:
+    return list(
+        session.exec(
+            select(CheckIn).where(CheckIn.pairing_id == pairing_id).order_by(CheckIn.answered_at)
+        )
+    )
+
+
+def add_step(session: Session, pairing_id: int, person_id: int, text: str, now: datetime):
+    step = ActionStep(pairing_id=pairing_id, person_id=person_id, text=text, created_at=now)
+    session.add(step)
+    session.flush()
+    return step
+
+
+def steps_of(session: Session, pairing_id: int, person_id: int) -> list[ActionStep]:
+    return list(
+        session.exec(
+            select(ActionStep)
+            .where(ActionStep.pairing_id == pairing_id, ActionStep.person_id == person_id)
+            .order_by(ActionStep.id)
+        )
+    )
