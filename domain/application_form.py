@@ -113,6 +113,13 @@ GOALS = Section(
         ),
         Question("needs", "What would you like to develop?", Kind.MULTI, choices=DEVELOPMENT_NEEDS),
         Question(
+            "promotion_process",
+            "Are you going for promotion in an upcoming process? If so, which one?",
+            required=False,
+            max_length=120,
+            placeholder="e.g. 2027 Inspector promotion",
+        ),
+        Question(
             "availability",
             "When are you usually available to meet?",
             max_length=200,

@@ -52,7 +52,12 @@ async def test_trainee_applies_from_hi_to_submitted(bot):
     assert set(card_inputs(sam.last_card())) == {"organisation", "department", "grade", "location"}
 
     await sam.submit(ABOUT)
-    assert set(card_inputs(sam.last_card())) == {"goals", "needs", "availability"}
+    assert set(card_inputs(sam.last_card())) == {
+        "goals",
+        "needs",
+        "promotion_process",
+        "availability",
+    }
     await sam.submit(GOALS)
     equality = sam.last_card()
     assert "optional" in card_text(equality)
