@@ -120,8 +120,12 @@ def enqueue(
         statement = postgresql.insert(table).values(values)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"outbox enqueue on {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    created = session.execute(statement).rowcount == 1
+    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+        table.c.id
+    )
+    # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
+    # across drivers for INSERT ... ON CONFLICT DO NOTHING).
+    created = session.execute(statement).scalar_one_or_none() is not None
     row = by_key(session, key)
     assert row is not None
     return row, created

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.app import CTX, create_app
 from bot.settings import Settings
@@ -20,9 +24,27 @@ COORDINATOR_AAD = "aad-coordinator-1"
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
+POSTGRES_URL = os.environ.get("STEPFORWARD_TEST_POSTGRES_URL", "")
+sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite-specific behaviour")
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'stepforward.db'}"
+def db_url(tmp_path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or (in the PostgreSQL pass) a new database on the
+    server named by STEPFORWARD_TEST_POSTGRES_URL, dropped afterwards."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'stepforward.db'}"
+        return
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -16,10 +16,12 @@ from store.models import Person, Programme
 from store.people import get_person, grant_role, roles_of, upsert_person
 from store.programmes import current_programme
 from store.seed import seed_demo
+from tests.conftest import sqlite_only
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
+@sqlite_only
 def test_sqlite_runs_in_wal_mode(engine):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
