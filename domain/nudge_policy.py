@@ -1,0 +1,132 @@
+"""Nudge etiquette: idempotency keys, and when a due message may go out.
+
+Routine nudges go out only in the recipient's working hours, at most one per person per local
+calendar day, and not while the person has snoozed them. Escalations wait for working hours
+but are never capped or snoozed; direct replies to something the person just did go at once.
+A nudge whose window was missed (bot down, queue backed up) goes at the next allowed time.
+
+The rules are pure: the caller passes the facts (the UTC times of routine nudges already sent,
+or booked, to that person; their snooze; their zone and hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.working_hours import (
+    DEFAULT_HOURS,
+    DEFAULT_ZONE,
+    WorkingHours,
+    local_day_bounds,
+    next_working_time,
+    to_utc,
+)
+
+# Enough for a year of one-a-day routine nudges already booked; past that the facts are wrong.
+_MAX_DEFERRALS = 400
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"  # working hours, snooze, one per person per local day
+    ESCALATION = "escalation"  # working hours only
+    REPLY = "reply"  # at once
+
+
+def nudge_key(
+    recipient_id: str | int,
+    kind: str,
+    period: str,
+    *,
+    pairing_id: str | int | None = None,
+) -> str:
+    """A stable idempotency key: who, what, (which pairing,) which period.
+
+    nudge_key("user-1", "book_session", "month-3", pairing_id=7)
+        == "user-1:book_session:pair-7:month-3"
+
+    The recipient id may contain colons (Teams ids like "29:1a2b" do); kind, period and pairing
+    id may not (nor may a kind start with "pair-"), so two different nudges never share a key.
+    """
+    recipient = str(recipient_id).strip()
+    if not recipient:
+        raise ValueError("nudge key needs a recipient id")
+    parts = [str(kind).strip()]
+    if pairing_id is not None:
+        parts.append(f"pair-{str(pairing_id).strip()}")
+    parts.append(str(period).strip())
+    for part in parts:
+        if not part or part == "pair-" or ":" in part:
+            raise ValueError(f"nudge key parts must be non-empty and without ':' ({part!r})")
+    if parts[0].startswith("pair-"):
+        raise ValueError("a nudge kind may not start with 'pair-' (kept for the pairing id)")
+    return ":".join([recipient, *parts])
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When a nudge may be sent; `reason` says why it waits (None when it may go now)."""
+
+    at: datetime
+    now: bool
+    reason: str | None = None
+
+
+def delivery_time(
+    due_at: datetime,
+    now: datetime,
+    tz_name: str | None,
+    hours: WorkingHours = DEFAULT_HOURS,
+    *,
+    urgency: Urgency | str = Urgency.ROUTINE,
+    routine_sent: Iterable[datetime] = (),
+    snoozed_until: datetime | None = None,
+    default_zone: str = DEFAULT_ZONE,
+) -> Delivery:
+    """The earliest allowed instant at or after both `due_at` and `now`.
+
+    `routine_sent`: UTC times of routine nudges already sent (or booked) to this person, other
+    than this one; any of them on the same local calendar day as a candidate time pushes a
+    routine nudge to the next local day. `snoozed_until` holds back routine nudges only.
+    """
+    urgency = Urgency(urgency)
+    now = to_utc(now)
+    at = max(to_utc(due_at), now)
+    if urgency == Urgency.REPLY:
+        return Delivery(now, True) if at <= now else Delivery(at, False, "not due yet")
+
+    reasons: list[str] = []
+    if urgency == Urgency.ROUTINE and snoozed_until is not None and to_utc(snoozed_until) > at:
+        at = to_utc(snoozed_until)
+        reasons.append("snoozed")
+    sent = sorted(to_utc(t) for t in routine_sent) if urgency == Urgency.ROUTINE else []
+    next_day = False  # moved to a local midnight by the cap: not "outside working hours"
+    for _ in range(_MAX_DEFERRALS):
+        allowed = next_working_time(at, tz_name, hours, default_zone=default_zone)
+        if allowed > at and not next_day:
+            reasons.append("outside working hours")
+        at = allowed
+        start, end = local_day_bounds(at, tz_name, default_zone=default_zone)
+        if not any(start <= t < end for t in sent):
+            break
+        reasons.append("already had a routine nudge that day")
+        at, next_day = end, True
+    else:
+        raise ValueError("no free day for a routine nudge within a year: check routine_sent")
+    if at <= now:
+        return Delivery(now, True)
+    unique = list(dict.fromkeys(reasons)) or ["not due yet"]
+    return Delivery(at, False, "; ".join(unique))
+
+
+def may_send_now(
+    due_at: datetime,
+    now: datetime,
+    tz_name: str | None,
+    hours: WorkingHours = DEFAULT_HOURS,
+    **facts,
+) -> bool:
+    """Shorthand for `delivery_time(...).now` (same keyword arguments)."""
+    return delivery_time(due_at, now, tz_name, hours, **facts).now
