@@ -22,7 +22,7 @@ class Command:
     @property
     def key(self) -> str:
         """The handler method suffix: the command's words joined by underscores."""
-        return self.name.replace(" ", "_")
+        return self.name.replace(" ", "_").replace("-", "_")
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -43,6 +43,23 @@ COMMANDS: tuple[Command, ...] = (
         "Applications by organisation and stage",
         (TEAM,),
         Action.REVIEW_APPLICATIONS,
+    ),
+    Command(
+        "suggest pairs", "Suggest mentors for trainees without one", (TEAM,), Action.MANAGE_PAIRS
+    ),
+    Command(
+        "pair", "pair <trainee> with <mentor>", (TEAM,), Action.MANAGE_PAIRS, takes_argument=True
+    ),
+    Command("pairs", "Active pairs: sessions achieved vs planned", (TEAM,), Action.MANAGE_PAIRS),
+    Command(
+        "end pairing", "end pairing <trainee>", (TEAM,), Action.MANAGE_PAIRS, takes_argument=True
+    ),
+    Command(
+        "re-pair",
+        "re-pair <trainee>: end the pairing and suggest new mentors",
+        (TEAM,),
+        Action.MANAGE_PAIRS,
+        takes_argument=True,
     ),
     Command(
         "window",

@@ -21,6 +21,7 @@ from bot.context import AppContext
 from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.my_application import MyApplication
+from bot.pairing import Pairings
 from bot.teams import command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
 from domain.authorisation import COORDINATOR_ONLY, Action, may
@@ -44,6 +45,7 @@ class StepForwardBot(ActivityHandler):
         self.dialogs = DialogSet(self.conversation_state.create_property("DialogState"))
         self.review = ApplicationReview(ctx)
         self.my_application = MyApplication(ctx, self.review)
+        self.pairings = Pairings(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -137,6 +139,15 @@ class StepForwardBot(ActivityHandler):
             if await self._allowed(turn_context, Action.REVIEW_APPLICATIONS):
                 await self.review.act(turn_context, value)
             return True
+        if value.get("pairing") == "confirm":
+            if await self._allowed(turn_context, Action.MANAGE_PAIRS):
+                try:
+                    trainee, mentor = int(value["trainee"]), int(value["mentor"])
+                except (KeyError, TypeError, ValueError):
+                    await turn_context.send_activity("Sorry, I couldn't read that pairing.")
+                    return True
+                await self.pairings.confirm(turn_context, trainee, mentor)
+            return True
         if "offer" in value:
             await self.review.answer_offer(turn_context, value)
             return True
@@ -211,6 +222,21 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))
+
+    async def _do_suggest_pairs(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.pairings.suggest(turn_context)
+
+    async def _do_pair(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.pairings.pair_by_name(turn_context, argument)
+
+    async def _do_pairs(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await turn_context.send_activity(self.pairings.listing(self.ctx.clock.now()))
+
+    async def _do_end_pairing(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.pairings.end(turn_context, argument, repair=False)
+
+    async def _do_re_pair(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.pairings.end(turn_context, argument, repair=True)
 
     async def _do_window(self, turn_context: TurnContext, argument: str, _roles) -> None:
         sender = sender_of(turn_context.activity)

@@ -203,6 +203,9 @@ async def send_activity(
     failures: list[BaseException] = []
 
     async def callback(turn_context: TurnContext) -> None:
+        # The continuation activity carries a made-up id; left there it would turn the message
+        # into a reply to a message that does not exist (a thread reply in a channel).
+        turn_context.activity.id = None
         try:
             response = await turn_context.send_activity(activity)
         except Exception as error:  # classified below

@@ -48,7 +48,7 @@ DEMO_MENTORS = (
         "Leicester",
         "Chief inspector",
         1,
-        ("confidence", "knowledge of other organisations"),
+        ("confidence", "other_organisations"),
     ),
     DemoMentor(
         "00000000-0000-0000-0000-0000000000023",
