@@ -1,4 +1,4 @@
-"""`stepforward`: serve the bot, run the demo, migrate, run one sweep."""
+"""`stepforward`: serve the bot, run the demo, migrate, run one sweep, package the Teams app."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from aiohttp import web
 
@@ -43,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run one scheduler sweep as if it were --now")
     sweep.add_argument("--now", type=_parse_now, required=True, help="ISO-8601 with zone")
     sweep.add_argument("--dry-run", action="store_true", help="print, do not send")
+
+    package = sub.add_parser("package", help="build the Teams app package (manifest and icons)")
+    package.add_argument("--out", type=Path, default=Path("appPackage.zip"), help="zip to write")
+    package.add_argument("--app-id", default=None, help="the bot's app id (default MicrosoftAppId)")
     return parser
 
 
@@ -88,6 +93,25 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
     print(result.report())
 
 
+def _package(settings: Settings, out: Path, app_id: str | None) -> int:
+    from bot.packaging import PackagingError, build_package, placeholder_warnings
+
+    try:
+        manifest = build_package(settings, out, app_id)
+    except PackagingError as error:
+        print(f"stepforward package: {error}", file=sys.stderr)
+        for detail in error.details:
+            print(f"  {detail}", file=sys.stderr)
+        return 2
+    for warning in placeholder_warnings(settings):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"wrote {out}: Teams app {manifest['id']} version {manifest['version']}"
+        f" (manifest v{manifest['manifestVersion']})"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
@@ -101,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         print("database is up to date")
     elif args.command == "sweep":
         _sweep(settings, args.now, args.dry_run)
+    elif args.command == "package":
+        return _package(settings, args.out, args.app_id)
     return 0
 
 

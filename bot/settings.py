@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"
+# Stand-in for the developer's web pages in the Teams manifest until the real ones are set.
+PLACEHOLDER_WEBSITE_URL = "https://stepforward.example.org"
 
 
 class Settings(BaseSettings):
@@ -81,6 +83,38 @@ class Settings(BaseSettings):
         ),
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    # The Teams app package (`stepforward package`): what the manifest says about the app.
+    public_host: str = Field(
+        "",
+        validation_alias=AliasChoices("STEPFORWARD_PUBLIC_HOST", "public_host"),
+        description="Host name the bot is reached at (the manifest's validDomains).",
+    )
+    developer_name: str = Field(
+        "Step Forward",
+        validation_alias=AliasChoices("STEPFORWARD_DEVELOPER_NAME", "developer_name"),
+    )
+    website_url: str = Field(
+        PLACEHOLDER_WEBSITE_URL,
+        validation_alias=AliasChoices("STEPFORWARD_WEBSITE_URL", "website_url"),
+    )
+    privacy_url: str = Field(
+        f"{PLACEHOLDER_WEBSITE_URL}/privacy",
+        validation_alias=AliasChoices("STEPFORWARD_PRIVACY_URL", "privacy_url"),
+    )
+    terms_url: str = Field(
+        f"{PLACEHOLDER_WEBSITE_URL}/terms",
+        validation_alias=AliasChoices("STEPFORWARD_TERMS_URL", "terms_url"),
+    )
+
+    @field_validator("public_host", mode="before")
+    @classmethod
+    def _bare_host(cls, value: object) -> object:
+        """Accept `https://bot.example.org/api/messages` as well as `bot.example.org`."""
+        if isinstance(value, str):
+            host = value.strip().split("://", 1)[-1]
+            return host.split("/", 1)[0]
+        return value
 
     @field_validator("coordinators", mode="before")
     @classmethod
