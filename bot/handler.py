@@ -22,6 +22,7 @@ from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.my_application import MyApplication
 from bot.pairing import Pairings
+from bot.session_actions import SessionActions
 from bot.teams import command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
 from domain.authorisation import COORDINATOR_ONLY, Action, may
@@ -46,6 +47,7 @@ class StepForwardBot(ActivityHandler):
         self.review = ApplicationReview(ctx)
         self.my_application = MyApplication(ctx, self.review)
         self.pairings = Pairings(ctx)
+        self.sessions = SessionActions(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -147,6 +149,12 @@ class StepForwardBot(ActivityHandler):
                     await turn_context.send_activity("Sorry, I couldn't read that pairing.")
                     return True
                 await self.pairings.confirm(turn_context, trainee, mentor)
+            return True
+        if "session" in value:
+            await self.sessions.session_answer(turn_context, value)
+            return True
+        if "check_in" in value:
+            await self.sessions.check_in(turn_context, value)
             return True
         if "offer" in value:
             await self.review.answer_offer(turn_context, value)

@@ -20,6 +20,7 @@ from botbuilder.core import BotAdapter
 from bot.adapter import create_adapter
 from bot.context import AppContext
 from bot.dispatcher import WORKER_ID, DispatchResult, dispatch_due
+from bot.pairing_nudges import plan_pairing_nudges
 from bot.planned import Bookings, PlannedMessage, enqueue_planned, schedule
 from store.outbox import due, existing_keys
 
@@ -29,8 +30,8 @@ __all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
 
-# Rule sets register here as they are built (nudges, check-ins, escalations, surveys).
-PLANNERS: list[Planner] = []
+# The rule sets a sweep runs (escalations and surveys join as they are built).
+PLANNERS: list[Planner] = [plan_pairing_nudges]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class Recorded:
     conversation_id: str
     body: dict[str, Any]
     activity_id: str | None = None
+    at: Any = None  # the test clock's time when it arrived, if the connector was given one
 
     @property
     def text(self) -> str:
@@ -49,6 +50,7 @@ class FakeConnector:
         self.requests: list[Recorded] = []
         self.rejected: list[Recorded] = []
         self._failures: deque[ScriptedFailure] = deque()
+        self.clock = None  # set to the test's clock to stamp what arrives
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -113,7 +115,14 @@ class FakeConnector:
     async def _record(self, request: web.Request, method: str) -> web.Response:
         body = await request.json()
         cid = request.match_info["cid"]
-        entry = Recorded(method, request.path, cid, body, request.match_info.get("aid"))
+        entry = Recorded(
+            method,
+            request.path,
+            cid,
+            body,
+            request.match_info.get("aid"),
+            self.clock.now() if self.clock else None,
+        )
         failure = self._take_failure(cid)
         if failure is not None:
             self.rejected.append(entry)

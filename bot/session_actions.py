@@ -1,0 +1,249 @@
+"""Answers to the pairing cards: booking a session, logging it, and the private check-ins."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+from botbuilder.core import TurnContext
+
+from bot.context import AppContext
+from bot.dispatcher import enqueue_and_dispatch
+from bot.planned import PlannedMessage, recipient_time_zone
+from bot.proactive import message_payload
+from bot.teams import sender_of
+from domain.cadence import month_bounds
+from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
+from store.conversations import ref_by_conversation
+from store.models import Pairing, PairingStatus, Person, Programme
+from store.pairings import pair_people, record_check_in, session_month
+from store.people import get_person
+
+log = logging.getLogger(__name__)
+
+CHECK_IN_ANSWERS = {"yes": "Yes", "not_really": "Not really", "need_help": "I need help"}
+CHECK_IN_THANKS = {
+    "yes": "Thanks — glad it's going well.",
+    "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
+    "type **I need help** at any time.",
+    "need_help": "Thanks for telling me. I've let the programme coordinators know; someone will "
+    "be in touch with you privately.",
+}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SessionActions:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def _pairing_for(self, session, turn: TurnContext, value: dict):
+        """The active pairing named on the card, if the sender is one of its two people."""
+        pairing = session.get(Pairing, _int(value.get("pairing_id")) or 0)
+        me = get_person(session, sender_of(turn.activity).aad_object_id or "")
+        if (
+            pairing is None
+            or me is None
+            or me.id
+            not in (
+                pairing.trainee_person_id,
+                pairing.mentor_person_id,
+            )
+        ):
+            return None, None, None
+        trainee, mentor = pair_people(session, pairing)
+        partner = mentor if me.id == trainee.id else trainee
+        return pairing, me, partner
+
+    async def _tell(self, turn: TurnContext, person: Person, kind: str, key: str, text: str):
+        message = PlannedMessage(
+            person.aad_object_id,
+            kind,
+            key,
+            payload=message_payload(text),
+            routine=False,
+            working_hours=False,
+        )
+        await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+
+    async def session_answer(self, turn: TurnContext, value: dict) -> None:
+        choice = value.get("session")
+        now = self.ctx.clock.now()
+        month = _int(value.get("month"))
+        with self.ctx.session() as session:
+            pairing, me, partner = self._pairing_for(session, turn, value)
+            if pairing is None or month is None or not 1 <= month <= pairing.length_months:
+                await turn.send_activity("Sorry, that card isn't for a pairing of yours.")
+                return
+            if pairing.status != PairingStatus.ACTIVE.value:
+                await turn.send_activity("That pairing has ended, so there is nothing to update.")
+                return
+            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+            row = session_month(session, pairing.id, month)
+            if row.logged_at is not None:
+                who = session.get(Person, _int(row.logged_by) or 0) if row.logged_by else None
+                await turn.send_activity(
+                    f"Month {month}'s session is already logged"
+                    + (f" by {who.display_name}" if who else "")
+                    + f" on {format_local_date(row.logged_at, tz)}."
+                )
+                return
+            if choice == "booked":
+                day = parse_date(str(value.get("date") or ""))
+                if day is None:
+                    await turn.send_activity("Please pick the date of the session, then Booked.")
+                    return
+                try:
+                    at = time.fromisoformat(str(value.get("time") or "14:00"))
+                except ValueError:
+                    await turn.send_activity("Please give the time as HH:MM, e.g. 14:30.")
+                    return
+                booked_for = datetime.combine(day, at, tzinfo=zone(tz))
+                if booked_for <= now:
+                    await turn.send_activity("That time has passed; please pick a future time.")
+                    return
+                row.booking, row.booked_for = "booked", booked_for
+                session.add(row)
+                mine = (
+                    f"Booked: your session with {partner.display_name} on "
+                    f"{format_local_datetime(booked_for, tz)}. I'll remind you the day before."
+                )
+                partner_tz = recipient_time_zone(session, self.ctx.settings, partner.aad_object_id)
+                theirs = (
+                    f"{me.display_name} booked your mentoring session for "
+                    f"{format_local_datetime(booked_for, partner_tz)}."
+                )
+                key = f"pairing:{pairing.id}:booked:{month}:{booked_for:%Y%m%d%H%M}:{partner.id}"
+            elif choice == "not_yet":
+                await turn.send_activity(
+                    "No problem. When you have a date, press **Booked** on the card."
+                )
+                return
+            elif choice == "cant":
+                row.booking = "cant"
+                row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
+                session.add(row)
+                channel = self._coordinator_channel(session, pairing)
+                mine = (
+                    "Thanks for letting us know. I've told the programme coordinators, who "
+                    "will help find a way; your reason is only shared with them."
+                )
+                notice = (
+                    f"⚠ {me.display_name} says the pair can't meet in month {month} "
+                    f"(pairing #{pairing.id}). Reason: {row.cant_reason or 'not given'}"
+                )
+                await turn.send_activity(mine)
+                if channel is not None:
+                    await enqueue_and_dispatch(
+                        self.ctx,
+                        turn.adapter,
+                        PlannedMessage(
+                            channel,
+                            "cant_meet",
+                            f"pairing:{pairing.id}:cant:{month}",
+                            payload=message_payload(notice),
+                            routine=False,
+                            to_channel=True,
+                        ),
+                    )
+                return
+            elif choice == "log":
+                mine, theirs, key = self._log(session, row, me, partner, value, tz, now, pairing)
+                if mine is None:
+                    await turn.send_activity(theirs)
+                    return
+            else:
+                await turn.send_activity("Sorry, I couldn't read that answer.")
+                return
+        await turn.send_activity(mine)
+        await self._tell(turn, partner, "session_update", key, theirs)
+
+    def _log(self, session, row, me, partner, value, tz, now, pairing):
+        happened = value.get("happened")
+        if happened not in ("yes", "no"):
+            return None, "Please say whether the session happened.", None
+        row.happened = happened == "yes"
+        if row.happened:
+            day = parse_date(str(value.get("held_on") or ""))
+            minutes = _int(value.get("minutes"))
+            if day is None or minutes is None or not 0 < minutes <= 600:
+                return None, "Please give the date and how long it was (in minutes).", None
+            row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
+            row.minutes = minutes
+        start, _end = month_bounds(pairing.paired_at, row.month)
+        row.steps_moved = (str(value.get("steps_moved") or "").strip()[:1000]) or None
+        row.blocking = (str(value.get("blocking") or "").strip()[:1000]) or None
+        row.logged_by = str(me.id)
+        row.logged_at = now
+        session.add(row)
+        summary = (
+            f"{row.minutes} minutes on {format_local_date(row.held_on, tz)}"
+            if row.happened
+            else "it didn't happen"
+        )
+        mine = f"Logged month {row.month}: {summary}. Thank you!"
+        theirs = f"{me.display_name} logged your month-{row.month} session: {summary}."
+        if row.steps_moved:
+            theirs += f" Steps moved: {row.steps_moved}"
+        return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
+
+    def _coordinator_channel(self, session, pairing: Pairing) -> str | None:
+        programme = session.get(Programme, pairing.programme_id)
+        if programme is None or not programme.coordinator_conversation_id:
+            return None
+        ref = ref_by_conversation(session, programme.coordinator_conversation_id)
+        return ref.conversation_id if ref else None
+
+    async def check_in(self, turn: TurnContext, value: dict) -> None:
+        answer = value.get("check_in")
+        week = _int(value.get("week"))
+        now = self.ctx.clock.now()
+        if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
+            await turn.send_activity("Sorry, I couldn't read that answer.")
+            return
+        with self.ctx.session() as session:
+            pairing, me, partner = self._pairing_for(session, turn, value)
+            if pairing is None:
+                await turn.send_activity("Sorry, that check-in isn't for a pairing of yours.")
+                return
+            comment = (str(value.get("comment") or "").strip()[:1000]) or None
+            row, created = record_check_in(
+                session,
+                pairing_id=pairing.id,
+                person_id=me.id,
+                week=week,
+                answer=answer,
+                comment=comment,
+                now=now,
+            )
+            if not created:
+                await turn.send_activity(
+                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[row.answer]}”. "
+                    "If something has changed, type **I need help** at any time."
+                )
+                return
+            channel = self._coordinator_channel(session, pairing) if answer == "need_help" else None
+            notice = (
+                f"⚠ {me.display_name} answered **I need help** in the week-{week} check-in "
+                f"(pairing with {partner.display_name}, #{pairing.id})."
+                + (f" They added: {comment}" if comment else "")
+            )
+        await turn.send_activity(CHECK_IN_THANKS[answer])
+        if channel is not None:
+            await enqueue_and_dispatch(
+                self.ctx,
+                turn.adapter,
+                PlannedMessage(
+                    channel,
+                    "check_in_help",
+                    f"pairing:{pairing.id}:help:{me.id}:week-{week}",
+                    payload=message_payload(notice),
+                    routine=False,
+                    to_channel=True,
+                ),
+            )
