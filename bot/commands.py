@@ -33,6 +33,27 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("my programme", "Your pairing, sessions and next step", (PERSONAL,), Action.VIEW_OWN),
     Command(
+        "add step",
+        "add step <what>: add to your action plan",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
+        "done",
+        "done <number>: tick a step of your action plan",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
+        "snooze",
+        "snooze <days>: hold routine reminders (snooze off to undo)",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
         "setup coordinator channel",
         "Make this channel the coordinators' channel",
         (TEAM,),
@@ -73,12 +94,6 @@ COMMANDS: tuple[Command, ...] = (
 _WHITESPACE = re.compile(r"\s+")
 
 
-def normalise(text: str | None) -> str:
-    """Lower-case, single-spaced, without trailing punctuation."""
-    text = _WHITESPACE.sub(" ", (text or "").strip()).lower()
-    return text.rstrip(" .!?")
-
-
 @dataclass(frozen=True)
 class ParsedCommand:
     command: Command
@@ -86,13 +101,17 @@ class ParsedCommand:
 
 
 def parse(text: str | None, scope: str) -> ParsedCommand | None:
-    """Match the longest command name the text starts with, for the conversation's scope."""
-    said = normalise(text)
+    """Match the longest command name the text starts with, for the conversation's scope.
+
+    The argument keeps the person's own capitals (names, action-plan steps).
+    """
+    original = _WHITESPACE.sub(" ", (text or "").strip()).rstrip(" .!?")
+    said = original.lower()
     for command in sorted(COMMANDS, key=lambda c: len(c.name), reverse=True):
         if scope not in command.scopes:
             continue
         if said == command.name or (command.takes_argument and said.startswith(command.name + " ")):
-            return ParsedCommand(command, said[len(command.name) :].strip())
+            return ParsedCommand(command, original[len(command.name) :].strip())
     return None
 
 

@@ -142,6 +142,11 @@ async def _dispatch_one(
         if person is not None and person.unreachable_since is not None:
             mark_unreachable(session, row, "recipient unreachable", now=now, attempted=False)
             return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
+        snoozed = person.snoozed_until if person is not None and row.routine else None
+        if snoozed is not None and now < snoozed:
+            at = next_allowed_time(snoozed, tz) if row.working_hours else snoozed
+            reschedule(session, row, at, None, now=now, attempted=False)
+            return _result(row, DEFERRED, at, error="snoozed")
         if row.working_hours and not is_working_time(now, tz):
             at = next_allowed_time(now, tz)
             reschedule(session, row, at, None, now=now, attempted=False)

@@ -21,6 +21,7 @@ from bot.context import AppContext
 from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.my_application import MyApplication
+from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
 from bot.session_actions import SessionActions
 from bot.teams import command_text, scope_of, sender_of
@@ -48,6 +49,7 @@ class StepForwardBot(ActivityHandler):
         self.my_application = MyApplication(ctx, self.review)
         self.pairings = Pairings(ctx)
         self.sessions = SessionActions(ctx)
+        self.my_programme = MyProgramme(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -222,11 +224,17 @@ class StepForwardBot(ActivityHandler):
     async def _do_my_application(self, turn_context: TurnContext, _argument: str, _roles):
         await self.my_application.show(turn_context)
 
-    async def _do_my_programme(self, turn_context: TurnContext, _argument: str, _roles) -> None:
-        await turn_context.send_activity(
-            "You're not paired with anyone yet. Type **apply** to join the programme, or "
-            "**my application** to see where your application is."
-        )
+    async def _do_my_programme(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.my_programme.show(turn_context)
+
+    async def _do_add_step(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.my_programme.add_step(turn_context, argument)
+
+    async def _do_done(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.my_programme.tick(turn_context, argument)
+
+    async def _do_snooze(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.my_programme.snooze(turn_context, argument)
 
     async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))

@@ -60,13 +60,17 @@ class SessionActions:
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
 
-    async def _tell(self, turn: TurnContext, person: Person, kind: str, key: str, text: str):
+    async def _tell(
+        self, turn: TurnContext, recipient: str, kind: str, key: str, text: str, *, channel=False
+    ):
+        """Tell the partner (a person's AAD id) or the coordinators (a channel) at once."""
         message = PlannedMessage(
-            person.aad_object_id,
+            recipient,
             kind,
             key,
             payload=message_payload(text),
             routine=False,
+            to_channel=channel,
             working_hours=False,
         )
         await enqueue_and_dispatch(self.ctx, turn.adapter, message)
@@ -129,29 +133,11 @@ class SessionActions:
                 row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
                 session.add(row)
                 channel = self._coordinator_channel(session, pairing)
-                mine = (
-                    "Thanks for letting us know. I've told the programme coordinators, who "
-                    "will help find a way; your reason is only shared with them."
-                )
                 notice = (
                     f"⚠ {me.display_name} says the pair can't meet in month {month} "
                     f"(pairing #{pairing.id}). Reason: {row.cant_reason or 'not given'}"
                 )
-                await turn.send_activity(mine)
-                if channel is not None:
-                    await enqueue_and_dispatch(
-                        self.ctx,
-                        turn.adapter,
-                        PlannedMessage(
-                            channel,
-                            "cant_meet",
-                            f"pairing:{pairing.id}:cant:{month}",
-                            payload=message_payload(notice),
-                            routine=False,
-                            to_channel=True,
-                        ),
-                    )
-                return
+                key = f"pairing:{pairing.id}:cant:{month}"
             elif choice == "log":
                 mine, theirs, key = self._log(session, row, me, partner, value, tz, now, pairing)
                 if mine is None:
@@ -160,8 +146,16 @@ class SessionActions:
             else:
                 await turn.send_activity("Sorry, I couldn't read that answer.")
                 return
+        if choice == "cant":
+            await turn.send_activity(
+                "Thanks for letting us know. I've told the programme coordinators, who will help "
+                "find a way; your reason is only shared with them."
+            )
+            if channel is not None:
+                await self._tell(turn, channel, "cant_meet", key, notice, channel=True)
+            return
         await turn.send_activity(mine)
-        await self._tell(turn, partner, "session_update", key, theirs)
+        await self._tell(turn, partner.aad_object_id, "session_update", key, theirs)
 
     def _log(self, session, row, me, partner, value, tz, now, pairing):
         happened = value.get("happened")
@@ -235,15 +229,5 @@ class SessionActions:
             )
         await turn.send_activity(CHECK_IN_THANKS[answer])
         if channel is not None:
-            await enqueue_and_dispatch(
-                self.ctx,
-                turn.adapter,
-                PlannedMessage(
-                    channel,
-                    "check_in_help",
-                    f"pairing:{pairing.id}:help:{me.id}:week-{week}",
-                    payload=message_payload(notice),
-                    routine=False,
-                    to_channel=True,
-                ),
-            )
+            key = f"pairing:{pairing.id}:help:{me.id}:week-{week}"
+            await self._tell(turn, channel, "check_in_help", key, notice, channel=True)

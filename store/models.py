@@ -49,6 +49,7 @@ class Person(SQLModel, table=True):
     display_name: str | None = None
     time_zone: str | None = None
     unreachable_since: datetime | None = utc_column()
+    snoozed_until: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
     updated_at: datetime = utc_column(nullable=False)
 
