@@ -41,6 +41,7 @@ from bot.delivery_window import (
     local_day_bounds,
     next_allowed_day,
     next_allowed_time,
+    working_hours_of,
 )
 from bot.planned import PlannedMessage, enqueue_planned, recipient_time_zone
 from bot.proactive import Outcome, SendOutcome, backoff_delay, send_activity
@@ -135,6 +136,7 @@ async def _dispatch_one(
     ctx: AppContext, adapter: BotAdapter, row: OutboxMessage, now: datetime
 ) -> DispatchResult:
     settings = ctx.settings
+    hours = working_hours_of(settings)
     aad = row.recipient_aad_object_id
     with ctx.session() as session:
         tz = recipient_time_zone(session, settings, aad)
@@ -144,17 +146,17 @@ async def _dispatch_one(
             return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
         snoozed = person.snoozed_until if person is not None and row.routine else None
         if snoozed is not None and now < snoozed:
-            at = next_allowed_time(snoozed, tz) if row.working_hours else snoozed
+            at = next_allowed_time(snoozed, tz, hours) if row.working_hours else snoozed
             reschedule(session, row, at, None, now=now, attempted=False)
             return _result(row, DEFERRED, at, error="snoozed")
-        if row.working_hours and not is_working_time(now, tz):
-            at = next_allowed_time(now, tz)
+        if row.working_hours and not is_working_time(now, tz, hours):
+            at = next_allowed_time(now, tz, hours)
             reschedule(session, row, at, None, now=now, attempted=False)
             return _result(row, DEFERRED, at, error="outside working hours")
         if row.routine and aad:
             start, end = local_day_bounds(now, tz)
             if routine_sent_on(session, aad, start, end, exclude_id=row.id):
-                at = next_allowed_day(now, tz) if row.working_hours else end
+                at = next_allowed_day(now, tz, hours) if row.working_hours else end
                 reschedule(session, row, at, None, now=now, attempted=False)
                 return _result(row, DEFERRED, at, error="daily routine nudge already sent")
         ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
@@ -200,7 +202,7 @@ def _record(
     )
     at = now + delay
     if row.working_hours:
-        at = next_allowed_time(at, tz)
+        at = next_allowed_time(at, tz, working_hours_of(ctx.settings))
     reschedule(session, row, at, sent.error, now=now)
     return _result(row, Outcome.RETRY, at, status=sent.status, error=sent.error)
 

@@ -14,7 +14,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.delivery_window import local_day_bounds, next_allowed_day, next_allowed_time
+from bot.delivery_window import (
+    local_day_bounds,
+    next_allowed_day,
+    next_allowed_time,
+    working_hours_of,
+)
 from bot.settings import Settings
 from store.outbox import OutboxMessage, by_key, enqueue, routine_booked_on
 from store.people import get_person
@@ -90,7 +95,8 @@ def schedule(
         return replace(message, not_before=earliest)
     tz = message.time_zone or recipient_time_zone(session, settings, message.recipient)
     waits = message.waits_for_working_hours
-    at = next_allowed_time(earliest, tz) if waits else earliest
+    hours = working_hours_of(settings)
+    at = next_allowed_time(earliest, tz, hours) if waits else earliest
     if message.routine:
         booked = bookings.setdefault(message.recipient, []) if bookings is not None else []
         for _ in range(_MAX_DAYS_AHEAD):
@@ -99,7 +105,7 @@ def schedule(
             taken += sum(1 for day in booked if start <= day < end)
             if not taken:
                 break
-            at = next_allowed_day(at, tz) if waits else end
+            at = next_allowed_day(at, tz, hours) if waits else end
         booked.append(at)
     return replace(message, not_before=at, time_zone=tz, working_hours=waits)
 

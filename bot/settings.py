@@ -7,6 +7,7 @@ pasted in unchanged.
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +56,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_COORDINATORS", "coordinators"),
     )
     champion: str = Field("", validation_alias=AliasChoices("STEPFORWARD_CHAMPION", "champion"))
+    holidays: Annotated[list[date], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("STEPFORWARD_HOLIDAYS", "holidays"),
+        description="Comma-separated ISO dates on which no routine nudge is sent.",
+    )
+    workday_start: time = Field(
+        time(9), validation_alias=AliasChoices("STEPFORWARD_WORKDAY_START", "workday_start")
+    )
+    workday_end: time = Field(
+        time(17), validation_alias=AliasChoices("STEPFORWARD_WORKDAY_END", "workday_end")
+    )
     sweep_interval_seconds: int = Field(
         60, validation_alias=AliasChoices("STEPFORWARD_SWEEP_SECONDS", "sweep_interval_seconds")
     )
@@ -114,6 +126,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             host = value.strip().split("://", 1)[-1]
             return host.split("/", 1)[0]
+        return value
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("coordinators", mode="before")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
@@ -444,3 +444,33 @@ def test_the_sweep_command_sends_through_the_outbox_once(
         "sweep at 2026-11-23T10:01:00+00:00: sent 0 message(s)",
     ]
     assert threaded_connector.texts(SAM_CHAT) == ["Time to book your book session"]
+
+
+async def test_configured_holidays_and_working_day_are_respected(
+    settings, clock, connector, monkeypatch
+):
+    holiday = settings.model_copy(
+        update={"holidays": [TUESDAY_9AM.date()], "workday_start": time(10, 0)}
+    )
+    bot = await start_bot(holiday, clock, connector)
+    try:
+        await say_hello(bot)
+        plan(monkeypatch, nudge(), due_at=MONDAY_EVENING)
+        result = await sweep_at(bot, MONDAY_EVENING)
+        wednesday_10am = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+        assert [m.not_before for m in result.held] == [wednesday_10am]
+        assert (await sweep_at(bot, TUESDAY_9AM + timedelta(hours=2))).sent == []
+        assert len((await sweep_at(bot, wednesday_10am)).sent) == 1
+    finally:
+        await bot.client.close()
+
+
+def test_holidays_and_hours_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("STEPFORWARD_HOLIDAYS", "2026-12-25, 2026-12-28")
+    monkeypatch.setenv("STEPFORWARD_WORKDAY_START", "08:30")
+    from bot.delivery_window import working_hours_of
+    from bot.settings import Settings
+
+    hours = working_hours_of(Settings(_env_file=None))
+    assert hours.holidays == {date(2026, 12, 25), date(2026, 12, 28)}
+    assert hours.start == time(8, 30) and hours.end == time(17, 0)
