@@ -16,6 +16,7 @@ from bot.context import AppContext
 from bot.handler import StepForwardBot
 from bot.scheduler import create_scheduler
 from bot.settings import Settings
+from bot.teams import tenant_of
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import create_db_engine, ping
@@ -61,6 +62,15 @@ async def messages(request: web.Request) -> web.Response:
     except Exception as error:  # any failure of the SDK's validation is a refusal
         log.info("unauthenticated request refused: %s", type(error).__name__)
         return _problem(401, "request is not authenticated")
+
+    tenant = tenant_of(activity)
+    allowed = request.app[CTX].settings.allowed_tenants
+    if allowed and tenant not in allowed:
+        # Refused before the bot sees it: nothing about the sender is stored.
+        log.warning(
+            "activity from a tenant not allowed tenant=%s activity_id=%s", tenant, activity.id
+        )
+        return _problem(403, "this bot is not available to your organisation")
 
     invoke_response = await adapter.process_activity(
         auth_result, activity, request.app[BOT].on_turn

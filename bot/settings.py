@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_COORDINATORS", "coordinators"),
     )
     champion: str = Field("", validation_alias=AliasChoices("STEPFORWARD_CHAMPION", "champion"))
+    allowed_tenants: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("STEPFORWARD_ALLOWED_TENANTS", "allowed_tenants"),
+        description="Tenant ids whose users may use the bot; empty allows any tenant.",
+    )
     holidays: Annotated[list[date], NoDecode] = Field(
         default_factory=list,
         validation_alias=AliasChoices("STEPFORWARD_HOLIDAYS", "holidays"),
@@ -135,7 +140,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("coordinators", mode="before")
+    @field_validator("coordinators", "allowed_tenants", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -67,3 +67,34 @@ async def test_unknown_activity_type_is_acknowledged_and_ignored(bot, connector)
     response = await bot.client.post("/api/messages", json=activity)
     assert response.status == 200
     assert connector.requests == []
+
+
+async def test_activities_from_other_tenants_are_refused_and_not_stored(settings, clock, connector):
+    from sqlmodel import Session, select
+
+    from store.models import ConversationRef, Person
+    from tests.conftest import start_bot
+    from tests.teams_activities import TENANT_ID
+
+    restricted = settings.model_copy(update={"allowed_tenants": ["another-tenant"]})
+    bot = await start_bot(restricted, clock, connector)
+    try:
+        response = await bot.client.post(
+            "/api/messages", json=personal_message(connector.url, "aad-1", "help")
+        )
+        assert response.status == 403
+        assert "not available to your organisation" in (await response.json())["error"]
+        assert connector.requests == []
+        with Session(bot.ctx.engine) as session:
+            assert session.exec(select(Person)).all() == []
+            assert session.exec(select(ConversationRef)).all() == []
+    finally:
+        await bot.client.close()
+
+    allowed = settings.model_copy(update={"allowed_tenants": [TENANT_ID]})
+    bot = await start_bot(allowed, clock, connector)
+    try:
+        await bot.post(personal_message(connector.url, "aad-1", "help"))
+        assert connector.texts()
+    finally:
+        await bot.client.close()
