@@ -18,11 +18,14 @@ class Command:
     scopes: tuple[str, ...]
     action: Action
     takes_argument: bool = False
+    # Shown in Teams' command menu (the manifest holds at most 10 per scope); an unlisted
+    # command is understood all the same and `help` shows it.
+    listed: bool = True
 
     @property
     def key(self) -> str:
-        """The handler method suffix: the command's words joined by underscores."""
-        return self.name.replace(" ", "_").replace("-", "_")
+        """The handler method suffix: the command's words, lower case, joined by underscores."""
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -52,6 +55,34 @@ COMMANDS: tuple[Command, ...] = (
         (PERSONAL,),
         Action.VIEW_OWN,
         takes_argument=True,
+    ),
+    Command(
+        "I need help",
+        "Tell the coordinators privately (add a few words if you like)",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
+        "I can't get released",
+        "Not released for a session, training or placement? Tell the coordinators",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
+        "I want a different mentor",
+        "Ask the coordinators privately to be re-paired",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        takes_argument=True,
+    ),
+    Command(
+        "placements",
+        "Your shadowing, attachment and secondment requests",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        listed=False,
     ),
     Command(
         "setup coordinator channel",
@@ -89,6 +120,12 @@ COMMANDS: tuple[Command, ...] = (
         Action.MANAGE_WINDOW,
         takes_argument=True,
     ),
+    Command(
+        "escalations",
+        "Open escalations, oldest first",
+        (TEAM,),
+        Action.HANDLE_ESCALATIONS,
+    ),
 )
 
 _WHITESPACE = re.compile(r"\s+")
@@ -103,15 +140,18 @@ class ParsedCommand:
 def parse(text: str | None, scope: str) -> ParsedCommand | None:
     """Match the longest command name the text starts with, for the conversation's scope.
 
-    The argument keeps the person's own capitals (names, action-plan steps).
+    The argument keeps the person's own capitals (names, action-plan steps). Curly
+    apostrophes (as phones type them) read as straight ones.
     """
     original = _WHITESPACE.sub(" ", (text or "").strip()).rstrip(" .!?")
+    original = original.replace("\u2019", "'").replace("\u2018", "'")
     said = original.lower()
     for command in sorted(COMMANDS, key=lambda c: len(c.name), reverse=True):
         if scope not in command.scopes:
             continue
-        if said == command.name or (command.takes_argument and said.startswith(command.name + " ")):
-            return ParsedCommand(command, original[len(command.name) :].strip())
+        name = command.name.lower()
+        if said == name or (command.takes_argument and said.startswith(name + " ")):
+            return ParsedCommand(command, original[len(name) :].strip())
     return None
 
 

@@ -20,9 +20,11 @@ from bot.commands import PERSONAL, TEAM, Command, commands_for, parse
 from bot.context import AppContext
 from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
+from bot.escalations import Escalations
 from bot.my_application import MyApplication
 from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
+from bot.participant_help import ParticipantHelp
 from bot.session_actions import SessionActions
 from bot.teams import command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
@@ -47,8 +49,11 @@ class StepForwardBot(ActivityHandler):
         self.dialogs = DialogSet(self.conversation_state.create_property("DialogState"))
         self.review = ApplicationReview(ctx)
         self.my_application = MyApplication(ctx, self.review)
-        self.pairings = Pairings(ctx)
-        self.sessions = SessionActions(ctx)
+        self.escalations = Escalations(ctx)
+        self.pairings = Pairings(ctx, on_ended=self.escalations.pairing_ended)
+        self.escalations.pairings = self.pairings
+        self.help = ParticipantHelp(ctx, self.escalations)
+        self.sessions = SessionActions(ctx, self.help)
         self.my_programme = MyProgramme(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
@@ -152,6 +157,19 @@ class StepForwardBot(ActivityHandler):
                     return True
                 await self.pairings.confirm(turn_context, trainee, mentor)
             return True
+        if "escalation" in value:
+            if await self._allowed(turn_context, Action.HANDLE_ESCALATIONS):
+                await self.escalations.act(turn_context, value)
+            return True
+        if "release_block" in value:
+            await self.help.release_form_answer(turn_context, value)
+            return True
+        if "repair_request" in value:
+            await self.help.repair_answer(turn_context, value)
+            return True
+        if "placement" in value:
+            await self.help.placement_answer(turn_context, value)
+            return True
         if "session" in value:
             await self.sessions.session_answer(turn_context, value)
             return True
@@ -235,6 +253,21 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_snooze(self, turn_context: TurnContext, argument: str, _roles) -> None:
         await self.my_programme.snooze(turn_context, argument)
+
+    async def _do_i_need_help(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        await self.help.need_help(turn_context, argument)
+
+    async def _do_i_can_t_get_released(self, turn_context: TurnContext, argument: str, _roles):
+        await self.help.ask_release(turn_context, argument)
+
+    async def _do_i_want_a_different_mentor(self, turn_context: TurnContext, argument: str, _r):
+        await self.help.ask_repair(turn_context, argument)
+
+    async def _do_placements(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await self.help.show_placements(turn_context)
+
+    async def _do_escalations(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await turn_context.send_activity(self.escalations.listing(self.ctx.clock.now()))
 
     async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))

@@ -57,7 +57,12 @@ class MyProgramme:
                 f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
                 for n, step in enumerate(steps, start=1)
             ] or ["No steps yet. Break your goal into small steps you can take this month."]
-            lines += ["", "Add a step: **add step <what>** · tick one: **done <number>**"]
+            lines += [
+                "",
+                "Add a step: **add step <what>** · tick one: **done <number>**",
+                "Something in the way? **I need help** · **I can't get released** · "
+                "shadowing and secondments: **placements**",
+            ]
         await turn.send_activity("\n".join(lines))
 
     @staticmethod

@@ -177,11 +177,12 @@ def load_template() -> dict[str, Any]:
 
 
 def command_lists(scopes: list[str]) -> list[dict[str, Any]]:
-    """One command list per scope: every command the bot understands there, nothing else."""
+    """One command list per scope: every listed command the bot understands there, nothing
+    else (an unlisted command, `Command.listed` False, is understood but not in the menu)."""
     lists = []
     problems = []
     for scope in scopes:
-        commands = commands_for(scope)
+        commands = [command for command in commands_for(scope) if command.listed]
         if len(commands) > MAX_COMMANDS:
             problems.append(
                 f"{scope}: {len(commands)} commands, Teams shows at most {MAX_COMMANDS}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -74,8 +75,14 @@ def mentor_profile(application: Application, person: Person, load: int) -> Mento
 
 
 class Pairings:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        on_ended: Callable[[TurnContext, int, bool], Awaitable[None]] | None = None,
+    ) -> None:
         self.ctx = ctx
+        # Told when a pairing is ended or re-paired (its open escalations are resolved).
+        self.on_ended = on_ended
 
     @property
     def _tz(self) -> str:
@@ -327,7 +334,17 @@ class Pairings:
                     else f"More than one active pairing matches “{name}”; be more specific."
                 )
                 return
-            pairing = found[0]
+            pairing_id = found[0].id
+        await self.end_by_id(turn, pairing_id, repair=repair)
+
+    async def end_by_id(self, turn: TurnContext, pairing_id: int, *, repair: bool) -> bool:
+        """End an active pairing (re-pair: then suggest new mentors); False if not active."""
+        now = self.ctx.clock.now()
+        with self.ctx.session() as session:
+            pairing = session.get(Pairing, pairing_id)
+            if pairing is None or pairing.status != PairingStatus.ACTIVE.value:
+                await turn.send_activity("That pairing has already ended. Nothing changed.")
+                return False
             trainee, mentor = pair_people(session, pairing)
             end_pairing(
                 session,
@@ -359,8 +376,11 @@ class Pairings:
         await turn.send_activity(f"Ended the pairing of {names[0]} and {names[1]}.")
         for message in notices:
             await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+        if self.on_ended is not None:
+            await self.on_ended(turn, pairing_id, repair)
         if repair:
             await self.suggest(turn)
+        return True
 
     def listing(self, now: datetime) -> str:
         with self.ctx.session() as session:

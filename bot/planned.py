@@ -9,6 +9,7 @@ person per day; a second one due the same day waits for the next working day.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -29,6 +30,10 @@ _MAX_DAYS_AHEAD = 400
 # Routine nudges already given a day during this batch, by recipient (not yet in the table
 # during a dry run).
 Bookings = dict[str, list[datetime]]
+
+# True while a dry-run sweep's planners run: a planner that records its decisions in its own
+# tables (escalations) rolls them back instead of keeping them.
+PLANNING_DRY_RUN: ContextVar[bool] = ContextVar("planning_dry_run", default=False)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from botbuilder.core import TurnContext
 
 from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
+from bot.participant_help import NEED_HELP_THANKS, ParticipantHelp
 from bot.planned import PlannedMessage, recipient_time_zone
 from bot.proactive import message_payload
 from bot.teams import sender_of
 from domain.cadence import month_bounds
+from domain.escalations import RELEASE_BY, Cause
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
-from store.conversations import ref_by_conversation
-from store.models import Pairing, PairingStatus, Person, Programme
+from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
 from store.people import get_person
 
@@ -26,8 +27,7 @@ CHECK_IN_THANKS = {
     "yes": "Thanks — glad it's going well.",
     "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
     "type **I need help** at any time.",
-    "need_help": "Thanks for telling me. I've let the programme coordinators know; someone will "
-    "be in touch with you privately.",
+    "need_help": NEED_HELP_THANKS,
 }
 
 
@@ -39,8 +39,10 @@ def _int(value) -> int | None:
 
 
 class SessionActions:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, help_: ParticipantHelp) -> None:
         self.ctx = ctx
+        self.help = help_
+        self.escalations = help_.escalations
 
     def _pairing_for(self, session, turn: TurnContext, value: dict):
         """The active pairing named on the card, if the sender is one of its two people."""
@@ -60,17 +62,14 @@ class SessionActions:
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
 
-    async def _tell(
-        self, turn: TurnContext, recipient: str, kind: str, key: str, text: str, *, channel=False
-    ):
-        """Tell the partner (a person's AAD id) or the coordinators (a channel) at once."""
+    async def _tell(self, turn: TurnContext, recipient: str, kind: str, key: str, text: str):
+        """Tell the partner (a person's AAD id) at once."""
         message = PlannedMessage(
             recipient,
             kind,
             key,
             payload=message_payload(text),
             routine=False,
-            to_channel=channel,
             working_hours=False,
         )
         await enqueue_and_dispatch(self.ctx, turn.adapter, message)
@@ -132,12 +131,8 @@ class SessionActions:
                 row.booking = "cant"
                 row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
                 session.add(row)
-                channel = self._coordinator_channel(session, pairing)
-                notice = (
-                    f"⚠ {me.display_name} says the pair can't meet in month {month} "
-                    f"(pairing #{pairing.id}). Reason: {row.cant_reason or 'not given'}"
-                )
-                key = f"pairing:{pairing.id}:cant:{month}"
+                why = str(value.get("why") or "other")
+                cant = (me.id, me.aad_object_id, me.display_name, pairing.id, row.cant_reason)
             elif choice == "log":
                 mine, theirs, key = self._log(session, row, me, partner, value, tz, now, pairing)
                 if mine is None:
@@ -147,15 +142,30 @@ class SessionActions:
                 await turn.send_activity("Sorry, I couldn't read that answer.")
                 return
         if choice == "cant":
-            await turn.send_activity(
-                "Thanks for letting us know. I've told the programme coordinators, who will help "
-                "find a way; your reason is only shared with them."
-            )
-            if channel is not None:
-                await self._tell(turn, channel, "cant_meet", key, notice, channel=True)
+            await self._cant_meet(turn, month, why, *cant)
             return
         await turn.send_activity(mine)
         await self._tell(turn, partner.aad_object_id, "session_update", key, theirs)
+
+    async def _cant_meet(self, turn, month, why, person_id, aad, name, pairing_id, reason):
+        """Not released for the session: a release block; anything else: a stalled pairing."""
+        if why in RELEASE_BY:
+            await self.help.report_release(turn, "session", why, reason, source="cant_meet")
+            return
+        await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.CANT_MEET,
+            evidence=f"{name} says the pair can't meet in programme month {month}",
+            ref=f"month-{month}:person-{person_id}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=reason,
+            actor=aad,
+        )
+        await turn.send_activity(
+            "Thanks for letting us know. I've told the programme coordinators, who will help "
+            "find a way; your reason is only shared with them."
+        )
 
     def _log(self, session, row, me, partner, value, tz, now, pairing):
         happened = value.get("happened")
@@ -186,13 +196,6 @@ class SessionActions:
             theirs += f" Steps moved: {row.steps_moved}"
         return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
 
-    def _coordinator_channel(self, session, pairing: Pairing) -> str | None:
-        programme = session.get(Programme, pairing.programme_id)
-        if programme is None or not programme.coordinator_conversation_id:
-            return None
-        ref = ref_by_conversation(session, programme.coordinator_conversation_id)
-        return ref.conversation_id if ref else None
-
     async def check_in(self, turn: TurnContext, value: dict) -> None:
         answer = value.get("check_in")
         week = _int(value.get("week"))
@@ -221,13 +224,18 @@ class SessionActions:
                     "If something has changed, type **I need help** at any time."
                 )
                 return
-            channel = self._coordinator_channel(session, pairing) if answer == "need_help" else None
-            notice = (
-                f"⚠ {me.display_name} answered **I need help** in the week-{week} check-in "
-                f"(pairing with {partner.display_name}, #{pairing.id})."
-                + (f" They added: {comment}" if comment else "")
-            )
+            ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
         await turn.send_activity(CHECK_IN_THANKS[answer])
-        if channel is not None:
-            key = f"pairing:{pairing.id}:help:{me.id}:week-{week}"
-            await self._tell(turn, channel, "check_in_help", key, notice, channel=True)
+        if answer == "need_help":
+            person_id, aad, name, pairing_id = ids
+            # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
+            await self.escalations.raise_now(
+                turn.adapter,
+                cause=Cause.NEEDS_HELP,
+                evidence=f"{name} answered “need help” at the week-{week} check-in",
+                ref=f"person-{person_id}:week-{week}",
+                person_id=person_id,
+                pairing_id=pairing_id,
+                private=comment,
+                actor=aad,
+            )

@@ -99,6 +99,45 @@ class Settings(BaseSettings):
             "STEPFORWARD_OUTBOX_RETRY_CAP_SECONDS", "outbox_retry_cap_seconds"
         ),
     )
+    # Escalations to the coordinator channel.
+    no_session_days: int = Field(
+        45,
+        ge=1,
+        validation_alias=AliasChoices("STEPFORWARD_NO_SESSION_DAYS", "no_session_days"),
+        description="Days without a logged session (since pairing or the last one) that stall.",
+    )
+    escalation_working_days: int = Field(
+        2,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_ESCALATION_WORKING_DAYS", "escalation_working_days"
+        ),
+        description="Unacknowledged this long: posted again and sent to the champion.",
+    )
+    # Optional Microsoft Graph lookup of a participant's line manager (client credentials).
+    graph_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("STEPFORWARD_GRAPH_TENANT_ID", "graph_tenant_id")
+    )
+    graph_client_id: str = Field(
+        "", validation_alias=AliasChoices("STEPFORWARD_GRAPH_CLIENT_ID", "graph_client_id")
+    )
+    graph_client_secret: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_CLIENT_SECRET", "graph_client_secret"),
+    )
+    graph_authority_host: str = Field(
+        "https://login.microsoftonline.com",
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_AUTHORITY_HOST", "graph_authority_host"),
+    )
+    graph_base_url: str = Field(
+        "https://graph.microsoft.com/v1.0",
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_BASE_URL", "graph_base_url"),
+    )
+    graph_ca_bundle: str = Field(
+        "",
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_CA_BUNDLE", "graph_ca_bundle"),
+        description="A CA bundle to trust for the token service and Graph (e.g. a TLS proxy).",
+    )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 
     # The Teams app package (`stepforward package`): what the manifest says about the app.

@@ -20,8 +20,15 @@ from botbuilder.core import BotAdapter
 from bot.adapter import create_adapter
 from bot.context import AppContext
 from bot.dispatcher import WORKER_ID, DispatchResult, dispatch_due
+from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
-from bot.planned import Bookings, PlannedMessage, enqueue_planned, schedule
+from bot.planned import (
+    PLANNING_DRY_RUN,
+    Bookings,
+    PlannedMessage,
+    enqueue_planned,
+    schedule,
+)
 from store.outbox import due, existing_keys
 
 log = logging.getLogger(__name__)
@@ -30,8 +37,8 @@ __all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
 
-# The rule sets a sweep runs (escalations and surveys join as they are built).
-PLANNERS: list[Planner] = [plan_pairing_nudges]
+# The rule sets a sweep runs (surveys join as they are built).
+PLANNERS: list[Planner] = [plan_pairing_nudges, plan_escalations]
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,14 @@ class SweepResult:
         return "\n".join(lines)
 
 
-def _plan(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
+def _plan(ctx: AppContext, now: datetime, dry_run: bool = False) -> list[PlannedMessage]:
     planned: list[PlannedMessage] = []
-    for planner in PLANNERS:
-        planned.extend(planner(ctx, now))
+    token = PLANNING_DRY_RUN.set(dry_run)
+    try:
+        for planner in PLANNERS:
+            planned.extend(planner(ctx, now))
+    finally:
+        PLANNING_DRY_RUN.reset(token)
     return planned
 
 
@@ -104,7 +115,7 @@ async def run_sweep(
     worker_id: str = WORKER_ID,
 ) -> SweepResult:
     """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
-    planned = _plan(ctx, now)
+    planned = _plan(ctx, now, dry_run)
     if dry_run:
         result = _dry_run(ctx, now, planned)
         log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))

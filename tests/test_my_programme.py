@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from bot.app import ADAPTER
 from bot.sweep import run_sweep
 from store.models import MentoringSession, Person
-from tests.applying import Applicant
+from tests.applying import Applicant, card_text
 from tests.conftest import START
 from tests.teams_activities import channel_message
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
@@ -19,6 +19,11 @@ async def _paired(bot):
     await _programme_with_accepted_trainee(bot)
     await bot.post(channel_message(bot.connector.url, "aad-coordinator-1", "pair sam with adele"))
     return Applicant(bot, SAM, "Sam Taylor"), Applicant(bot, ADELE.aad_object_id, ADELE.name)
+
+
+def _adele_sees(bot) -> list:
+    """Everything sent to Adele's personal chat (texts and cards)."""
+    return [r.body for r in bot.connector.sent_to(f"a:personal-{ADELE.aad_object_id}")]
 
 
 def _pairing_id(bot) -> int:
@@ -124,12 +129,11 @@ async def test_check_in_answered_once_and_need_help_reaches_the_channel(bot):
         }
     )
     assert sam.texts()[-1].startswith("Thanks for telling me. I've let the programme coordinators")
-    channel = bot.connector.texts("19:coordinators@thread.tacv2")
-    assert any(
-        "answered **I need help** in the week-2 check-in" in t
-        and "My manager keeps cancelling" in t
-        for t in channel
-    )
+    [card] = bot.connector.cards("19:coordinators@thread.tacv2")
+    assert "Stalled pairing: asked for help" in card_text(card)
+    assert "Sam Taylor answered “need help” at the week-2 check-in" in card_text(card)
+    assert "My manager keeps cancelling" in card_text(card)
+    assert all("My manager keeps cancelling" not in str(c) for c in _adele_sees(bot))
     await sam.submit({"check_in": "yes", "pairing_id": pairing, "week": 2})
     assert sam.texts()[-1].startswith("You already answered this check-in: “I need help”.")
     await bot.post(channel_message(bot.connector.url, "aad-coordinator-1", "pairs"))
@@ -148,9 +152,11 @@ async def test_cant_meet_this_month_tells_the_coordinators_privately(bot):
         }
     )
     assert "I've told the programme coordinators" in sam.texts()[-1]
-    channel = bot.connector.texts("19:coordinators@thread.tacv2")
-    assert any("can't meet in month 1" in t and "Not released" in t for t in channel)
-    assert all("Not released" not in t for t in adele.texts())
+    [card] = bot.connector.cards("19:coordinators@thread.tacv2")
+    assert "Stalled pairing: can't meet this month" in card_text(card)
+    assert "says the pair can't meet in programme month 1" in card_text(card)
+    assert "Not released by my line manager" in card_text(card)
+    assert all("Not released" not in str(c) for c in _adele_sees(bot))
 
 
 async def test_snooze_holds_routine_nudges_until_it_ends(bot, clock):

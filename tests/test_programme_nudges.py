@@ -115,8 +115,13 @@ async def test_six_month_programme_exactly_once_in_working_hours(settings, clock
     with Session(bot.ctx.engine) as session:
         months = session.exec(select(MentoringSession)).all()
     assert sorted(m.month for m in months if m.happened) == [1, 2, 3, 4, 5, 6]
-    help_notices = [t for t in connector.texts(CHANNEL) if "I need help" in t]
-    assert len(help_notices) == 1 and "week-4" in help_notices[0]
+    # Adele's "I need help" became one escalation card in the channel (and, left
+    # unacknowledged for 2 working days, one re-post); nothing else stalled.
+    escalations = [card_text(c) for c in connector.cards(CHANNEL) if "Escalation #" in card_text(c)]
+    assert len(escalations) == 2
+    assert all("Stalled pairing: asked for help" in text for text in escalations)
+    assert "answered “need help” at the week-4 check-in" in escalations[0]
+    assert "posted again" in escalations[1]
 
     await bot.post(channel_message(connector.url, "aad-coordinator-1", "pairs"))
     assert "sessions 6 of 6 planned so far (of 6)" in connector.texts()[-1]

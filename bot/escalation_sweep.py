@@ -1,0 +1,213 @@
+"""The sweep's escalation rules: stalled pairings, reminders of unacknowledged escalations.
+
+On every sweep, for each active pairing still within its programme, the facts are read from
+the store and `domain.stall_rules.stall_causes` decides what is wrong. Each cause opens an
+escalation, or adds its evidence to the open one of the same pairing and cause (an occurrence
+already on it, or one a coordinator resolved, is not raised again). Then, for every open
+escalation: its card is posted to the coordinator channel once (`escalation:<id>:card`), and
+if nobody has acknowledged it after the configured working days (in the coordinators' zone)
+it is posted again and sent to the champion, once (`escalation:<id>:repost` / `:champion`).
+People whose release block could not reach the coordinators at once are told when it has.
+
+Evidence added by a sweep shows on the card the next time the card changes (and on a re-post).
+A dry-run sweep rolls back what this planner would record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.context import AppContext
+from bot.delivery_window import working_hours_of
+from bot.escalations import (
+    CARD,
+    CHAMPION,
+    REPOST,
+    card_key,
+    champion_message,
+    channel_card_message,
+    reached_coordinators,
+)
+from bot.planned import PLANNING_DRY_RUN, PlannedMessage
+from bot.proactive import message_payload
+from domain.cadence import programme_end
+from domain.stall_rules import (
+    CheckInAnswer,
+    LoggedSession,
+    PairingFacts,
+    PersonEvent,
+    StallSettings,
+    escalation_is_overdue,
+    stall_causes,
+)
+from store.escalations import (
+    mark_reminded,
+    open_repair_requests,
+    raise_escalation,
+    record_event,
+    release_blocks_not_told,
+    unresolved,
+    was_resolved,
+)
+from store.models import Pairing, Person
+from store.outbox import existing_keys
+from store.pairings import active_pairings, check_ins_of, pair_people, sessions_of
+
+
+def pairing_facts(session: Session, pairing: Pairing) -> tuple[PairingFacts, dict, dict]:
+    """The stall rules' facts about a pairing; the private words and the person behind each
+    occurrence ref (a check-in comment, a re-pair reason)."""
+    trainee, mentor = pair_people(session, pairing)
+    people = {trainee.id: trainee, mentor.id: mentor}
+    private: dict[str, str] = {}
+    said_by: dict[str, str] = {}
+    check_ins = []
+    for row in check_ins_of(session, pairing.id):
+        check_ins.append(
+            CheckInAnswer(
+                row.person_id,
+                row.week,
+                row.answer,
+                row.answered_at,
+                people[row.person_id].display_name if row.person_id in people else None,
+            )
+        )
+        ref = f"person-{row.person_id}:week-{row.week}"
+        if row.comment:
+            private[ref] = row.comment
+        if row.person_id in people:
+            said_by[ref] = people[row.person_id].aad_object_id
+    repairs = []
+    for request in open_repair_requests(session, pairing.id):
+        person = people.get(request.person_id)
+        repairs.append(
+            PersonEvent(request.person_id, request.requested_at, person and person.display_name)
+        )
+        ref = f"person-{request.person_id}:{request.requested_at.date().isoformat()}"
+        if request.reason:
+            private[ref] = request.reason
+        if person is not None:
+            said_by[ref] = person.aad_object_id
+    facts = PairingFacts(
+        paired_at=pairing.paired_at,
+        length_months=pairing.length_months,
+        sessions=tuple(
+            LoggedSession(row.held_on, row.month)
+            for row in sessions_of(session, pairing.id)
+            if row.happened and row.held_on is not None
+        ),
+        check_ins=tuple(check_ins),
+        repair_requests=tuple(repairs),
+        unreachable=tuple(
+            PersonEvent(person.id, person.unreachable_since, person.display_name)
+            for person in (trainee, mentor)
+            if person.unreachable_since is not None
+        ),
+    )
+    return facts, private, said_by
+
+
+def _person_in(ref: str) -> int | None:
+    """The person id of a per-person occurrence ref ("person-12:week-4")."""
+    if not ref.startswith("person-"):
+        return None
+    try:
+        return int(ref.split(":", 1)[0].removeprefix("person-"))
+    except ValueError:
+        return None
+
+
+def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
+    rules = StallSettings(no_session_days=ctx.settings.no_session_days)
+    for pairing in active_pairings(session):
+        if now >= programme_end(pairing.paired_at, pairing.length_months):
+            continue
+        facts, private, said_by = pairing_facts(session, pairing)
+        for stall in stall_causes(facts, now, rules):
+            if was_resolved(session, stall.cause, stall.ref, pairing_id=pairing.id):
+                continue
+            raise_escalation(
+                session,
+                cause=stall.cause.value,
+                now=now,
+                evidence=stall.evidence,
+                ref=stall.ref,
+                programme_id=pairing.programme_id,
+                pairing_id=pairing.id,
+                person_id=_person_in(stall.ref),
+                private=private.get(stall.ref),
+                said_by=said_by.get(stall.ref),
+            )
+
+
+def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
+    settings = ctx.settings
+    hours = working_hours_of(settings)
+    messages: list[PlannedMessage] = []
+    with ctx.session() as session:
+        _raise_stalls(ctx, session, now)
+        open_ones = unresolved(session)
+        known = existing_keys(
+            session,
+            (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
+        )
+        for escalation in open_ones:
+            if card_key(escalation.id) not in known:
+                post = channel_card_message(session, settings, escalation, now)
+                if post is not None:
+                    messages.append(post)
+            overdue = escalation.acknowledged_at is None and escalation_is_overdue(
+                escalation.opened_at,
+                None,
+                now,
+                settings.default_time_zone,
+                hours,
+                settings.escalation_working_days,
+                default_zone=settings.default_time_zone,
+            )
+            if not overdue:
+                continue
+            if card_key(escalation.id, REPOST) not in known:
+                repost = channel_card_message(session, settings, escalation, now, REPOST)
+                if repost is not None:
+                    messages.append(repost)
+            if card_key(escalation.id, CHAMPION) not in known:
+                to_champion = champion_message(session, settings, escalation, now)
+                if to_champion is not None:
+                    messages.append(to_champion)
+            if mark_reminded(session, escalation.id, now):
+                record_event(
+                    session,
+                    escalation.id,
+                    now,
+                    None,
+                    "reminded",
+                    None if settings.champion else "no champion is configured",
+                )
+        for block in release_blocks_not_told(session):
+            if not reached_coordinators(session, block.escalation_id):
+                continue
+            person = session.get(Person, block.person_id)
+            messages.append(
+                PlannedMessage(
+                    person.aad_object_id,
+                    "release_block_reached",
+                    f"release-block:{block.id}:reached",
+                    payload=message_payload(
+                        "What you reported about not being released has now reached the "
+                        "programme coordinators. I'll tell you here what they decide."
+                    ),
+                    routine=False,
+                    working_hours=True,
+                )
+            )
+            block.told_reached_at = now
+            session.add(block)
+            record_event(
+                session, block.escalation_id, now, None, "told_reached", person.display_name
+            )
+        if PLANNING_DRY_RUN.get():
+            session.rollback()
+    return messages
