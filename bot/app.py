@@ -20,6 +20,7 @@ from bot.teams import tenant_of
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import create_db_engine, ping
+from store.shared_files import shared_file
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,21 @@ async def messages(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+async def shared_file_download(request: web.Request) -> web.Response:
+    """A chart or export behind its unguessable link: 404 unknown, 410 once expired."""
+    ctx = request.app[CTX]
+    with ctx.session() as session:
+        row = shared_file(session, request.match_info["token"])
+        if row is None:
+            return _problem(404, "no such file")
+        if row.expires_at <= ctx.clock.now():
+            return _problem(410, "this link has expired; ask for the report again")
+        headers = {"Cache-Control": "private, no-store"}
+        if row.content_type != "image/png":
+            headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
+        return web.Response(body=row.body, content_type=row.content_type, headers=headers)
+
+
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "alive"})
 
@@ -138,6 +154,7 @@ def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/files/{token}", shared_file_download)
     app.on_startup.append(_start_scheduler)
     app.on_cleanup.append(_stop_scheduler)
     return app

@@ -85,6 +85,20 @@ COMMANDS: tuple[Command, ...] = (
         listed=False,
     ),
     Command(
+        "my data",
+        "Everything the programme holds about you",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        listed=False,
+    ),
+    Command(
+        "delete my data",
+        "Ask for your data to be deleted",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        listed=False,
+    ),
+    Command(
         "setup coordinator channel",
         "Make this channel the coordinators' channel",
         (TEAM,),
@@ -112,6 +126,7 @@ COMMANDS: tuple[Command, ...] = (
         (TEAM,),
         Action.MANAGE_PAIRS,
         takes_argument=True,
+        listed=False,
     ),
     Command(
         "window",
@@ -125,6 +140,19 @@ COMMANDS: tuple[Command, ...] = (
         "Open escalations, oldest first",
         (TEAM,),
         Action.HANDLE_ESCALATIONS,
+    ),
+    Command(
+        "report",
+        "How the programme is going: funnel, sessions, check-ins, surveys, outcomes",
+        (TEAM,),
+        Action.READ_REPORTS,
+    ),
+    Command(
+        "export",
+        "Download the programme records as a CSV file",
+        (TEAM,),
+        Action.READ_REPORTS,
+        listed=False,
     ),
 )
 

@@ -25,7 +25,9 @@ from bot.my_application import MyApplication
 from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
+from bot.reports import Reports
 from bot.session_actions import SessionActions
+from bot.survey_answers import SurveyAnswers
 from bot.teams import command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
 from domain.authorisation import COORDINATOR_ONLY, Action, may
@@ -55,6 +57,8 @@ class StepForwardBot(ActivityHandler):
         self.help = ParticipantHelp(ctx, self.escalations)
         self.sessions = SessionActions(ctx, self.help)
         self.my_programme = MyProgramme(ctx)
+        self.survey_answers = SurveyAnswers(ctx)
+        self.reports = Reports(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -176,6 +180,9 @@ class StepForwardBot(ActivityHandler):
         if "check_in" in value:
             await self.sessions.check_in(turn_context, value)
             return True
+        if "survey" in value:
+            await self.survey_answers.answer(turn_context, value)
+            return True
         if "offer" in value:
             await self.review.answer_offer(turn_context, value)
             return True
@@ -268,6 +275,15 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_escalations(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.escalations.listing(self.ctx.clock.now()))
+
+    async def _do_report(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await self._send_card_or_text(turn_context, self.reports.report_card())
+
+    async def _do_export(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await self._send_card_or_text(turn_context, self.reports.export_card())
+
+    async def _send_card_or_text(self, turn_context: TurnContext, reply: dict | str) -> None:
+        await turn_context.send_activity(reply if isinstance(reply, str) else card_message(reply))
 
     async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))

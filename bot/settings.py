@@ -15,6 +15,8 @@ from botframework.connector.auth import AuthenticationConstants
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.surveys import SURVEYS_DIR
+
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"
 # Stand-in for the developer's web pages in the Teams manifest until the real ones are set.
@@ -139,6 +141,23 @@ class Settings(BaseSettings):
         description="A CA bundle to trust for the token service and Graph (e.g. a TLS proxy).",
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    # Surveys and reports.
+    surveys_dir: Path = Field(
+        SURVEYS_DIR,
+        validation_alias=AliasChoices("STEPFORWARD_SURVEYS_DIR", "surveys_dir"),
+        description="Folder of survey definitions (one JSON file per survey).",
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:3978",
+        validation_alias=AliasChoices("STEPFORWARD_PUBLIC_URL", "public_url"),
+        description="Base URL people's Teams clients reach the bot at (chart and export links).",
+    )
+    link_hours: int = Field(
+        24,
+        validation_alias=AliasChoices("STEPFORWARD_LINK_HOURS", "link_hours"),
+        description="How long a chart or export link works.",
+    )
 
     # The Teams app package (`stepforward package`): what the manifest says about the app.
     public_host: str = Field(

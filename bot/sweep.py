@@ -29,6 +29,7 @@ from bot.planned import (
     enqueue_planned,
     schedule,
 )
+from bot.survey_planner import plan_surveys
 from store.outbox import due, existing_keys
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ __all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
 
-# The rule sets a sweep runs (surveys join as they are built).
-PLANNERS: list[Planner] = [plan_pairing_nudges, plan_escalations]
+# The rule sets a sweep runs.
+PLANNERS: list[Planner] = [plan_pairing_nudges, plan_escalations, plan_surveys]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class Programme(SQLModel, table=True):
     window_closes_at: datetime = utc_column(nullable=False)
     next_window_note: str | None = None
     coordinator_conversation_id: str | None = Field(default=None, index=True)
+    # Dates the surveys wait for: the post-training evaluation goes when training ends; in a
+    # promotion-support programme the end survey goes after the assessment, before results.
+    training_ends_at: datetime | None = utc_column()
+    assessment_ends_at: datetime | None = utc_column()
+    results_at: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
 
 

@@ -1,0 +1,53 @@
+"""Answers to survey cards: checked, stored once, and kept apart from the person when the
+survey is anonymous (see `store.surveys`)."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+
+from bot.context import AppContext
+from bot.teams import sender_of
+from domain.surveys import load_definitions, read_answers
+from store.people import get_person
+from store.surveys import invitation, record_response
+
+log = logging.getLogger(__name__)
+
+
+class SurveyAnswers:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def answer(self, turn: TurnContext, value: dict) -> None:
+        survey = load_definitions(self.ctx.settings.surveys_dir).get(str(value.get("survey")))
+        subject = str(value.get("subject") or "")
+        now = self.ctx.clock.now()
+        with self.ctx.session() as session:
+            me = get_person(session, sender_of(turn.activity).aad_object_id or "")
+            row = (
+                invitation(session, survey.id, subject, me.id)
+                if survey is not None and me is not None
+                else None
+            )
+            if row is None:
+                await turn.send_activity("Sorry, that survey isn't one I sent you.")
+                return
+            if row.responded_at is not None:
+                await turn.send_activity("You've already answered this one — thank you!")
+                return
+            answers, missing = read_answers(survey, value)
+            if missing:
+                await turn.send_activity(
+                    "Nearly there — please answer these on the card and send it again:\n\n"
+                    + "\n".join(f"- {text}" for text in missing)
+                )
+                return
+            record_response(session, row, answers, anonymous=survey.anonymous, now=now)
+        log.info("survey answered survey=%s", survey.id)
+        await turn.send_activity(
+            "Thank you! Your answers are anonymous: they are kept apart from your name."
+            if survey.anonymous
+            else "Thank you! Your answers are in the programme's records."
+        )

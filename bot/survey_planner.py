@@ -1,0 +1,137 @@
+"""The sweep's survey rules: send each survey round to whom it is for, remind at most twice.
+
+For every pairing (active or completed) and every survey definition, `domain.surveys` says
+which rounds are due; each person in the survey's audience who has not answered gets the
+survey, then up to two reminders a week apart, each with its own idempotency key (who, which
+survey, which pairing and round, which sending), so each goes exactly once. Surveys are
+routine nudges: working hours, one routine nudge a day, snooze.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from adaptive_cards import render_card
+from bot.context import AppContext
+from bot.planned import PLANNING_DRY_RUN, PlannedMessage
+from bot.proactive import message_payload
+from domain.nudge_policy import nudge_key
+from domain.surveys import PairingFacts, Survey, load_definitions, reminder_due, rounds_of
+from store.models import Pairing, PairingStatus, Person, Programme, ProgrammeKind
+from store.pairings import sessions_of
+from store.surveys import invitation, invite
+
+
+def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:
+    """The survey as a card: one tap for a single rating, else a short form."""
+    questions = []
+    for item in survey.items:
+        for answer_id in item.answer_ids():
+            label = item.text
+            if item.before_after:
+                label += " — before the training" if answer_id.endswith("_before") else " — now"
+            questions.append(
+                {
+                    "input_id": answer_id,
+                    "label": label,
+                    "is_choice": item.kind != "text",
+                    "is_text": item.kind == "text",
+                    "multiple": item.multiple,
+                    "required": not item.optional,
+                    "choices": [{"title": t, "value": v} for v, t in item.choices()],
+                }
+            )
+    base = {"survey": survey.id, "subject": subject}
+    data = {"title": survey.title, "intro": survey.intro, "reminder": sending > 0}
+    if survey.one_tap:
+        [item] = survey.items
+        low, high = item.labels
+        words = {1: low, 5: high}
+        data["taps"] = [
+            {"title": f"{n} {words.get(n, '')}".strip(), "data": base | {item.id: str(n)}}
+            for n in range(1, 6)
+        ]
+    else:
+        data |= {"questions": questions, "has_form": True, "submit": base}
+    return render_card("survey", data)
+
+
+def _facts(session: Session, pairing: Pairing, programme: Programme) -> PairingFacts:
+    return PairingFacts(
+        paired_at=pairing.paired_at,
+        length_months=pairing.length_months,
+        sessions_logged={
+            row.month: row.logged_at
+            for row in sessions_of(session, pairing.id)
+            if row.happened and row.logged_at is not None
+        },
+        training_ends_at=programme.training_ends_at,
+        promotion_support=programme.kind == ProgrammeKind.PROMOTION_SUPPORT.value,
+        assessment_ends_at=programme.assessment_ends_at,
+        results_at=programme.results_at,
+    )
+
+
+def subject_of(pairing_id: int, round_name: str) -> str:
+    return f"pairing-{pairing_id}:{round_name}"
+
+
+def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
+    surveys = load_definitions(ctx.settings.surveys_dir)
+    messages: list[PlannedMessage] = []
+    with ctx.session() as session:
+        pairings = session.exec(
+            select(Pairing)
+            .where(Pairing.status != PairingStatus.DISSOLVED.value)
+            .order_by(Pairing.id)
+        ).all()
+        for pairing in pairings:
+            programme = session.get(Programme, pairing.programme_id)
+            facts = _facts(session, pairing, programme)
+            people = {
+                "trainee": session.get(Person, pairing.trainee_person_id),
+                "mentor": session.get(Person, pairing.mentor_person_id),
+            }
+            for survey in surveys.values():
+                for round_ in rounds_of(survey, facts):
+                    sending = reminder_due(survey, round_, now)
+                    if sending is None:
+                        continue
+                    subject = subject_of(pairing.id, round_.name)
+                    for role in survey.audience:
+                        person = people[role]
+                        asked = invitation(session, survey.id, subject, person.id)
+                        if asked is not None and asked.responded_at is not None:
+                            continue
+                        invite(
+                            session,
+                            programme_id=programme.id,
+                            survey_id=survey.id,
+                            round_=round_.name,
+                            subject=subject,
+                            person_id=person.id,
+                            role=role,
+                            now=now,
+                        )
+                        period = round_.name if sending == 0 else f"{round_.name}-r{sending}"
+                        messages.append(
+                            PlannedMessage(
+                                person.aad_object_id,
+                                "survey" if sending == 0 else "survey_reminder",
+                                nudge_key(
+                                    person.aad_object_id,
+                                    f"survey-{survey.id}",
+                                    period,
+                                    pairing_id=pairing.id,
+                                ),
+                                payload=message_payload(
+                                    cards=[survey_card(survey, subject, sending)]
+                                ),
+                                routine=True,
+                            )
+                        )
+        if PLANNING_DRY_RUN.get():
+            session.rollback()
+    return messages

@@ -1,0 +1,135 @@
+"""Who was sent which survey and who answered, apart from what anonymous surveys said.
+
+`SurveyInvitation` records that a person was asked (and, once they answer, that they did: it
+stops the reminders). For a named survey (e.g. the follow-up) it also holds the answers.
+`SurveyAnswer` holds an anonymous survey's answers with nothing that leads back to a person:
+no person id, no link to the invitation, no time (only the survey's round), and a random id
+in a table without SQLite's hidden row number, so not even the order rows were written in
+pairs an answer with an invitation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from store.models import utc_column
+
+
+def _random_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SurveyInvitation(SQLModel, table=True):
+    __tablename__ = "survey_invitation"
+    __table_args__ = (UniqueConstraint("survey_id", "subject", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True)
+    survey_id: str = Field(index=True)
+    round: str  # "month-3", "training", "end", "6m"
+    # What the round is about: "pairing-7:month-3"; one invitation per person and subject.
+    subject: str
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str
+    invited_at: datetime = utc_column(nullable=False)
+    responded_at: datetime | None = utc_column()
+    # Named surveys only; an anonymous survey's answers are in `survey_answer`.
+    answers: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One anonymous response: which survey and round, the respondent's role, the answers."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    id: str = Field(default_factory=_random_id, primary_key=True)
+    programme_id: int = Field(index=True)
+    survey_id: str = Field(index=True)
+    round: str
+    role: str
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def invitation(
+    session: Session, survey_id: str, subject: str, person_id: int
+) -> SurveyInvitation | None:
+    return session.exec(
+        select(SurveyInvitation).where(
+            SurveyInvitation.survey_id == survey_id,
+            SurveyInvitation.subject == subject,
+            SurveyInvitation.person_id == person_id,
+        )
+    ).first()
+
+
+def invite(
+    session: Session,
+    *,
+    programme_id: int,
+    survey_id: str,
+    round_: str,
+    subject: str,
+    person_id: int,
+    role: str,
+    now: datetime,
+) -> SurveyInvitation:
+    """The invitation, recorded the first time the survey is planned for this person."""
+    row = invitation(session, survey_id, subject, person_id)
+    if row is None:
+        row = SurveyInvitation(
+            programme_id=programme_id,
+            survey_id=survey_id,
+            round=round_,
+            subject=subject,
+            person_id=person_id,
+            role=role,
+            invited_at=now,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def record_response(
+    session: Session, row: SurveyInvitation, answers: dict, *, anonymous: bool, now: datetime
+) -> None:
+    """Mark the invitation answered and keep the answers: with it (named) or apart (anonymous)."""
+    row.responded_at = now
+    if anonymous:
+        session.add(
+            SurveyAnswer(
+                programme_id=row.programme_id,
+                survey_id=row.survey_id,
+                round=row.round,
+                role=row.role,
+                answers=answers,
+            )
+        )
+    else:
+        row.answers = answers
+    session.add(row)
+    session.flush()
+
+
+def invitations_of(session: Session, programme_id: int) -> list[SurveyInvitation]:
+    return list(
+        session.exec(
+            select(SurveyInvitation)
+            .where(SurveyInvitation.programme_id == programme_id)
+            .order_by(SurveyInvitation.id)
+        )
+    )
+
+
+def anonymous_answers(session: Session, programme_id: int, survey_id: str) -> list[dict]:
+    rows = session.exec(
+        select(SurveyAnswer.answers).where(
+            SurveyAnswer.programme_id == programme_id, SurveyAnswer.survey_id == survey_id
+        )
+    )
+    return list(rows.all())

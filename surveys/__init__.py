@@ -1,0 +1,1 @@
+"""Survey definitions: one JSON file per survey (see `domain.surveys`)."""
