@@ -22,6 +22,7 @@ from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.escalations import Escalations
 from bot.my_application import MyApplication
+from bot.my_data import MyData
 from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
@@ -59,6 +60,7 @@ class StepForwardBot(ActivityHandler):
         self.my_programme = MyProgramme(ctx)
         self.survey_answers = SurveyAnswers(ctx)
         self.reports = Reports(ctx)
+        self.my_data = MyData(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -183,6 +185,9 @@ class StepForwardBot(ActivityHandler):
         if "survey" in value:
             await self.survey_answers.answer(turn_context, value)
             return True
+        if "my_data" in value:
+            await self.my_data.answer(turn_context, value)
+            return True
         if "offer" in value:
             await self.review.answer_offer(turn_context, value)
             return True
@@ -275,6 +280,12 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_escalations(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await turn_context.send_activity(self.escalations.listing(self.ctx.clock.now()))
+
+    async def _do_my_data(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        await self.my_data.show(turn_context)
+
+    async def _do_delete_my_data(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.my_data.ask_to_delete(turn_context)
 
     async def _do_report(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await self._send_card_or_text(turn_context, self.reports.report_card())

@@ -118,9 +118,7 @@ class Reports:
                 "sections": sections,
             }
             if months:
-                link = self._link(
-                    session, "sessions.png", "image/png", sessions_chart(months)
-                )
+                link = self._link(session, "sessions.png", "image/png", sessions_chart(months))
                 data["chart_url"] = link.url
                 data["chart_alt"] = "Sessions achieved vs planned per programme month"
         return render_card("report", data)
@@ -317,9 +315,7 @@ def programme_records(session: Session, programme: Programme, now: datetime) -> 
     """One row per application: the programme's records, never anonymous survey answers."""
     pairings = _pairings(session, programme.id)
     held = Counter(row.pairing_id for row in _held(session, [p.id for p in pairings]))
-    placements = list(
-        session.exec(select(Placement).where(Placement.programme_id == programme.id))
-    )
+    placements = list(session.exec(select(Placement).where(Placement.programme_id == programme.id)))
     blocks = Counter(
         session.exec(
             select(ReleaseBlock.person_id).where(ReleaseBlock.programme_id == programme.id)

@@ -184,7 +184,8 @@ def load_definitions(folder: Path = SURVEYS_DIR) -> dict[str, Survey]:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
-            raise SurveyError(path.name, [f"not valid JSON ({error.msg}, line {error.lineno})"])
+            problem = f"not valid JSON ({error.msg}, line {error.lineno})"
+            raise SurveyError(path.name, [problem]) from error
         survey = parse_definition(raw, path.name)
         if survey.id in surveys:
             raise SurveyError(path.name, [f"survey id '{survey.id}' is used by another file"])
@@ -239,8 +240,7 @@ def rounds_of(survey: Survey, facts: PairingFacts) -> list[Round]:
         return []
     if survey.months:
         return [
-            Round(f"{m}m", add_months(end, m), add_months(end, m) + OPEN_FOR)
-            for m in survey.months
+            Round(f"{m}m", add_months(end, m), add_months(end, m) + OPEN_FOR) for m in survey.months
         ]
     closes = end + OPEN_FOR
     if facts.promotion_support and facts.results_at is not None:

@@ -1,0 +1,149 @@
+"""Erasing a person on request: identifiable rows removed or anonymised, counts kept.
+
+What makes up the programme's totals stays as a de-identified row (the application's role,
+organisation and status; the pairing; whether sessions happened; check-in answers; that a
+survey was answered). Everything that says who they are or what they said goes: their
+name and Teams ids, application answers and notes, equality monitoring answers, free text
+(check-in comments, action steps, release and placement details, reasons), conversation
+references, dialog state, role grants and messages to them. An active pairing ends (as
+ended early): nobody is left to nudge.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, select
+
+from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock, RepairRequest
+from store.models import (
+    ActionStep,
+    Application,
+    ApplicationEvent,
+    CheckIn,
+    ConversationRef,
+    DialogStateRecord,
+    EqualityMonitoring,
+    MentoringSession,
+    Pairing,
+    PairingStatus,
+    Person,
+    RoleGrant,
+)
+from store.outbox import OutboxMessage
+
+ERASED_NAME = "Former participant"
+
+
+def erase_person(session: Session, person: Person, now: datetime) -> None:
+    aad = person.aad_object_id
+    pairing_ids = list(
+        session.exec(
+            select(Pairing.id).where(
+                or_(Pairing.trainee_person_id == person.id, Pairing.mentor_person_id == person.id)
+            )
+        ).all()
+    )
+    applications = session.exec(select(Application).where(Application.person_id == person.id))
+    for application in applications:
+        session.execute(
+            delete(EqualityMonitoring).where(EqualityMonitoring.application_id == application.id)
+        )
+        session.execute(
+            update(ApplicationEvent)
+            .where(ApplicationEvent.application_id == application.id)
+            .values(detail=None)
+        )
+        application.answers = {}
+        application.notes = None
+        application.rejection_reason = None
+        application.manager_name = None
+        application.manager_support_on = None
+        application.channel_card_activity_id = None
+        application.updated_at = now
+        session.add(application)
+    session.execute(
+        update(ApplicationEvent)
+        .where(ApplicationEvent.actor_aad_object_id == aad)
+        .values(actor_aad_object_id=None)
+    )
+    session.execute(update(CheckIn).where(CheckIn.person_id == person.id).values(comment=None))
+    session.execute(delete(ActionStep).where(ActionStep.person_id == person.id))
+    if pairing_ids:
+        session.execute(
+            update(MentoringSession)
+            .where(
+                MentoringSession.pairing_id.in_(pairing_ids),
+                MentoringSession.logged_by == str(person.id),
+            )
+            .values(steps_moved=None, blocking=None, cant_reason=None)
+        )
+        for pairing in session.exec(select(Pairing).where(Pairing.id.in_(pairing_ids))):
+            pairing.end_reason = None
+            if pairing.status == PairingStatus.ACTIVE.value:
+                # No more nudges to someone who has left; counted as ended early.
+                pairing.status = PairingStatus.DISSOLVED.value
+                pairing.ended_at = now
+            session.add(pairing)
+    session.execute(
+        update(ReleaseBlock)
+        .where(ReleaseBlock.person_id == person.id)
+        .values(details=None, manager_name=None, manager_email=None)
+    )
+    session.execute(
+        update(RepairRequest).where(RepairRequest.person_id == person.id).values(reason=None)
+    )
+    for placement in session.exec(select(Placement).where(Placement.person_id == person.id)):
+        placement.details = None
+        placement.host = "(erased)"
+        placement.history = [{k: v for k, v in h.items() if k != "note"} for h in placement.history]
+        session.add(placement)
+    _erase_from_escalations(session, person, pairing_ids)
+    session.execute(
+        update(EscalationEvent)
+        .where(EscalationEvent.actor_aad_object_id == aad)
+        .values(actor_aad_object_id=None)
+    )
+    conversations = session.exec(
+        select(ConversationRef.conversation_id).where(ConversationRef.aad_object_id == aad)
+    ).all()
+    for conversation_id in conversations:
+        session.execute(
+            delete(DialogStateRecord).where(DialogStateRecord.key.contains(conversation_id))
+        )
+    session.execute(delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
+    session.execute(delete(RoleGrant).where(RoleGrant.aad_object_id == aad))
+    session.execute(delete(OutboxMessage).where(OutboxMessage.recipient_aad_object_id == aad))
+    person.aad_object_id = f"erased-{uuid.uuid4().hex}"
+    person.tenant_id = None
+    person.display_name = ERASED_NAME
+    person.time_zone = None
+    person.snoozed_until = None
+    person.unreachable_since = None
+    person.updated_at = now
+    session.add(person)
+    session.flush()
+
+
+def _erase_from_escalations(session: Session, person: Person, pairing_ids: list[int]) -> None:
+    """Their own words and name go from the evidence of escalations about them or their pair."""
+    query = select(Escalation).where(Escalation.person_id == person.id)
+    if pairing_ids:
+        query = select(Escalation).where(
+            or_(Escalation.person_id == person.id, Escalation.pairing_id.in_(pairing_ids))
+        )
+    name = person.display_name
+    for escalation in session.exec(query):
+        evidence = []
+        for item in escalation.evidence:
+            item = dict(item)
+            if item.get("by") == person.aad_object_id:
+                item.pop("private", None)
+                item.pop("by", None)
+            if name and name in item.get("text", ""):
+                item["text"] = item["text"].replace(name, ERASED_NAME)
+            evidence.append(item)
+        escalation.evidence = evidence
+        session.add(escalation)
