@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from bot import sweep
