@@ -19,7 +19,7 @@ from botbuilder.core import BotAdapter
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
-from bot.dispatcher import WORKER_ID, DispatchResult, dispatch_due
+from bot.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
 from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
 from bot.planned import (
@@ -133,7 +133,13 @@ async def run_sweep(
                 held.append(scheduled)
     if adapter is None:
         adapter = create_adapter(ctx.settings)
-    dispatched = await dispatch_due(ctx, adapter, now, worker_id)
+    dispatched: list[DispatchResult] = []
+    while True:
+        # A full batch may leave more rows due: keep going while batches make progress.
+        batch = await dispatch_due(ctx, adapter, now, worker_id, limit=DEFAULT_BATCH)
+        dispatched += batch
+        if len(batch) < DEFAULT_BATCH or not any(r.outcome == "sent" for r in batch):
+            break
     sent = [result.message for result in dispatched if result.outcome == "sent"]
     log.debug(
         "sweep at=%s planned=%d held=%d sent=%d",

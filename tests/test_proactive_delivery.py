@@ -210,6 +210,8 @@ async def test_throttled_429_waits_for_retry_after_then_sends_once(bot, connecto
 
 
 async def test_after_a_429_the_rest_of_the_batch_waits_too(bot, connector, monkeypatch):
+    # One conversation at a time, so that the 429 comes before the second send starts.
+    bot.ctx.settings = bot.ctx.settings.model_copy(update={"dispatch_concurrency": 1})
     await say_hello(bot)
     await say_hello(bot, ALEX)
     plan(monkeypatch, nudge(SAM), nudge(ALEX))
