@@ -20,6 +20,7 @@ from bot.teams import tenant_of
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import create_db_engine, ping
+from store.processed_activities import claim_activity, release_activity
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,34 @@ async def messages(request: web.Request) -> web.Response:
         )
         return _problem(403, "this bot is not available to your organisation")
 
-    invoke_response = await adapter.process_activity(
-        auth_result, activity, request.app[BOT].on_turn
-    )
+    ctx = request.app[CTX]
+    key = _delivery_key(activity)
+    if key is not None:
+        with ctx.session() as session:
+            first = claim_activity(session, *key, ctx.clock.now())
+        if not first:
+            log.info("duplicate delivery ignored activity_id=%s", activity.id)
+            return web.Response(status=200)
+    try:
+        invoke_response = await adapter.process_activity(
+            auth_result, activity, request.app[BOT].on_turn
+        )
+    except BaseException:
+        if key is not None:  # let Teams' redelivery be handled
+            with ctx.session() as session:
+                release_activity(session, *key)
+        raise
     if invoke_response:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=200)
+
+
+def _delivery_key(activity: Activity) -> tuple[str, str] | None:
+    """(conversation id, activity id): what identifies a delivery Teams may repeat."""
+    conversation_id = activity.conversation.id if activity.conversation else None
+    if conversation_id and activity.id:
+        return conversation_id, activity.id
+    return None
 
 
 async def healthz(_request: web.Request) -> web.Response:

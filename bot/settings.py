@@ -101,6 +101,14 @@ class Settings(BaseSettings):
             "STEPFORWARD_OUTBOX_RETRY_CAP_SECONDS", "outbox_retry_cap_seconds"
         ),
     )
+    processed_activity_hours: float = Field(
+        24,
+        gt=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_PROCESSED_ACTIVITY_HOURS", "processed_activity_hours"
+        ),
+        description="How long an activity id is remembered to ignore a repeated delivery.",
+    )
     # Pacing under Teams' rate limits (see bot.pacing): "count/seconds", comma-separated.
     teams_conversation_limits: Annotated[list[Window], NoDecode] = Field(
         default_factory=lambda: [Window(7, 1), Window(8, 2), Window(60, 30), Window(1800, 3600)],

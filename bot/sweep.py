@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from botbuilder.core import BotAdapter
 
@@ -30,6 +30,7 @@ from bot.planned import (
     schedule,
 )
 from store.outbox import due, existing_keys
+from store.processed_activities import prune_processed
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> S
     held: list[PlannedMessage] = []
     bookings: Bookings = {}
     with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
         known = existing_keys(session, (message.key for message in planned))
         for message in planned:
             if message.key in known:
@@ -124,6 +126,7 @@ async def run_sweep(
     held: list[PlannedMessage] = []
     bookings: Bookings = {}
     with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
         for message in planned:
             if message.payload is None:
                 log.warning("planned message without payload skipped kind=%s", message.kind)
