@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.adapter import create_adapter
 from bot.context import AppContext
 from bot.handler import StepForwardBot
+from bot.leadership import SchedulerLeadership
 from bot.scheduler import create_scheduler
 from bot.settings import Settings
 from bot.teams import tenant_of
@@ -30,6 +31,7 @@ CTX = web.AppKey("ctx", AppContext)
 ADAPTER = web.AppKey("adapter", object)
 BOT = web.AppKey("bot", StepForwardBot)
 SCHEDULER = web.AppKey("scheduler", object)
+LEADERSHIP = web.AppKey("leadership", SchedulerLeadership)
 
 
 def _problem(status: int, reason: str) -> web.Response:
@@ -111,7 +113,8 @@ async def readyz(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     checks = {"database": "ok", "scheduler": "ok"}
     try:
-        ping(ctx.engine)
+        # In a thread: a database that does not answer must not stall the event loop.
+        await asyncio.to_thread(ping, ctx.engine)
     except Exception:
         checks["database"] = "unreachable"
     scheduler = request.app.get(SCHEDULER)
@@ -126,7 +129,10 @@ async def readyz(request: web.Request) -> web.Response:
 async def _start_scheduler(app: web.Application) -> None:
     ctx = app[CTX]
     if ctx.settings.scheduler_enabled:
-        scheduler = create_scheduler(ctx, app[ADAPTER])
+        leadership = SchedulerLeadership(ctx.engine)
+        leadership.announce()
+        app[LEADERSHIP] = leadership
+        scheduler = create_scheduler(ctx, app[ADAPTER], leadership)
         scheduler.start()
         app[SCHEDULER] = scheduler
 
@@ -137,6 +143,9 @@ async def _stop_scheduler(app: web.Application) -> None:
         scheduler.shutdown(wait=False)
         # AsyncIOScheduler performs the shutdown on the loop's next turn; let it happen.
         await asyncio.sleep(0)
+    leadership = app.get(LEADERSHIP)
+    if leadership is not None:
+        leadership.release()
 
 
 def create_app(

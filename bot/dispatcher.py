@@ -65,7 +65,6 @@ from store.people import mark_unreachable as mark_person_unreachable
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_BATCH = 100
 # One id per process: claims show which instance holds a row.
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -104,7 +103,7 @@ async def dispatch_due(
     worker_id: str = WORKER_ID,
     *,
     limit: int = DEFAULT_BATCH,
-    lease: timedelta = DEFAULT_LEASE,
+    lease: timedelta | None = None,
     ids: Iterable[int] | None = None,
 ) -> list[DispatchResult]:
     """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
@@ -115,6 +114,7 @@ async def dispatch_due(
     batch is attempted: they are released until the connector's Retry-After, so a throttled
     bot backs off as a whole instead of hammering row by row. Results come in claim order.
     """
+    lease = lease or timedelta(seconds=ctx.settings.outbox_lease_seconds)
     with ctx.session() as session:
         claimed = claim_due(session, now, limit, worker_id, lease, ids=ids)
     by_conversation: dict[str, list[OutboxMessage]] = {}

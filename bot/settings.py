@@ -136,6 +136,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_DISPATCH_CONCURRENCY", "dispatch_concurrency"),
         description="Conversations sent to at once (at most the app limit per window).",
     )
+    outbox_lease_seconds: float = Field(
+        300,
+        gt=0,
+        validation_alias=AliasChoices("STEPFORWARD_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
+        description="A claimed message whose sender died is taken over after this long.",
+    )
     # Escalations to the coordinator channel.
     no_session_days: int = Field(
         45,

@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
+
 
 def create_db_engine(database_url: str) -> Engine:
     """Create an engine; for SQLite, make the folder and switch on WAL and foreign keys."""
@@ -31,7 +33,10 @@ def create_db_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    # A server that does not answer fails a connection attempt in seconds, not minutes.
+    return create_engine(
+        database_url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+    )
 
 
 @contextmanager

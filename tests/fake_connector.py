@@ -106,6 +106,10 @@ class FakeConnector:
         self.limits: RateLimits | None = None
         self.throttled: Counter[str] = Counter()
         self.latency = 0.0  # seconds every answer takes (real time)
+        # Accept this many sends, then hold further ones unanswered (a stalled service) until
+        # `release_held`, which answers them 503 without accepting them.
+        self.hold_after: int | None = None
+        self.holding = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -117,6 +121,8 @@ class FakeConnector:
         self._app = app
 
     async def start(self) -> FakeConnector:
+        self._loop = asyncio.get_running_loop()
+        self._released = asyncio.Event()
         self._runner = web.AppRunner(self._app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -145,6 +151,11 @@ class FakeConnector:
         headers = {"Retry-After": retry_after} if retry_after else {}
         for _ in range(times):
             self._failures.append(ScriptedFailure(status, body, headers, conversation_id))
+
+    def release_held(self) -> None:
+        """Answer the held sends (from any thread) and hold no more."""
+        self.hold_after = None
+        self._loop.call_soon_threadsafe(self._released.set)
 
     def enforce_limits(
         self,
@@ -207,6 +218,12 @@ class FakeConnector:
         )
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self.hold_after is not None and len(self.requests) >= self.hold_after:
+            self.holding += 1
+            await self._released.wait()
+            self.holding -= 1
+            self.rejected.append(entry)
+            return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=503)
         throttled = self._throttle(cid)
         if throttled is not None:
             self.rejected.append(entry)
