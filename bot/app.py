@@ -14,12 +14,14 @@ from sqlalchemy.engine import Engine
 from bot.adapter import create_adapter
 from bot.context import AppContext
 from bot.handler import StepForwardBot
+from bot.leadership import SchedulerLeadership
 from bot.scheduler import create_scheduler
 from bot.settings import Settings
 from bot.teams import tenant_of
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import create_db_engine, ping
+from store.processed_activities import claim_activity, release_activity
 from store.shared_files import shared_file
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ CTX = web.AppKey("ctx", AppContext)
 ADAPTER = web.AppKey("adapter", object)
 BOT = web.AppKey("bot", StepForwardBot)
 SCHEDULER = web.AppKey("scheduler", object)
+LEADERSHIP = web.AppKey("leadership", SchedulerLeadership)
 
 
 def _problem(status: int, reason: str) -> web.Response:
@@ -73,9 +76,23 @@ async def messages(request: web.Request) -> web.Response:
         )
         return _problem(403, "this bot is not available to your organisation")
 
-    invoke_response = await adapter.process_activity(
-        auth_result, activity, request.app[BOT].on_turn
-    )
+    ctx = request.app[CTX]
+    key = _delivery_key(activity)
+    if key is not None:
+        with ctx.session() as session:
+            first = claim_activity(session, *key, ctx.clock.now())
+        if not first:
+            log.info("duplicate delivery ignored activity_id=%s", activity.id)
+            return web.Response(status=200)
+    try:
+        invoke_response = await adapter.process_activity(
+            auth_result, activity, request.app[BOT].on_turn
+        )
+    except BaseException:
+        if key is not None:  # let Teams' redelivery be handled
+            with ctx.session() as session:
+                release_activity(session, *key)
+        raise
     if invoke_response:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=200)
@@ -96,6 +113,14 @@ async def shared_file_download(request: web.Request) -> web.Response:
         return web.Response(body=row.body, content_type=row.content_type, headers=headers)
 
 
+def _delivery_key(activity: Activity) -> tuple[str, str] | None:
+    """(conversation id, activity id): what identifies a delivery Teams may repeat."""
+    conversation_id = activity.conversation.id if activity.conversation else None
+    if conversation_id and activity.id:
+        return conversation_id, activity.id
+    return None
+
+
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "alive"})
 
@@ -104,7 +129,8 @@ async def readyz(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     checks = {"database": "ok", "scheduler": "ok"}
     try:
-        ping(ctx.engine)
+        # In a thread: a database that does not answer must not stall the event loop.
+        await asyncio.to_thread(ping, ctx.engine)
     except Exception:
         checks["database"] = "unreachable"
     scheduler = request.app.get(SCHEDULER)
@@ -119,7 +145,10 @@ async def readyz(request: web.Request) -> web.Response:
 async def _start_scheduler(app: web.Application) -> None:
     ctx = app[CTX]
     if ctx.settings.scheduler_enabled:
-        scheduler = create_scheduler(ctx, app[ADAPTER])
+        leadership = SchedulerLeadership(ctx.engine)
+        leadership.announce()
+        app[LEADERSHIP] = leadership
+        scheduler = create_scheduler(ctx, app[ADAPTER], leadership)
         scheduler.start()
         app[SCHEDULER] = scheduler
 
@@ -130,6 +159,9 @@ async def _stop_scheduler(app: web.Application) -> None:
         scheduler.shutdown(wait=False)
         # AsyncIOScheduler performs the shutdown on the loop's next turn; let it happen.
         await asyncio.sleep(0)
+    leadership = app.get(LEADERSHIP)
+    if leadership is not None:
+        leadership.release()
 
 
 def create_app(

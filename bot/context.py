@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.pacing import Pacer
 from bot.settings import Settings
 from domain.authorisation import Role, roles_for
 from domain.clock import Clock, SystemClock
@@ -21,6 +22,14 @@ class AppContext:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
+    # Paces this process's proactive sends under Teams' limits (shared by every dispatch).
+    pacer: Pacer | None = None
+
+    def __post_init__(self) -> None:
+        if self.pacer is None:
+            self.pacer = Pacer(
+                self.settings.teams_conversation_limits, self.settings.teams_app_limits
+            )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

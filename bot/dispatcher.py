@@ -11,6 +11,9 @@ Guarantees
 - Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
   for 429, else exponential backoff with jitter) and a later sweep picks it up, across
   restarts. After `outbox_max_attempts` sends the row is `failed`.
+- Sends are paced under Teams' rate limits (`bot.pacing`, one pacer per process): a send
+  waits for its slot, or, if that would take longer than `pacing_max_wait_seconds`, its row is
+  released until then (not an attempt). Conversations are sent to concurrently.
 - 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
   `unreachable_since`; their later messages are not attempted (marked unreachable at once)
   until they talk to the bot again.
@@ -25,6 +28,7 @@ Guarantees
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -61,12 +65,11 @@ from store.people import mark_unreachable as mark_person_unreachable
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_BATCH = 100
 # One id per process: claims show which instance holds a row.
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-DEFERRED = "deferred"  # not attempted now (working hours, daily cap, throttled batch)
+DEFERRED = "deferred"  # not attempted now (working hours, daily cap, pacing, throttled batch)
 
 
 @dataclass(frozen=True)
@@ -100,36 +103,52 @@ async def dispatch_due(
     worker_id: str = WORKER_ID,
     *,
     limit: int = DEFAULT_BATCH,
-    lease: timedelta = DEFAULT_LEASE,
+    lease: timedelta | None = None,
     ids: Iterable[int] | None = None,
 ) -> list[DispatchResult]:
     """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
 
-    After a 429 the rest of the batch is not attempted: it is released until the connector's
-    Retry-After, so a throttled bot backs off as a whole instead of hammering row by row.
+    Conversations are sent to concurrently (at most `dispatch_concurrency`, and never more
+    than the app's rate limit allows at once), each conversation's rows in order; every send
+    waits for its slot in `ctx.pacer` (see `bot.pacing`). After a 429 no further row of the
+    batch is attempted: they are released until the connector's Retry-After, so a throttled
+    bot backs off as a whole instead of hammering row by row. Results come in claim order.
     """
+    lease = lease or timedelta(seconds=ctx.settings.outbox_lease_seconds)
     with ctx.session() as session:
         claimed = claim_due(session, now, limit, worker_id, lease, ids=ids)
-    results: list[DispatchResult] = []
-    throttled_until: datetime | None = None
+    by_conversation: dict[str, list[OutboxMessage]] = {}
     for row in claimed:
-        if throttled_until is not None:
-            with ctx.session() as session:
-                reschedule(session, row, throttled_until, None, now=now, attempted=False)
-            results.append(_result(row, DEFERRED, throttled_until, error="throttled"))
-            continue
-        result = await _dispatch_one(ctx, adapter, row, now)
-        if result.outcome == Outcome.RETRY and result.status == 429:
-            throttled_until = result.at
-        results.append(result)
-    if results:
+        by_conversation.setdefault(row.recipient, []).append(row)
+    ceiling = ctx.pacer.app_ceiling
+    slots = asyncio.Semaphore(min(ctx.settings.dispatch_concurrency, ceiling or len(claimed) or 1))
+    throttled_until: datetime | None = None
+    results: dict[int, DispatchResult] = {}
+
+    async def send_in_order(rows: list[OutboxMessage]) -> None:
+        nonlocal throttled_until
+        async with slots:
+            for row in rows:
+                if throttled_until is not None:
+                    with ctx.session() as session:
+                        reschedule(session, row, throttled_until, None, now=now, attempted=False)
+                    results[row.id] = _result(row, DEFERRED, throttled_until, error="throttled")
+                    continue
+                result = await _dispatch_one(ctx, adapter, row, now)
+                if result.outcome == Outcome.RETRY and result.status == 429:
+                    throttled_until = max(result.at, throttled_until or result.at)
+                results[row.id] = result
+
+    await asyncio.gather(*(send_in_order(rows) for rows in by_conversation.values()))
+    ordered = [results[row.id] for row in claimed]
+    if ordered:
         log.info(
             "dispatch worker=%s claimed=%d outcomes=%s",
             worker_id,
-            len(results),
-            ",".join(sorted({r.outcome for r in results})),
+            len(ordered),
+            ",".join(sorted({r.outcome for r in ordered})),
         )
-    return results
+    return ordered
 
 
 async def _dispatch_one(
@@ -168,8 +187,18 @@ async def _dispatch_one(
                 mark_person_unreachable(session, aad, now)
             return _result(row, Outcome.UNREACHABLE, now, error=error)
 
-    # No transaction is open while Teams is being called.
-    sent = await send_activity(adapter, settings.app_id, reference, row.payload, now)
+    # No transaction is open while Teams is being called (nor while waiting for a slot).
+    conversation_id = (reference.get("conversation") or {}).get("id") or row.recipient
+    wait = await ctx.pacer.acquire(conversation_id, settings.pacing_max_wait_seconds)
+    if wait:
+        at = now + timedelta(seconds=wait)
+        with ctx.session() as session:
+            reschedule(session, row, at, None, now=now, attempted=False)
+        return _result(row, DEFERRED, at, error="paced under the Teams rate limits")
+    try:
+        sent = await send_activity(adapter, settings.app_id, reference, row.payload, now)
+    finally:
+        ctx.pacer.release(conversation_id)
     # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
     at = max(now, ctx.clock.now())
     with ctx.session() as session:

@@ -15,6 +15,7 @@ from botframework.connector.auth import AuthenticationConstants
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.pacing import Window
 from domain.surveys import SURVEYS_DIR
 
 DEFAULT_DATA_DIR = Path("var")
@@ -100,6 +101,47 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "STEPFORWARD_OUTBOX_RETRY_CAP_SECONDS", "outbox_retry_cap_seconds"
         ),
+    )
+    processed_activity_hours: float = Field(
+        24,
+        gt=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_PROCESSED_ACTIVITY_HOURS", "processed_activity_hours"
+        ),
+        description="How long an activity id is remembered to ignore a repeated delivery.",
+    )
+    # Pacing under Teams' rate limits (see bot.pacing): "count/seconds", comma-separated.
+    teams_conversation_limits: Annotated[list[Window], NoDecode] = Field(
+        default_factory=lambda: [Window(7, 1), Window(8, 2), Window(60, 30), Window(1800, 3600)],
+        validation_alias=AliasChoices(
+            "STEPFORWARD_TEAMS_CONVERSATION_LIMITS", "teams_conversation_limits"
+        ),
+        description="Sends per conversation, e.g. 7/1,8/2,60/30,1800/3600.",
+    )
+    teams_app_limits: Annotated[list[Window], NoDecode] = Field(
+        default_factory=lambda: [Window(50, 1)],
+        validation_alias=AliasChoices("STEPFORWARD_TEAMS_APP_LIMITS", "teams_app_limits"),
+        description="Sends by this instance across all conversations, e.g. 50/1.",
+    )
+    pacing_max_wait_seconds: float = Field(
+        10,
+        ge=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_PACING_MAX_WAIT_SECONDS", "pacing_max_wait_seconds"
+        ),
+        description="Longer waits for a send slot release the message to a later sweep.",
+    )
+    dispatch_concurrency: int = Field(
+        50,
+        ge=1,
+        validation_alias=AliasChoices("STEPFORWARD_DISPATCH_CONCURRENCY", "dispatch_concurrency"),
+        description="Conversations sent to at once (at most the app limit per window).",
+    )
+    outbox_lease_seconds: float = Field(
+        300,
+        gt=0,
+        validation_alias=AliasChoices("STEPFORWARD_OUTBOX_LEASE_SECONDS", "outbox_lease_seconds"),
+        description="A claimed message whose sender died is taken over after this long.",
     )
     # Escalations to the coordinator channel.
     no_session_days: int = Field(
@@ -196,6 +238,13 @@ class Settings(BaseSettings):
     def _split_dates(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("teams_conversation_limits", "teams_app_limits", mode="before")
+    @classmethod
+    def _parse_windows(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Window.parse(part.strip()) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("coordinators", "allowed_tenants", mode="before")

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from botbuilder.core import BotAdapter
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
-from bot.dispatcher import WORKER_ID, DispatchResult, dispatch_due
+from bot.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
 from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
 from bot.planned import (
@@ -31,6 +31,7 @@ from bot.planned import (
 )
 from bot.survey_planner import plan_surveys
 from store.outbox import due, existing_keys
+from store.processed_activities import prune_processed
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> S
     held: list[PlannedMessage] = []
     bookings: Bookings = {}
     with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
         known = existing_keys(session, (message.key for message in planned))
         for message in planned:
             if message.key in known:
@@ -125,6 +127,7 @@ async def run_sweep(
     held: list[PlannedMessage] = []
     bookings: Bookings = {}
     with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
         for message in planned:
             if message.payload is None:
                 log.warning("planned message without payload skipped kind=%s", message.kind)
@@ -134,7 +137,13 @@ async def run_sweep(
                 held.append(scheduled)
     if adapter is None:
         adapter = create_adapter(ctx.settings)
-    dispatched = await dispatch_due(ctx, adapter, now, worker_id)
+    dispatched: list[DispatchResult] = []
+    while True:
+        # A full batch may leave more rows due: keep going while batches make progress.
+        batch = await dispatch_due(ctx, adapter, now, worker_id, limit=DEFAULT_BATCH)
+        dispatched += batch
+        if len(batch) < DEFAULT_BATCH or not any(r.outcome == "sent" for r in batch):
+            break
     sent = [result.message for result in dispatched if result.outcome == "sent"]
     log.debug(
         "sweep at=%s planned=%d held=%d sent=%d",

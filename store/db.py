@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
 
 
 def create_db_engine(database_url: str) -> Engine:
@@ -30,7 +33,10 @@ def create_db_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    # A server that does not answer fails a connection attempt in seconds, not minutes.
+    return create_engine(
+        database_url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+    )
 
 
 @contextmanager
@@ -51,3 +57,24 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def insert_unless_exists(
+    session: Session, table: Table, values: dict, unique: list[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING; the new row's id, or None if it existed.
+
+    Atomic on both databases, so of two sessions inserting the same key at once exactly one
+    gets an id (the other waits for the first to commit on PostgreSQL, then gets None).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement = sqlite.insert(table).values(values)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).values(values)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"insert on {dialect}")
+    statement = statement.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
+    # across drivers for INSERT ... ON CONFLICT DO NOTHING).
+    return session.execute(statement).scalar_one_or_none()

@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, and_, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
+from store.db import insert_unless_exists
 from store.types import UTCDateTime
 
 
@@ -112,20 +112,10 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    table = OutboxMessage.__table__
-    if dialect == "sqlite":
-        statement = sqlite.insert(table).values(values)
-    elif dialect == "postgresql":
-        statement = postgresql.insert(table).values(values)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"outbox enqueue on {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-        table.c.id
+    created = (
+        insert_unless_exists(session, OutboxMessage.__table__, values, ["idempotency_key"])
+        is not None
     )
-    # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
-    # across drivers for INSERT ... ON CONFLICT DO NOTHING).
-    created = session.execute(statement).scalar_one_or_none() is not None
     row = by_key(session, key)
     assert row is not None
     return row, created

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -26,6 +28,9 @@ START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 POSTGRES_URL = os.environ.get("STEPFORWARD_TEST_POSTGRES_URL", "")
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite-specific behaviour")
+postgres_only = pytest.mark.skipif(
+    not POSTGRES_URL, reason="needs PostgreSQL: runs in the PostgreSQL pass"
+)
 
 
 @pytest.fixture
@@ -77,6 +82,20 @@ async def connector() -> AsyncIterator[FakeConnector]:
     fake = await FakeConnector().start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+def threaded_connector():
+    """The fake connector on its own loop in a thread, for code that runs `asyncio.run`."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fake = asyncio.run_coroutine_threadsafe(FakeConnector().start(), loop).result(timeout=10)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.close()
 
 
 class BotClient:

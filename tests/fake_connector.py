@@ -3,16 +3,68 @@
 Point an activity's `serviceUrl` at `FakeConnector.url` and every reply, proactive message,
 card update and conversation creation the bot makes lands in `requests`. Responses can be
 scripted (e.g. 429 with Retry-After, 403 for a user who removed the bot) with `fail_next`.
+
+`enforce_limits` makes it behave like Teams under load: a send over the published rate limits
+(per conversation and per app) is answered 429 with Retry-After, counted in `throttled`.
+`per_conversation()` counts what was accepted; `latency` slows every answer down (real time).
+Importable outside the test suite (e.g. by benchmarks): it needs only aiohttp.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections import deque
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+# Microsoft's published limits for bots in Teams: (messages, seconds).
+TEAMS_CONVERSATION_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+TEAMS_APP_LIMITS = ((50, 1.0),)
+
+
+class RateLimits:
+    """Sliding windows over arrival times, as the service counts them."""
+
+    def __init__(
+        self,
+        conversation: Sequence[tuple[int, float]],
+        app: Sequence[tuple[int, float]],
+        clock: Callable[[], float],
+    ) -> None:
+        self.conversation = tuple(conversation)
+        self.app = tuple(app)
+        self.clock = clock
+        self._arrivals: dict[str, list[float]] = {}
+        self._app_arrivals: list[float] = []
+
+    @staticmethod
+    def _retry_after(arrivals: list[float], windows, now: float) -> float | None:
+        for limit, seconds in windows:
+            inside = [at for at in arrivals if now - at < seconds]
+            if len(inside) >= limit:
+                return inside[len(inside) - limit] + seconds - now
+        return None
+
+    def admit(self, conversation_id: str | None) -> float | None:
+        """Record an arrival and return None, or refuse it: seconds until it would fit."""
+        now = self.clock()
+        arrivals = self._arrivals.setdefault(conversation_id or "", [])
+        waits = [self._retry_after(self._app_arrivals, self.app, now)]
+        if conversation_id is not None:
+            waits.append(self._retry_after(arrivals, self.conversation, now))
+        refused = [wait for wait in waits if wait is not None]
+        if refused:
+            return max(refused)
+        self._app_arrivals.append(now)
+        if conversation_id is not None:
+            arrivals.append(now)
+        return None
 
 
 @dataclass
@@ -51,6 +103,13 @@ class FakeConnector:
         self.rejected: list[Recorded] = []
         self._failures: deque[ScriptedFailure] = deque()
         self.clock = None  # set to the test's clock to stamp what arrives
+        self.limits: RateLimits | None = None
+        self.throttled: Counter[str] = Counter()
+        self.latency = 0.0  # seconds every answer takes (real time)
+        # Accept this many sends, then hold further ones unanswered (a stalled service) until
+        # `release_held`, which answers them 503 without accepting them.
+        self.hold_after: int | None = None
+        self.holding = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -62,6 +121,8 @@ class FakeConnector:
         self._app = app
 
     async def start(self) -> FakeConnector:
+        self._loop = asyncio.get_running_loop()
+        self._released = asyncio.Event()
         self._runner = web.AppRunner(self._app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -91,6 +152,33 @@ class FakeConnector:
         for _ in range(times):
             self._failures.append(ScriptedFailure(status, body, headers, conversation_id))
 
+    def release_held(self) -> None:
+        """Answer the held sends (from any thread) and hold no more."""
+        self.hold_after = None
+        self._loop.call_soon_threadsafe(self._released.set)
+
+    def enforce_limits(
+        self,
+        *,
+        conversation: Sequence[tuple[int, float]] = TEAMS_CONVERSATION_LIMITS,
+        app: Sequence[tuple[int, float]] = TEAMS_APP_LIMITS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Answer sends over these limits with 429 and Retry-After, as Teams does."""
+        self.limits = RateLimits(conversation, app, clock)
+
+    def _throttle(self, conversation_id: str | None) -> web.Response | None:
+        if self.limits is None:
+            return None
+        wait = self.limits.admit(conversation_id)
+        if wait is None:
+            return None
+        self.throttled[conversation_id or ""] += 1
+        body = {"error": {"code": "Throttled", "message": "too many requests"}}
+        return web.json_response(
+            body, status=429, headers={"Retry-After": str(max(1, math.ceil(wait)))}
+        )
+
     def _take_failure(self, conversation_id: str) -> ScriptedFailure | None:
         for failure in list(self._failures):
             if failure.conversation_id in (None, conversation_id):
@@ -102,6 +190,11 @@ class FakeConnector:
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        throttled = self._throttle(None)
+        if throttled is not None:
+            return throttled
         new_id = f"a:created-{next(self._ids)}"
         self.requests.append(Recorded("POST", request.path, new_id, body))
         return web.json_response({"id": new_id, "activityId": None, "serviceUrl": self.url})
@@ -123,6 +216,18 @@ class FakeConnector:
             request.match_info.get("aid"),
             self.clock.now() if self.clock else None,
         )
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.hold_after is not None and len(self.requests) >= self.hold_after:
+            self.holding += 1
+            await self._released.wait()
+            self.holding -= 1
+            self.rejected.append(entry)
+            return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=503)
+        throttled = self._throttle(cid)
+        if throttled is not None:
+            self.rejected.append(entry)
+            return throttled
         failure = self._take_failure(cid)
         if failure is not None:
             self.rejected.append(entry)
@@ -132,6 +237,10 @@ class FakeConnector:
         return web.json_response({"id": activity_id})
 
     # --- reading -----------------------------------------------------------------------------
+
+    def per_conversation(self) -> Counter[str]:
+        """Accepted sends and updates, by conversation id."""
+        return Counter(r.conversation_id for r in self.requests if r.method in ("POST", "PUT"))
 
     def sent_to(self, conversation_id: str) -> list[Recorded]:
         return [r for r in self.requests if r.conversation_id == conversation_id]
@@ -154,3 +263,4 @@ class FakeConnector:
     def clear(self) -> None:
         self.requests.clear()
         self.rejected.clear()
+        self.throttled.clear()

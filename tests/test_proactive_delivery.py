@@ -8,7 +8,6 @@ sleeps: time moves by setting the clock.
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -27,7 +26,6 @@ from store.db import create_db_engine, session_scope
 from store.outbox import OutboxMessage, OutboxStatus, claim_due
 from store.people import get_person, unreachable_people, upsert_person
 from tests.conftest import COORDINATOR_AAD, START, start_bot
-from tests.fake_connector import FakeConnector
 from tests.teams_activities import CHANNEL_ID, channel_message, personal_message
 
 SAM = "aad-trainee-sam"
@@ -210,6 +208,8 @@ async def test_throttled_429_waits_for_retry_after_then_sends_once(bot, connecto
 
 
 async def test_after_a_429_the_rest_of_the_batch_waits_too(bot, connector, monkeypatch):
+    # One conversation at a time, so that the 429 comes before the second send starts.
+    bot.ctx.settings = bot.ctx.settings.model_copy(update={"dispatch_concurrency": 1})
     await say_hello(bot)
     await say_hello(bot, ALEX)
     plan(monkeypatch, nudge(SAM), nudge(ALEX))
@@ -393,20 +393,6 @@ async def test_immediate_messages_go_through_the_same_outbox(bot, connector):
     assert await enqueue_and_dispatch(bot.ctx, adapter, reply) is None
     assert (await dispatch_due(bot.ctx, adapter, TUESDAY_9AM))[0].outcome == "sent"
     assert connector.texts(SAM_CHAT) == ["Time to book your offer"]
-
-
-@pytest.fixture
-def threaded_connector():
-    """The fake connector on its own loop in a thread, for code that runs `asyncio.run`."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    fake = asyncio.run_coroutine_threadsafe(FakeConnector().start(), loop).result(timeout=10)
-    yield fake
-    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.close()
 
 
 def test_the_sweep_command_sends_through_the_outbox_once(

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import store.escalations  # noqa: F401  (registers the tables on SQLModel.metadata)
 import store.models  # noqa: F401
 import store.outbox  # noqa: F401
+import store.processed_activities  # noqa: F401
 import store.shared_files  # noqa: F401
 import store.surveys  # noqa: F401
 from store.db import create_db_engine
