@@ -33,6 +33,7 @@ from store.models import (
     RoleGrant,
 )
 from store.outbox import OutboxMessage
+from store.processed_activities import ProcessedActivity
 
 ERASED_NAME = "Former participant"
 
@@ -112,6 +113,10 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     for conversation_id in conversations:
         session.execute(
             delete(DialogStateRecord).where(DialogStateRecord.key.contains(conversation_id))
+        )
+        # Their chat's id, kept to recognise a repeated delivery, leads back to them.
+        session.execute(
+            delete(ProcessedActivity).where(ProcessedActivity.conversation_id == conversation_id)
         )
     session.execute(delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
     session.execute(delete(RoleGrant).where(RoleGrant.aad_object_id == aad))
