@@ -136,6 +136,14 @@ COMMANDS: tuple[Command, ...] = (
         takes_argument=True,
     ),
     Command(
+        "dates",
+        "dates | dates training ends <date> | dates assessment ends <date> | dates results <date>",
+        (TEAM,),
+        Action.MANAGE_DATES,
+        takes_argument=True,
+        listed=False,
+    ),
+    Command(
         "escalations",
         "Open escalations, oldest first",
         (TEAM,),

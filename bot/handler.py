@@ -26,6 +26,7 @@ from bot.my_data import MyData
 from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
+from bot.programme_dates import ProgrammeDates
 from bot.reports import Reports
 from bot.session_actions import SessionActions
 from bot.survey_answers import SurveyAnswers
@@ -61,6 +62,7 @@ class StepForwardBot(ActivityHandler):
         self.survey_answers = SurveyAnswers(ctx)
         self.reports = Reports(ctx)
         self.my_data = MyData(ctx)
+        self.programme_dates = ProgrammeDates(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -318,6 +320,12 @@ class StepForwardBot(ActivityHandler):
         sender = sender_of(turn_context.activity)
         await turn_context.send_activity(
             self.review.window(argument, self.ctx.clock.now(), sender.aad_object_id)
+        )
+
+    async def _do_dates(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        sender = sender_of(turn_context.activity)
+        await turn_context.send_activity(
+            self.programme_dates.dates(argument, self.ctx.clock.now(), sender.aad_object_id)
         )
 
     async def _do_setup_coordinator_channel(

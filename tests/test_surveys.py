@@ -28,6 +28,7 @@ TITLES = {
     "Quick pulse": "pulse",
     "End of the programme: your view": "mentee_end",
     "End of the programme: mentors' view": "mentor_end",
+    "After the training: how do you rate yourself?": "training_evaluation",
 }
 
 
@@ -48,7 +49,7 @@ async def _paired_near_the_end(bot, monkeypatch):
     bot.connector.clear()
 
 
-def _survey_of(card: dict) -> str | None:
+def survey_of(card: dict) -> str | None:
     return TITLES.get(card["body"][0]["text"])
 
 
@@ -68,7 +69,7 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
             if card is None or who != ADELE.aad_object_id:
                 continue
             # Adele answers everything at once; Sam never does.
-            if _survey_of(card) == "pulse":
+            if survey_of(card) == "pulse":
                 await bot.post(card_submit(bot.connector.url, who, action_data(card)[4]))
             else:
                 values = {i: "4" for i in card_inputs(card)}
@@ -78,9 +79,9 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
         clock.advance(timedelta(hours=3))
 
     surveys = [
-        (r.conversation_id.removeprefix("a:personal-"), _survey_of(r.cards[0]), r)
+        (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0]), r)
         for r in bot.connector.requests
-        if r.cards and _survey_of(r.cards[0])
+        if r.cards and survey_of(r.cards[0])
     ]
     counts = Counter((who, name) for who, name, _r in surveys)
     assert counts == {
@@ -108,7 +109,7 @@ async def test_anonymous_answers_have_no_join_path_to_people(bot, clock, monkeyp
         await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
         clock.advance(timedelta(days=1))
     cards = {
-        (r.conversation_id.removeprefix("a:personal-"), _survey_of(r.cards[0])): r.cards[0]
+        (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0])): r.cards[0]
         for r in bot.connector.requests
         if r.cards
     }
