@@ -92,6 +92,13 @@ COMMANDS: tuple[Command, ...] = (
         listed=False,
     ),
     Command(
+        "my feedback",
+        "Mentors: what mentees said about your mentoring, added up (from 5 answers)",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        listed=False,
+    ),
+    Command(
         "delete my data",
         "Ask for your data to be deleted",
         (PERSONAL,),

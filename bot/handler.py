@@ -21,6 +21,7 @@ from bot.context import AppContext
 from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.escalations import Escalations
+from bot.mentor_feedback import MentorFeedback
 from bot.my_application import MyApplication
 from bot.my_data import MyData
 from bot.my_programme import MyProgramme
@@ -63,6 +64,7 @@ class StepForwardBot(ActivityHandler):
         self.reports = Reports(ctx)
         self.my_data = MyData(ctx)
         self.programme_dates = ProgrammeDates(ctx)
+        self.mentor_feedback = MentorFeedback(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -285,6 +287,9 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_my_data(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await self.my_data.show(turn_context)
+
+    async def _do_my_feedback(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.mentor_feedback.show(turn_context)
 
     async def _do_delete_my_data(self, turn_context: TurnContext, _argument: str, _roles):
         await self.my_data.ask_to_delete(turn_context)

@@ -78,6 +78,13 @@ def subject_of(pairing_id: int, round_name: str) -> str:
     return f"pairing-{pairing_id}:{round_name}"
 
 
+def pairing_id_of(subject: str) -> int | None:
+    """The pairing a survey subject is about (`subject_of` read back), or None."""
+    head = subject.split(":", 1)[0]
+    number = head.removeprefix("pairing-")
+    return int(number) if head.startswith("pairing-") and number.isdigit() else None
+
+
 def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     surveys = load_definitions(ctx.settings.surveys_dir)
     messages: list[PlannedMessage] = []
