@@ -11,7 +11,7 @@ from store.people import upsert_person
 from store.seed import seed_demo
 from tests.applying import set_up_channel
 from tests.conftest import START
-from tests.test_reports import _channel, _facts
+from tests.test_reports import _facts, report_card
 
 # 12 trainees (T1-T6 accepted, T7-T12 submitted) and seed_demo's 4 accepted mentors (M1-M4).
 # What each answered (None: not answered).
@@ -117,9 +117,7 @@ def _seed(ctx) -> None:
 async def test_report_breaks_applications_down_by_equality_answers_with_suppression(bot):
     _seed(bot.ctx)
     await set_up_channel(bot)
-    [reply] = await _channel(bot, "report")
-    [card] = reply.cards
-    facts = _facts(card)
+    facts = _facts(await report_card(bot))
     for heading, groups in EXPECTED.items():
         shown = {k.split(" / ", 1)[1]: v for k, v in facts.items() if k.startswith(heading)}
         assert shown == groups, heading

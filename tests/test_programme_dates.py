@@ -13,10 +13,11 @@ from bot.app import ADAPTER
 from bot.survey_planner import plan_surveys
 from domain.working_hours import is_working_time
 from store.models import Programme, ProgrammeKind
+from store.outbox import OutboxStatus
 from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import channel_message
+from tests.teams_activities import channel_message, personal_message
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
-from tests.test_surveys import survey_of
+from tests.test_surveys import reminders_to, survey_of
 
 
 async def _say(bot, text: str, who: str = COORDINATOR_AAD) -> str:
@@ -108,3 +109,18 @@ async def test_dates_explains_what_it_cannot_read_and_is_for_coordinators_only(b
     with bot.ctx.session() as session:
         programme = session.exec(select(Programme)).one()
         assert programme.training_ends_at is None and programme.results_at is None
+
+
+async def test_a_reminder_held_past_results_day_is_cancelled_not_sent(bot, clock, monkeypatch):
+    await _paired(bot, monkeypatch, promotion_support=True)
+    await _say(bot, "dates assessment ends 25 November 2026")
+    await _say(bot, "dates results 7 December 2026")
+    sent = await _sweep_until(bot, clock, datetime(2026, 12, 2, 12, tzinfo=UTC))
+    assert (SAM, "mentee_end") in {(who, name) for who, name, _at in sent}
+    # Sam snoozes for a week: his reminder (due 3 December) waits until after results day.
+    await bot.post(personal_message(bot.connector.url, SAM, "snooze 7", user_name="Sam Taylor"))
+    await _sweep_until(bot, clock, datetime(2026, 12, 14, tzinfo=UTC))
+    [reminder] = reminders_to(bot.ctx.engine, SAM)
+    assert reminder.status == OutboxStatus.CANCELLED and reminder.sent_at is None
+    sams = [name for who, name, _at in await _sweep_until(bot, clock, clock.now()) if who == SAM]
+    assert sams == ["mentee_end"]
