@@ -92,6 +92,13 @@ COMMANDS: tuple[Command, ...] = (
         listed=False,
     ),
     Command(
+        "my feedback",
+        "Mentors: what mentees said about your mentoring, added up (from 5 answers)",
+        (PERSONAL,),
+        Action.VIEW_OWN,
+        listed=False,
+    ),
+    Command(
         "delete my data",
         "Ask for your data to be deleted",
         (PERSONAL,),
@@ -134,6 +141,14 @@ COMMANDS: tuple[Command, ...] = (
         (TEAM,),
         Action.MANAGE_WINDOW,
         takes_argument=True,
+    ),
+    Command(
+        "dates",
+        "dates | dates training ends <date> | dates assessment ends <date> | dates results <date>",
+        (TEAM,),
+        Action.MANAGE_DATES,
+        takes_argument=True,
+        listed=False,
     ),
     Command(
         "escalations",

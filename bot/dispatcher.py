@@ -17,6 +17,9 @@ Guarantees
 - 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
   `unreachable_since`; their later messages are not attempted (marked unreachable at once)
   until they talk to the bot again.
+- Whether the message is still wanted is checked at send time: a rule may register a check for
+  its kinds in `STILL_WANTED` (a survey reminder whose survey was answered, or whose round has
+  closed, after it was queued); a row no longer wanted is marked `cancelled`, not sent.
 - Etiquette is checked again at send time, with the recipient's current time zone: a row
   that waits for working hours and finds itself outside them (a missed window, a retry that
   slipped past 17:00) moves to the next allowed time, and a routine nudge that finds another
@@ -33,11 +36,12 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from botbuilder.core import BotAdapter
+from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.delivery_window import (
@@ -49,11 +53,13 @@ from bot.delivery_window import (
 )
 from bot.planned import PlannedMessage, enqueue_planned, recipient_time_zone
 from bot.proactive import Outcome, SendOutcome, backoff_delay, send_activity
+from bot.survey_planner import SURVEY_KINDS, survey_still_wanted
 from store.conversations import personal_ref, ref_by_conversation
 from store.outbox import (
     OutboxMessage,
     OutboxStatus,
     claim_due,
+    mark_cancelled,
     mark_failed,
     mark_sent,
     mark_unreachable,
@@ -70,6 +76,12 @@ DEFAULT_BATCH = 100
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 DEFERRED = "deferred"  # not attempted now (working hours, daily cap, pacing, throttled batch)
+CANCELLED = "cancelled"  # never to be sent: the rule no longer wants it
+
+# By outbox kind: is this message still wanted at `now`? (False: cancel it.) Kinds without a
+# check are always sent.
+StillWanted = Callable[[AppContext, Session, OutboxMessage, datetime], bool]
+STILL_WANTED: dict[str, StillWanted] = dict.fromkeys(SURVEY_KINDS, survey_still_wanted)
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class DispatchResult:
     key: str
     recipient: str
     kind: str
-    # "sent", "retry", "failed", "unreachable" (see bot.proactive.Outcome) or "deferred".
+    # "sent", "retry", "failed", "unreachable" (see bot.proactive.Outcome), "deferred" or
+    # "cancelled".
     outcome: str
     # When it was sent, when it will be tried next, or when it ended.
     at: datetime
@@ -158,6 +171,11 @@ async def _dispatch_one(
     hours = working_hours_of(settings)
     aad = row.recipient_aad_object_id
     with ctx.session() as session:
+        still_wanted = STILL_WANTED.get(row.kind)
+        if still_wanted is not None and not still_wanted(ctx, session, row, now):
+            mark_cancelled(session, row, "no longer wanted", now=now)
+            log.info("message cancelled message_id=%s kind=%s", row.id, row.kind)
+            return _result(row, CANCELLED, now, error="no longer wanted")
         tz = recipient_time_zone(session, settings, aad)
         person = get_person(session, aad) if aad else None
         if person is not None and person.unreachable_since is not None:

@@ -21,11 +21,13 @@ from bot.context import AppContext
 from bot.conversation_memory import remember_activity
 from bot.dialog_storage import DatabaseStorage
 from bot.escalations import Escalations
+from bot.mentor_feedback import MentorFeedback
 from bot.my_application import MyApplication
 from bot.my_data import MyData
 from bot.my_programme import MyProgramme
 from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
+from bot.programme_dates import ProgrammeDates
 from bot.reports import Reports
 from bot.session_actions import SessionActions
 from bot.survey_answers import SurveyAnswers
@@ -61,6 +63,8 @@ class StepForwardBot(ActivityHandler):
         self.survey_answers = SurveyAnswers(ctx)
         self.reports = Reports(ctx)
         self.my_data = MyData(ctx)
+        self.programme_dates = ProgrammeDates(ctx)
+        self.mentor_feedback = MentorFeedback(ctx)
         self.dialogs.add(ApplicationDialog(ctx, self.review.application_changed))
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -284,6 +288,9 @@ class StepForwardBot(ActivityHandler):
     async def _do_my_data(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await self.my_data.show(turn_context)
 
+    async def _do_my_feedback(self, turn_context: TurnContext, _argument: str, _roles):
+        await self.mentor_feedback.show(turn_context)
+
     async def _do_delete_my_data(self, turn_context: TurnContext, _argument: str, _roles):
         await self.my_data.ask_to_delete(turn_context)
 
@@ -318,6 +325,12 @@ class StepForwardBot(ActivityHandler):
         sender = sender_of(turn_context.activity)
         await turn_context.send_activity(
             self.review.window(argument, self.ctx.clock.now(), sender.aad_object_id)
+        )
+
+    async def _do_dates(self, turn_context: TurnContext, argument: str, _roles) -> None:
+        sender = sender_of(turn_context.activity)
+        await turn_context.send_activity(
+            self.programme_dates.dates(argument, self.ctx.clock.now(), sender.aad_object_id)
         )
 
     async def _do_setup_coordinator_channel(

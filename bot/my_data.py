@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from adaptive_cards import render_card
 from bot.context import AppContext
+from bot.mentor_feedback import feedback_lines
 from bot.teams import sender_of
 from domain.local_time import format_local_date
+from domain.surveys import Survey, load_definitions
 from store.erasure import erase_person
 from store.escalations import Escalation, Placement, ReleaseBlock, RepairRequest
 from store.models import (
@@ -60,7 +62,7 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def data_lines(session: Session, person: Person, tz: str) -> list[str]:
+def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Survey]) -> list[str]:
     """Everything stored about the person, one readable line per fact."""
 
     def day(at):
@@ -150,6 +152,9 @@ def data_lines(session: Session, person: Person, tz: str) -> list[str]:
             answered = f"answered {day(invitation.responded_at)}"
         given = f": {_json(invitation.answers)}" if invitation.answers else ""
         lines.append(f"- {invitation.survey_id} ({invitation.round}): {answered}{given}")
+    feedback = feedback_lines(session, person, surveys)
+    if feedback:
+        lines += ["", *feedback]
     lines += [
         "",
         "Answers to anonymous surveys are stored with nothing that links them to you, so they "
@@ -171,7 +176,7 @@ class MyData:
                 await turn.send_activity("I hold nothing about you.")
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
-            lines = data_lines(session, person, tz)
+            lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))
         for page in pages(lines):
             await turn.send_activity(page)
 

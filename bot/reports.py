@@ -19,14 +19,32 @@ from adaptive_cards import render_card
 from bot.application_review import funnel_counts
 from bot.charts import sessions_chart
 from bot.context import AppContext
+from domain.application_form import EQUALITY
 from domain.cadence import sessions_planned_by
 from domain.escalations import PlacementStatus, title_of
 from domain.local_time import format_local_date
-from domain.report_rules import may_show, rate, shown
+from domain.report_rules import (
+    MIN_GROUP,
+    NOT_SHOWN,
+    SMALL_GROUP,
+    may_show,
+    rate,
+    shown,
+    suppress_breakdown,
+)
 from domain.surveys import Survey, load_definitions, summarise
 from store.applications import applications_with_people
 from store.escalations import Escalation, Placement, ReleaseBlock
-from store.models import CheckIn, MentoringSession, Pairing, PairingStatus, Person, Programme
+from store.models import (
+    Application,
+    CheckIn,
+    EqualityMonitoring,
+    MentoringSession,
+    Pairing,
+    PairingStatus,
+    Person,
+    Programme,
+)
 from store.programmes import current_programme
 from store.shared_files import share_file
 from store.surveys import anonymous_answers, invitations_of
@@ -61,6 +79,19 @@ EXPORT_COLUMNS = (
     "follow_up_outcomes",
 )
 FOLLOW_UP = "follow_up"
+UNANSWERED = "Not answered"
+EQUALITY_HEADINGS = {
+    "ethnicity": "ethnic group",
+    "gender": "gender",
+    "disability": "disability",
+    "age_band": "age",
+}
+EQUALITY_NOTE = (
+    f"From the optional equality monitoring answers (trainees and mentors; applied = "
+    f"submitted). Groups smaller than {MIN_GROUP} show as “{SMALL_GROUP}”; where only one "
+    f"group would be hidden, the next smallest shows as “{NOT_SHOWN}” so it can't be worked "
+    "out from the total."
+)
 
 
 def _fact(title: str, value) -> dict:
@@ -107,6 +138,7 @@ class Reports:
             months = _sessions_by_month(session, pairings, now)
             sections = [
                 _funnel_section(session, programme.id),
+                *_equality_sections(session, programme.id),
                 _pairs_section(session, pairings, months),
                 _check_in_section(session, pairings),
                 *_survey_sections(session, programme.id, surveys),
@@ -194,21 +226,47 @@ def _funnel_section(session: Session, programme_id: int) -> dict:
     for application, _person in applications_with_people(session, programme_id):
         name = application.organisation or "Not yet given"
         by_organisation.setdefault(name, Counter())[application.status] += 1
-    facts = []
-    total: Counter = Counter()
-    for organisation in sorted(by_organisation):
-        statuses = by_organisation[organisation]
-        total.update(statuses)
-        stages = funnel_counts(statuses)
-        value = (
-            " → ".join(f"{stages[stage]} {stage}" for stage in FUNNEL_STAGES)
-            if may_show(stages["requested"])
-            else shown(stages["requested"])
-        )
-        facts.append(_fact(organisation, value))
-    stages = funnel_counts(total)
-    facts.append(_fact("All", " → ".join(f"{stages[s]} {s}" for s in FUNNEL_STAGES)))
+    stages = {name: funnel_counts(by_organisation[name]) for name in sorted(by_organisation)}
+    visible = suppress_breakdown({name: counts["requested"] for name, counts in stages.items()})
+    facts = [
+        _fact(name, _stages_text(counts) if isinstance(visible[name], int) else visible[name])
+        for name, counts in stages.items()
+    ]
+    facts.append(
+        _fact("All", _stages_text(funnel_counts(sum(by_organisation.values(), Counter()))))
+    )
     return {"heading": "Applications by organisation", "facts": facts}
+
+
+def _stages_text(stages: dict[str, int]) -> str:
+    return " → ".join(f"{stages[stage]} {stage}" for stage in FUNNEL_STAGES)
+
+
+def _equality_sections(session: Session, programme_id: int) -> list[dict]:
+    """Applications submitted and offers accepted by each equality monitoring question, from
+    the answers kept apart from the applications; small groups suppressed (and protected
+    from subtraction)."""
+    rows = session.exec(
+        select(Application.status, EqualityMonitoring.answers)
+        .outerjoin(EqualityMonitoring, EqualityMonitoring.application_id == Application.id)
+        .where(Application.programme_id == programme_id)
+    ).all()
+    sections = []
+    for question in EQUALITY.questions:
+        labels = dict(question.choices)
+        groups: dict[str, Counter] = {label: Counter() for label in [*labels.values(), UNANSWERED]}
+        for status, answers in rows:
+            groups[labels.get((answers or {}).get(question.id), UNANSWERED)][status] += 1
+        stages = {label: funnel_counts(statuses) for label, statuses in groups.items()}
+        applied = suppress_breakdown({g: counts["submitted"] for g, counts in stages.items()})
+        accepted = suppress_breakdown({g: counts["selected"] for g, counts in stages.items()})
+        total = funnel_counts(sum(groups.values(), Counter()))
+        facts = [_fact(g, f"applied: {applied[g]}, accepted: {accepted[g]}") for g in groups]
+        facts.append(_fact("All", f"applied: {total['submitted']}, accepted: {total['selected']}"))
+        heading = EQUALITY_HEADINGS.get(question.id, question.label)
+        sections.append({"heading": f"Applications by {heading}", "facts": facts})
+    sections[-1]["note"] = EQUALITY_NOTE
+    return sections
 
 
 def _stalled_pairings(session: Session, pairing_ids: list[int]) -> set[int]:

@@ -8,8 +8,10 @@ import logging
 from botbuilder.core import TurnContext
 
 from bot.context import AppContext
+from bot.survey_planner import pairing_id_of
 from bot.teams import sender_of
-from domain.surveys import load_definitions, read_answers
+from domain.surveys import load_definitions, read_answers, tally_entries
+from store.models import Pairing
 from store.people import get_person
 from store.surveys import invitation, record_response
 
@@ -44,7 +46,18 @@ class SurveyAnswers:
                     + "\n".join(f"- {text}" for text in missing)
                 )
                 return
-            record_response(session, row, answers, anonymous=survey.anonymous, now=now)
+            tallied = tally_entries(survey, row.role, answers)
+            pairing_id = pairing_id_of(row.subject) if tallied else None
+            pairing = session.get(Pairing, pairing_id) if pairing_id is not None else None
+            record_response(
+                session,
+                row,
+                answers,
+                anonymous=survey.anonymous,
+                now=now,
+                mentor_person_id=pairing.mentor_person_id if pairing is not None else None,
+                tallied=tallied,
+            )
         log.info("survey answered survey=%s", survey.id)
         await turn.send_activity(
             "Thank you! Your answers are anonymous: they are kept apart from your name."

@@ -9,6 +9,7 @@ routine nudges: working hours, one routine nudge a day, snooze.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -20,7 +21,9 @@ from bot.proactive import message_payload
 from domain.nudge_policy import nudge_key
 from domain.surveys import PairingFacts, Survey, load_definitions, reminder_due, rounds_of
 from store.models import Pairing, PairingStatus, Person, Programme, ProgrammeKind
+from store.outbox import OutboxMessage
 from store.pairings import sessions_of
+from store.people import get_person
 from store.surveys import invitation, invite
 
 
@@ -78,6 +81,58 @@ def subject_of(pairing_id: int, round_name: str) -> str:
     return f"pairing-{pairing_id}:{round_name}"
 
 
+def pairing_id_of(subject: str) -> int | None:
+    """The pairing a survey subject is about (`subject_of` read back), or None."""
+    head = subject.split(":", 1)[0]
+    number = head.removeprefix("pairing-")
+    return int(number) if head.startswith("pairing-") and number.isdigit() else None
+
+
+SURVEY, REMINDER = "survey", "survey_reminder"
+SURVEY_KINDS = (SURVEY, REMINDER)
+_KEY_KIND = "survey-"
+_REMINDER_SUFFIX = re.compile(r"-r[0-9]+$")
+
+
+def survey_key(aad: str, survey_id: str, pairing_id: int, round_name: str, sending: int) -> str:
+    """The idempotency key of one sending (0: the survey, 1..2: reminders)."""
+    period = round_name if sending == 0 else f"{round_name}-r{sending}"
+    return nudge_key(aad, f"{_KEY_KIND}{survey_id}", period, pairing_id=pairing_id)
+
+
+def _read_key(key: str) -> tuple[str, int, str] | None:
+    """(survey id, pairing id, round) from a `survey_key`; None for any other key."""
+    parts = key.rsplit(":", 3)
+    if len(parts) != 4 or not parts[1].startswith(_KEY_KIND):
+        return None
+    _aad, kind, pairing, period = parts
+    number = pairing.removeprefix("pair-")
+    if not number.isdigit():
+        return None
+    return kind.removeprefix(_KEY_KIND), int(number), _REMINDER_SUFFIX.sub("", period)
+
+
+def survey_still_wanted(ctx: AppContext, session: Session, row: OutboxMessage, now) -> bool:
+    """At send time: not if the person has answered meanwhile or the round has closed (e.g.
+    a promotion-support end survey once results are out). Unknown keys are sent."""
+    read = _read_key(row.idempotency_key)
+    person = get_person(session, row.recipient_aad_object_id or "")
+    if read is None or person is None:
+        return True
+    survey_id, pairing_id, round_name = read
+    asked = invitation(session, survey_id, subject_of(pairing_id, round_name), person.id)
+    if asked is not None and asked.responded_at is not None:
+        return False
+    survey = load_definitions(ctx.settings.surveys_dir).get(survey_id)
+    pairing = session.get(Pairing, pairing_id)
+    if survey is None or pairing is None:
+        return True
+    programme = session.get(Programme, pairing.programme_id)
+    rounds = {r.name: r for r in rounds_of(survey, _facts(session, pairing, programme))}
+    round_ = rounds.get(round_name)
+    return round_ is not None and now < round_.closes
+
+
 def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     surveys = load_definitions(ctx.settings.surveys_dir)
     messages: list[PlannedMessage] = []
@@ -115,16 +170,16 @@ def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                             role=role,
                             now=now,
                         )
-                        period = round_.name if sending == 0 else f"{round_.name}-r{sending}"
                         messages.append(
                             PlannedMessage(
                                 person.aad_object_id,
-                                "survey" if sending == 0 else "survey_reminder",
-                                nudge_key(
+                                SURVEY if sending == 0 else REMINDER,
+                                survey_key(
                                     person.aad_object_id,
-                                    f"survey-{survey.id}",
-                                    period,
-                                    pairing_id=pairing.id,
+                                    survey.id,
+                                    pairing.id,
+                                    round_.name,
+                                    sending,
                                 ),
                                 payload=message_payload(
                                     cards=[survey_card(survey, subject, sending)]

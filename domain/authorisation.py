@@ -21,6 +21,7 @@ class Action(StrEnum):
     SETUP_CHANNEL = "setup_channel"
     REVIEW_APPLICATIONS = "review_applications"
     MANAGE_WINDOW = "manage_window"
+    MANAGE_DATES = "manage_dates"
     MANAGE_PAIRS = "manage_pairs"
     HANDLE_ESCALATIONS = "handle_escalations"
     READ_REPORTS = "read_reports"

@@ -43,6 +43,11 @@ def end_of_local_day(day: date, tz_name: str | None) -> datetime:
     return local_midnight.astimezone(UTC)
 
 
+def start_of_local_day(day: date, tz_name: str | None) -> datetime:
+    """The first instant of `day` in the zone, in UTC (something that happens "on" that day)."""
+    return end_of_local_day(day - timedelta(days=1), tz_name)
+
+
 def format_closing_date(at: datetime, tz_name: str | None) -> str:
     """The last day something is open, for an instant it closes at (midnight → the day before)."""
     return format_local_date(at - timedelta(microseconds=1), tz_name)

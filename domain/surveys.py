@@ -54,6 +54,9 @@ class Item:
     multiple: bool = False
     options: tuple[tuple[str, str], ...] = ()  # (value, label) for choices
     labels: tuple[str, str] = ("", "")  # words at 1 and 5 of a rating
+    # A trainee's answer is feedback about their mentor: it also goes into the mentor's
+    # running tally (counts only; see `tally_entries`).
+    about_mentor: bool = False
 
     def answer_ids(self) -> tuple[str, ...]:
         """The answers one item gives: one, or `<id>_before` and `<id>_after`."""
@@ -114,6 +117,8 @@ def _problems_of_item(raw: object, where: str, seen: set[str]) -> list[str]:
     labels = raw.get("labels", ["", ""])
     if not (isinstance(labels, list) and len(labels) == 2):
         problems.append(f"{where}: 'labels' are the words at 1 and at 5")
+    if raw.get("about_mentor") and (kind == "text" or raw.get("multiple")):
+        problems.append(f"{where}: only one rating or choice per answer is tallied for a mentor")
     return problems
 
 
@@ -150,6 +155,9 @@ def parse_definition(raw: Mapping, source: str = "survey") -> Survey:
     seen: set[str] = set()
     for n, item in enumerate(items, 1):
         problems += _problems_of_item(item, f"item {n}", seen)
+    about_mentor = any(isinstance(i, dict) and i.get("about_mentor") for i in items)
+    if about_mentor and "trainee" not in (audience or []):
+        problems.append("'about_mentor' items need trainees in the audience")
     if problems:
         raise SurveyError(source, problems)
     return Survey(
@@ -171,6 +179,7 @@ def parse_definition(raw: Mapping, source: str = "survey") -> Survey:
                 multiple=bool(item.get("multiple", False)),
                 options=tuple((str(k), str(v)) for k, v in item.get("options", {}).items()),
                 labels=tuple(item.get("labels", ["", ""])),
+                about_mentor=bool(item.get("about_mentor", False)),
             )
             for item in items
         ),
@@ -322,4 +331,39 @@ def summarise(survey: Survey, answer_sets: Iterable[Mapping]) -> list[ItemResult
                 counted.update(value if isinstance(value, list) else [value])
             counts = {label: counted[value] for value, label in labels.items()}
             results.append(ItemResult(answer_id, text, len(given), counts=counts))
+    return results
+
+
+# --- feedback about a mentor ---------------------------------------------------------------
+
+
+def tally_entries(survey: Survey, role: str, answers: Mapping) -> list[tuple[str, str]]:
+    """(answer id, value) pairs a trainee's answers add to their mentor's tally: one per item
+    about the mentor that was answered; nothing from mentors, nothing from free text."""
+    if role != "trainee":
+        return []
+    return [
+        (answer_id, str(answers[answer_id]))
+        for item in survey.items
+        if item.about_mentor
+        for answer_id in item.answer_ids()
+        if answer_id in answers
+    ]
+
+
+def summarise_tally(survey: Survey, tally: Mapping[str, Mapping[str, int]]) -> list[ItemResult]:
+    """The items about the mentor from their counts (answer id -> value -> how many): how many
+    answered, the mean of a rating, and how many gave each value (by label)."""
+    results = []
+    for item in survey.items:
+        if not item.about_mentor:
+            continue
+        for answer_id in item.answer_ids():
+            given = tally.get(answer_id, {})
+            answered = sum(given.values())
+            mean = None
+            if item.kind == "rating" and answered:
+                mean = round(sum(int(v) * n for v, n in given.items()) / answered, 2)
+            counts = {label: given.get(value, 0) for value, label in item.choices()}
+            results.append(ItemResult(answer_id, item.text, answered, mean=mean, counts=counts))
     return results

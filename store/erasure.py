@@ -5,7 +5,8 @@ organisation and status; the pairing; whether sessions happened; check-in answer
 survey was answered). Everything that says who they are or what they said goes: their
 name and Teams ids, application answers and notes, equality monitoring answers, free text
 (check-in comments, action steps, release and placement details, reasons), conversation
-references, dialog state, role grants and messages to them. An active pairing ends (as
+references, dialog state, role grants, messages to them and, for a mentor, the tally of
+feedback about their mentoring. An active pairing ends (as
 ended early): nobody is left to nudge.
 """
 
@@ -34,6 +35,7 @@ from store.models import (
 )
 from store.outbox import OutboxMessage
 from store.processed_activities import ProcessedActivity
+from store.surveys import forget_mentor_tally
 
 ERASED_NAME = "Former participant"
 
@@ -121,6 +123,9 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     session.execute(delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
     session.execute(delete(RoleGrant).where(RoleGrant.aad_object_id == aad))
     session.execute(delete(OutboxMessage).where(OutboxMessage.recipient_aad_object_id == aad))
+    # What their mentees said about them, added up: about them, so it goes with them. The
+    # anonymous answers it was counted from stay (the programme's totals do not change).
+    forget_mentor_tally(session, person.id)
     person.aad_object_id = f"erased-{uuid.uuid4().hex}"
     person.tenant_id = None
     person.display_name = ERASED_NAME

@@ -5,8 +5,10 @@ A rule decides that something is due and the sweep writes a row with a unique id
 nothing. The dispatcher claims due rows with a lease, sends them and records the outcome on the
 row, so retries survive restarts and no two senders ever hold the same row at once.
 
-Status moves one way: `pending` → `sent` | `failed` | `unreachable`. A `pending` row may be
-rescheduled (retry, throttling, working hours, daily cap) any number of times.
+Status moves one way: `pending` → `sent` | `failed` | `unreachable` | `cancelled`. A `pending`
+row may be rescheduled (retry, throttling, working hours, daily cap) any number of times; it is
+`cancelled` when, at send time, the rule that wanted it no longer does (e.g. a survey reminder
+whose survey was answered meanwhile).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -305,6 +308,21 @@ def mark_unreachable(
     if attempted:
         values["attempts"] = OutboxMessage.attempts + 1
     return _finish(session, message, now, **values)
+
+
+def mark_cancelled(
+    session: Session, message: OutboxMessage | int, reason: str, *, now: datetime
+) -> OutboxMessage | None:
+    """Not sent, and never will be: no longer wanted (`reason` in `last_error`)."""
+    return _finish(
+        session,
+        message,
+        now,
+        status=OutboxStatus.CANCELLED.value,
+        last_error=reason,
+        claimed_by=None,
+        claimed_until=None,
+    )
 
 
 # --- the daily cap of routine nudges --------------------------------------------------------

@@ -6,6 +6,12 @@ stops the reminders). For a named survey (e.g. the follow-up) it also holds the 
 no person id, no link to the invitation, no time (only the survey's round), and a random id
 in a table without SQLite's hidden row number, so not even the order rows were written in
 pairs an answer with an invitation.
+
+`MentorFeedbackTally` is what mentors may see about their mentoring: for each mentor, survey,
+question and value, how many trainees gave it, counted up in the same transaction as the
+anonymous answer is stored. It holds counts only — no answer row, round, time or order (its
+key is the tally's own columns, again without a row number) — so no answer is linked to a
+mentor, who has at most two trainees.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.models import utc_column
@@ -53,6 +60,19 @@ class SurveyAnswer(SQLModel, table=True):
     round: str
     role: str
     answers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class MentorFeedbackTally(SQLModel, table=True):
+    """How many trainees gave `value` to one question about their mentor."""
+
+    __tablename__ = "mentor_feedback_tally"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    mentor_person_id: int = Field(foreign_key="person.id", primary_key=True)
+    survey_id: str = Field(primary_key=True)
+    item_id: str = Field(primary_key=True)  # the answer id ("useful", "mentor_helpful")
+    value: str = Field(primary_key=True)  # as given: "4", "yes"
+    count: int = 0
 
 
 def invitation(
@@ -96,10 +116,21 @@ def invite(
 
 
 def record_response(
-    session: Session, row: SurveyInvitation, answers: dict, *, anonymous: bool, now: datetime
+    session: Session,
+    row: SurveyInvitation,
+    answers: dict,
+    *,
+    anonymous: bool,
+    now: datetime,
+    mentor_person_id: int | None = None,
+    tallied: list[tuple[str, str]] = (),
 ) -> None:
-    """Mark the invitation answered and keep the answers: with it (named) or apart (anonymous)."""
+    """Mark the invitation answered and keep the answers: with it (named) or apart (anonymous);
+    `tallied` (answer id, value) pairs are counted into the mentor's feedback tally."""
     row.responded_at = now
+    if mentor_person_id is not None:
+        for item_id, value in tallied:
+            _count_in(session, mentor_person_id, row.survey_id, item_id, value)
     if anonymous:
         session.add(
             SurveyAnswer(
@@ -133,3 +164,40 @@ def anonymous_answers(session: Session, programme_id: int, survey_id: str) -> li
         )
     )
     return list(rows.all())
+
+
+def _count_in(session: Session, mentor_person_id: int, survey_id: str, item_id: str, value: str):
+    """One more in the tally, atomically (INSERT ... ON CONFLICT DO UPDATE count + 1)."""
+    table = MentorFeedbackTally.__table__
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    statement = insert(table).values(
+        mentor_person_id=mentor_person_id,
+        survey_id=survey_id,
+        item_id=item_id,
+        value=value,
+        count=1,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["mentor_person_id", "survey_id", "item_id", "value"],
+            set_={"count": table.c.count + 1},
+        )
+    )
+
+
+def mentor_tally(session: Session, mentor_person_id: int) -> dict[str, dict[str, dict[str, int]]]:
+    """A mentor's feedback counts: survey id -> answer id -> value -> how many."""
+    tally: dict[str, dict[str, dict[str, int]]] = {}
+    rows = session.exec(
+        select(MentorFeedbackTally).where(MentorFeedbackTally.mentor_person_id == mentor_person_id)
+    )
+    for row in rows:
+        tally.setdefault(row.survey_id, {}).setdefault(row.item_id, {})[row.value] = row.count
+    return tally
+
+
+def forget_mentor_tally(session: Session, mentor_person_id: int) -> None:
+    session.execute(
+        delete(MentorFeedbackTally).where(MentorFeedbackTally.mentor_person_id == mentor_person_id)
+    )

@@ -198,6 +198,12 @@ async def _channel(bot, text, who=COORDINATOR_AAD):
     return [r for r in bot.connector.requests[before:] if r.conversation_id.startswith(CHANNEL_ID)]
 
 
+async def report_card(bot) -> dict:
+    [reply] = await _channel(bot, "report")
+    [card] = reply.cards
+    return card
+
+
 def _facts(card) -> dict[str, str]:
     facts = {}
     for section in card["body"]:
@@ -240,8 +246,7 @@ EXPECTED = {
 async def test_report_numbers_match_the_hand_computed_programme(bot):
     seed_programme(bot.ctx)
     await set_up_channel(bot)
-    [reply] = await _channel(bot, "report")
-    [card] = reply.cards
+    card = await report_card(bot)
     facts = _facts(card)
     for key, value in EXPECTED.items():
         assert facts[key] == value, key

@@ -18,6 +18,7 @@ from domain.cadence import add_months
 from domain.surveys import load_definitions
 from domain.working_hours import is_working_time
 from store.models import MentoringSession, Pairing, Person
+from store.outbox import OutboxMessage, OutboxStatus
 from store.surveys import SurveyAnswer, SurveyInvitation
 from tests.applying import action_data, card_inputs, card_text
 from tests.conftest import POSTGRES_URL, START
@@ -28,6 +29,7 @@ TITLES = {
     "Quick pulse": "pulse",
     "End of the programme: your view": "mentee_end",
     "End of the programme: mentors' view": "mentor_end",
+    "After the training: how do you rate yourself?": "training_evaluation",
 }
 
 
@@ -48,7 +50,20 @@ async def _paired_near_the_end(bot, monkeypatch):
     bot.connector.clear()
 
 
-def _survey_of(card: dict) -> str | None:
+def reminders_to(engine, aad: str) -> list[OutboxMessage]:
+    """The survey reminders in the outbox for one person, whatever became of them."""
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.recipient_aad_object_id == aad,
+                    OutboxMessage.kind == "survey_reminder",
+                )
+            )
+        )
+
+
+def survey_of(card: dict) -> str | None:
     return TITLES.get(card["body"][0]["text"])
 
 
@@ -68,7 +83,7 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
             if card is None or who != ADELE.aad_object_id:
                 continue
             # Adele answers everything at once; Sam never does.
-            if _survey_of(card) == "pulse":
+            if survey_of(card) == "pulse":
                 await bot.post(card_submit(bot.connector.url, who, action_data(card)[4]))
             else:
                 values = {i: "4" for i in card_inputs(card)}
@@ -78,9 +93,9 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
         clock.advance(timedelta(hours=3))
 
     surveys = [
-        (r.conversation_id.removeprefix("a:personal-"), _survey_of(r.cards[0]), r)
+        (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0]), r)
         for r in bot.connector.requests
-        if r.cards and _survey_of(r.cards[0])
+        if r.cards and survey_of(r.cards[0])
     ]
     counts = Counter((who, name) for who, name, _r in surveys)
     assert counts == {
@@ -108,7 +123,7 @@ async def test_anonymous_answers_have_no_join_path_to_people(bot, clock, monkeyp
         await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
         clock.advance(timedelta(days=1))
     cards = {
-        (r.conversation_id.removeprefix("a:personal-"), _survey_of(r.cards[0])): r.cards[0]
+        (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0])): r.cards[0]
         for r in bot.connector.requests
         if r.cards
     }
@@ -159,3 +174,41 @@ async def test_anonymous_answers_have_no_join_path_to_people(bot, clock, monkeyp
     responded = {(i.survey_id, i.person_id) for i in invitations if i.responded_at}
     assert len(responded) == 3
     assert all(i.answers is None for i in invitations)
+
+
+async def test_a_reminder_queued_before_the_answer_is_cancelled_at_send_time(
+    bot, clock, monkeypatch
+):
+    await _paired_near_the_end(bot, monkeypatch)
+    bot.connector.clock = clock
+    adapter = bot.client.server.app[ADAPTER]
+    # Monday: the pulses; Tuesday: the end surveys (the pairing ends Tuesday 10:00).
+    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    clock.advance(timedelta(days=1, minutes=1))
+    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    [sam_end] = [
+        c for c in bot.connector.cards(f"a:personal-{SAM}") if survey_of(c) == "mentee_end"
+    ]
+
+    # A week on, in the evening: the reminders are decided and wait for the morning.
+    clock.advance(timedelta(days=7, hours=10))  # Tuesday 20:01
+    result = await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    assert sorted(m.recipient for m in result.held) == sorted([SAM, ADELE.aad_object_id])
+    # Sam answers the first card that evening.
+    values = {i: "4" for i in card_inputs(sam_end)} | {"met_goals": "yes", "recommend": "yes"}
+    await bot.post(card_submit(bot.connector.url, SAM, action_data(sam_end)[0] | values))
+    before = len(bot.connector.requests)
+
+    clock.advance(timedelta(hours=13))  # Wednesday 09:01
+    result = await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    outcomes = {(r.recipient, r.outcome) for r in result.dispatched}
+    assert outcomes == {(SAM, "cancelled"), (ADELE.aad_object_id, "sent")}
+    sent = bot.connector.requests[before:]
+    assert [r.conversation_id.removeprefix("a:personal-") for r in sent] == [ADELE.aad_object_id]
+    [row] = reminders_to(bot.ctx.engine, SAM)
+    assert row.status == OutboxStatus.CANCELLED and row.sent_at is None
+    # Nothing more for Sam, ever: later sweeps neither send it nor plan another.
+    clock.advance(timedelta(days=10))
+    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    sams = bot.connector.cards(f"a:personal-{SAM}")
+    assert [survey_of(card) for card in sams] == ["pulse", "mentee_end"]

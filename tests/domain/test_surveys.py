@@ -16,6 +16,8 @@ from domain.surveys import (
     reminder_due,
     rounds_of,
     summarise,
+    summarise_tally,
+    tally_entries,
 )
 
 PAIRED = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -143,3 +145,33 @@ def test_summary_means_and_counts_without_free_text():
     assert results["satisfied"].mean == 4.5 and results["satisfied"].answered == 2
     assert results["recommend"].counts == {"Yes": 1, "No": 1}
     assert "improve" not in results
+
+
+def test_only_trainees_answers_to_items_about_the_mentor_are_tallied():
+    pulse, end = SURVEYS["pulse"], SURVEYS["mentee_end"]
+    assert tally_entries(pulse, "trainee", {"useful": 4}) == [("useful", "4")]
+    assert tally_entries(pulse, "mentor", {"useful": 4}) == []
+    answers = {"satisfied": 5, "mentor_helpful": 3, "met_goals": "yes", "improve": "more time"}
+    assert tally_entries(end, "trainee", answers) == [("mentor_helpful", "3")]
+    [result] = summarise_tally(pulse, {"useful": {"3": 1, "4": 2, "5": 2}})
+    assert (result.answered, result.mean) == (5, 4.2)
+    assert result.counts == {"1": 0, "2": 0, "3": 1, "4": 2, "5": 2}
+
+
+def test_free_text_and_mentor_only_surveys_are_never_tallied():
+    with pytest.raises(SurveyError) as refused:
+        parse_definition(
+            {
+                "id": "x",
+                "title": "X",
+                "intro": "X",
+                "audience": ["mentor"],
+                "anonymous": True,
+                "send": {"after": "programme_end"},
+                "items": [{"id": "a", "text": "A", "kind": "text", "about_mentor": True}],
+            }
+        )
+    assert refused.value.problems == [
+        "item 1: only one rating or choice per answer is tallied for a mentor",
+        "'about_mentor' items need trainees in the audience",
+    ]
