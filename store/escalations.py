@@ -326,6 +326,22 @@ def unresolved(session: Session, programme_id: int | None = None) -> list[Escala
     return list(session.exec(query.order_by(Escalation.opened_at, Escalation.id)))
 
 
+def unresolved_at_a_glance(session: Session) -> list:
+    """Id, opened, acknowledged and reminded times of the open and acknowledged escalations,
+    oldest first, without loading them (a sweep looks at all of them, and acts on few)."""
+    query = (
+        select(
+            Escalation.id,
+            Escalation.opened_at,
+            Escalation.acknowledged_at,
+            Escalation.reminded_at,
+        )
+        .where(Escalation.status != Status.RESOLVED.value)
+        .order_by(Escalation.opened_at, Escalation.id)
+    )
+    return list(session.execute(query))
+
+
 def unresolved_of_pairing(session: Session, pairing_id: int) -> list[Escalation]:
     return list(
         session.exec(
