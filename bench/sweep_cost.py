@@ -21,11 +21,18 @@ from sqlalchemy import insert
 from bench.databases import BACKENDS, scratch_database
 from bench.sweep_data import generate
 from bot.context import AppContext
+from bot.pairing_nudges import CHECK_IN_LATEST, LOG_REQUEST_LATEST
 from bot.settings import Settings
 from bot.sweep import _plan
 from domain.clock import FixedClock
 from store.db import create_db_engine
 from store.outbox import OutboxMessage, existing_keys
+from store.sweep_reads import (
+    CHUNK,
+    nudge_candidates_query,
+    sessions_by_pairing_query,
+    stall_candidates_query,
+)
 
 # A Wednesday mid-morning in London.
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -94,7 +101,21 @@ def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float]
     return timings, len(planned), new
 
 
-def measure(backend: str, size: int, repeat: int, profile: str | None) -> dict:
+def explain(ctx: AppContext, now: datetime, path: str) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's candidate queries (PostgreSQL)."""
+    queries = {
+        "nudge candidates": nudge_candidates_query(now, CHECK_IN_LATEST, LOG_REQUEST_LATEST),
+        "stall candidates": stall_candidates_query(now, ctx.settings.no_session_days),
+        "sessions of a chunk": sessions_by_pairing_query(range(1, CHUNK + 1)),
+    }
+    with ctx.engine.connect() as connection, open(path, "w") as out:
+        for name, query in queries.items():
+            sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+            plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}").scalars()
+            out.write(f"-- {name}\n" + "\n".join(plan) + "\n\n")
+
+
+def measure(backend: str, size: int, repeat: int, profile: str | None, plans: str | None) -> dict:
     with scratch_database(backend, f"sweep_{size}") as url:
         engine = create_db_engine(url)
         ctx = AppContext(settings_for(url), engine, FixedClock(NOW))
@@ -112,6 +133,8 @@ def measure(backend: str, size: int, repeat: int, profile: str | None) -> dict:
             path = f"{profile}-{backend}-{size}.txt"
             with open(path, "w") as out:
                 out.write(profiler.output_text(unicode=False, show_all=False))
+        if plans and backend == "postgresql":
+            explain(ctx, NOW, f"{plans}-{size}.txt")
         timings, planned, new = time_sweep(ctx, NOW, repeat)
         engine.dispose()
     return {
@@ -135,10 +158,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", help="write a pyinstrument profile to PREFIX-*.txt")
+    parser.add_argument("--plans", help="write PostgreSQL query plans to PREFIX-<size>.txt")
     args = parser.parse_args(argv)
     for backend in args.backends.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
-            print(json.dumps(measure(backend, size, args.repeat, args.profile)), flush=True)
+            result = measure(backend, size, args.repeat, args.profile, args.plans)
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

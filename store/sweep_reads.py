@@ -38,13 +38,12 @@ def chunked(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
         yield ids[start : start + size]
 
 
-def _ids(session: Session, condition) -> list[int]:
-    query = (
+def _active_where(condition):
+    return (
         select(Pairing.id)
         .where(Pairing.status == PairingStatus.ACTIVE.value, condition)
         .order_by(Pairing.id)
     )
-    return list(session.execute(query).scalars())
 
 
 def _session_row(*conditions):
@@ -55,6 +54,11 @@ def nudge_candidates(
     session: Session, now: datetime, check_in_latest: timedelta, log_request_latest: timedelta
 ) -> list[int]:
     """Active pairings that may be due a booking nudge, reminder, log request or check-in."""
+    query = nudge_candidates_query(now, check_in_latest, log_request_latest)
+    return list(session.execute(query).scalars())
+
+
+def nudge_candidates_query(now: datetime, check_in_latest: timedelta, log_request_latest):
     settled = or_(
         MentoringSession.logged_at.is_not(None),
         and_(MentoringSession.booking == "booked", MentoringSession.booked_for.is_not(None)),
@@ -81,11 +85,15 @@ def nudge_candidates(
         MentoringSession.logged_at.is_(None),
         MentoringSession.booked_for > now - log_request_latest - SESSION_LENGTH,
     )
-    return _ids(session, or_(check_in_open, booked_open, *open_months))
+    return _active_where(or_(check_in_open, booked_open, *open_months))
 
 
 def stall_candidates(session: Session, now: datetime, no_session_days: int) -> list[int]:
     """Active pairings that may have stalled (see `domain.stall_rules.stall_causes`)."""
+    return list(session.execute(stall_candidates_query(now, no_session_days)).scalars())
+
+
+def stall_candidates_query(now: datetime, no_session_days: int):
     held = (
         MentoringSession.happened == true(),
         MentoringSession.held_on.is_not(None),
@@ -115,8 +123,8 @@ def stall_candidates(session: Session, now: datetime, no_session_days: int) -> l
         Person.id.in_([Pairing.trainee_person_id, Pairing.mentor_person_id]),
         Person.unreachable_since.is_not(None),
     )
-    return _ids(
-        session, or_(no_recent_session, *missed_month, uneasy_check_in, repair, unreachable)
+    return _active_where(
+        or_(no_recent_session, *missed_month, uneasy_check_in, repair, unreachable)
     )
 
 
@@ -175,13 +183,16 @@ def _grouped(session: Session, query) -> dict[int, list[Row]]:
 
 def sessions_by_pairing(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
     """Session rows per pairing, by month (as `store.pairings.sessions_of`)."""
+    return _grouped(session, sessions_by_pairing_query(ids))
+
+
+def sessions_by_pairing_query(ids: Iterable[int]):
     table = MentoringSession.__table__
-    query = (
+    return (
         select(table)
         .where(table.c.pairing_id.in_(list(ids)))
         .order_by(table.c.pairing_id, table.c.month)
     )
-    return _grouped(session, query)
 
 
 def check_ins_by_pairing(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
