@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, update
+from sqlalchemy import JSON, Column, Index, Text, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -32,6 +32,16 @@ class Escalation(SQLModel, table=True):
     """Something the coordinators must act on: a stalled pairing or a release block."""
 
     __tablename__ = "escalation"
+    __table_args__ = (
+        # The sweep reads the unresolved ones, oldest first.
+        Index(
+            "ix_escalation_unresolved",
+            "opened_at",
+            "id",
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
