@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, not_, or_, select, true
+from sqlalchemy import and_, exists, not_, or_, select, text, true
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -50,10 +50,18 @@ def _session_row(*conditions):
     return exists().where(MentoringSession.pairing_id == Pairing.id, *conditions)
 
 
+def _without_jit(session: Session) -> None:
+    """PostgreSQL would spend ~2 s compiling these wide OR queries for ~0.1 s of execution
+    (see bench/README.md): switch JIT off for the rest of this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def nudge_candidates(
     session: Session, now: datetime, check_in_latest: timedelta, log_request_latest: timedelta
 ) -> list[int]:
     """Active pairings that may be due a booking nudge, reminder, log request or check-in."""
+    _without_jit(session)
     query = nudge_candidates_query(now, check_in_latest, log_request_latest)
     return list(session.execute(query).scalars())
 
@@ -90,6 +98,7 @@ def nudge_candidates_query(now: datetime, check_in_latest: timedelta, log_reques
 
 def stall_candidates(session: Session, now: datetime, no_session_days: int) -> list[int]:
     """Active pairings that may have stalled (see `domain.stall_rules.stall_causes`)."""
+    _without_jit(session)
     return list(session.execute(stall_candidates_query(now, no_session_days)).scalars())
 
 
