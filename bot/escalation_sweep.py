@@ -1,7 +1,8 @@
 """The sweep's escalation rules: stalled pairings, reminders of unacknowledged escalations.
 
-On every sweep, for each active pairing still within its programme, the facts are read from
-the store and `domain.stall_rules.stall_causes` decides what is wrong. Each cause opens an
+On every sweep, for each active pairing still within its programme that may have stalled, the
+facts are read from the store (in bulk) and `domain.stall_rules.stall_causes` decides what is
+wrong. Each cause opens an
 escalation, or adds its evidence to the open one of the same pairing and cause (an occurrence
 already on it, or one a coordinator resolved, is not raised again). Then, for every open
 escalation: its card is posted to the coordinator channel once (`escalation:<id>:card`), and
@@ -16,6 +17,7 @@ A dry-run sweep rolls back what this planner would record.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlmodel import Session
 
@@ -33,6 +35,7 @@ from bot.escalations import (
 from bot.planned import PLANNING_DRY_RUN, PlannedMessage
 from bot.proactive import message_payload
 from domain.cadence import programme_end
+from domain.escalations import open_key
 from domain.stall_rules import (
     CheckInAnswer,
     LoggedSession,
@@ -43,29 +46,38 @@ from domain.stall_rules import (
     stall_causes,
 )
 from store.escalations import (
+    get_escalation,
     mark_reminded,
-    open_repair_requests,
     raise_escalation,
     record_event,
     release_blocks_not_told,
-    unresolved,
-    was_resolved,
+    unresolved_at_a_glance,
 )
-from store.models import Pairing, Person
+from store.models import Person
 from store.outbox import existing_keys
-from store.pairings import active_pairings, check_ins_of, pair_people, sessions_of
+from store.sweep_reads import (
+    check_ins_by_pairing,
+    chunked,
+    escalation_refs,
+    open_repairs_by_pairing,
+    pairings_with_people,
+    sessions_by_pairing,
+    stall_candidates,
+)
 
 
-def pairing_facts(session: Session, pairing: Pairing) -> tuple[PairingFacts, dict, dict]:
-    """The stall rules' facts about a pairing; the private words and the person behind each
-    occurrence ref (a check-in comment, a re-pair reason)."""
-    trainee, mentor = pair_people(session, pairing)
+def pairing_facts(
+    pairing, people, sessions, check_ins, repair_requests
+) -> tuple[PairingFacts, dict, dict]:
+    """The stall rules' facts about a pairing, from its rows; the private words and the
+    person behind each occurrence ref (a check-in comment, a re-pair reason)."""
+    trainee, mentor = people
     people = {trainee.id: trainee, mentor.id: mentor}
     private: dict[str, str] = {}
     said_by: dict[str, str] = {}
-    check_ins = []
-    for row in check_ins_of(session, pairing.id):
-        check_ins.append(
+    check_in_answers = []
+    for row in check_ins:
+        check_in_answers.append(
             CheckInAnswer(
                 row.person_id,
                 row.week,
@@ -80,7 +92,7 @@ def pairing_facts(session: Session, pairing: Pairing) -> tuple[PairingFacts, dic
         if row.person_id in people:
             said_by[ref] = people[row.person_id].aad_object_id
     repairs = []
-    for request in open_repair_requests(session, pairing.id):
+    for request in repair_requests:
         person = people.get(request.person_id)
         repairs.append(
             PersonEvent(request.person_id, request.requested_at, person and person.display_name)
@@ -95,10 +107,10 @@ def pairing_facts(session: Session, pairing: Pairing) -> tuple[PairingFacts, dic
         length_months=pairing.length_months,
         sessions=tuple(
             LoggedSession(row.held_on, row.month)
-            for row in sessions_of(session, pairing.id)
+            for row in sessions
             if row.happened and row.held_on is not None
         ),
-        check_ins=tuple(check_ins),
+        check_ins=tuple(check_in_answers),
         repair_requests=tuple(repairs),
         unreachable=tuple(
             PersonEvent(person.id, person.unreachable_since, person.display_name)
@@ -120,26 +132,44 @@ def _person_in(ref: str) -> int | None:
 
 
 def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
+    """Raise what `stall_causes` finds, over the pairings that may have stalled (see
+    `store.sweep_reads`), read in chunks; an occurrence already on the open escalation, or
+    resolved before, is left alone without touching the escalation."""
     rules = StallSettings(no_session_days=ctx.settings.no_session_days)
-    for pairing in active_pairings(session):
-        if now >= programme_end(pairing.paired_at, pairing.length_months):
-            continue
-        facts, private, said_by = pairing_facts(session, pairing)
-        for stall in stall_causes(facts, now, rules):
-            if was_resolved(session, stall.cause, stall.ref, pairing_id=pairing.id):
+    ids = stall_candidates(session, now, rules.no_session_days)
+    for chunk in chunked(ids):
+        sessions = sessions_by_pairing(session, chunk)
+        check_ins = check_ins_by_pairing(session, chunk)
+        repairs = open_repairs_by_pairing(session, chunk)
+        open_refs, resolved_refs = escalation_refs(session, chunk)
+        for pairing, trainee, mentor in pairings_with_people(session, chunk):
+            if now >= programme_end(pairing.paired_at, pairing.length_months):
                 continue
-            raise_escalation(
-                session,
-                cause=stall.cause.value,
-                now=now,
-                evidence=stall.evidence,
-                ref=stall.ref,
-                programme_id=pairing.programme_id,
-                pairing_id=pairing.id,
-                person_id=_person_in(stall.ref),
-                private=private.get(stall.ref),
-                said_by=said_by.get(stall.ref),
+            facts, private, said_by = pairing_facts(
+                pairing,
+                (trainee, mentor),
+                sessions.get(pairing.id, ()),
+                check_ins.get(pairing.id, ()),
+                repairs.get(pairing.id, ()),
             )
+            for stall in stall_causes(facts, now, rules):
+                if stall.ref in resolved_refs.get((pairing.id, stall.cause.value), ()):
+                    continue
+                key = open_key(stall.cause, pairing_id=pairing.id, person_id=None)
+                if stall.ref in open_refs.get(key, ()):
+                    continue
+                raise_escalation(
+                    session,
+                    cause=stall.cause.value,
+                    now=now,
+                    evidence=stall.evidence,
+                    ref=stall.ref,
+                    programme_id=pairing.programme_id,
+                    pairing_id=pairing.id,
+                    person_id=_person_in(stall.ref),
+                    private=private.get(stall.ref),
+                    said_by=said_by.get(stall.ref),
+                )
 
 
 def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
@@ -148,18 +178,15 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     messages: list[PlannedMessage] = []
     with ctx.session() as session:
         _raise_stalls(ctx, session, now)
-        open_ones = unresolved(session)
+        open_ones = unresolved_at_a_glance(session)
         known = existing_keys(
             session,
             (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
         )
-        for escalation in open_ones:
-            if card_key(escalation.id) not in known:
-                post = channel_card_message(session, settings, escalation, now)
-                if post is not None:
-                    messages.append(post)
-            overdue = escalation.acknowledged_at is None and escalation_is_overdue(
-                escalation.opened_at,
+        # Escalations opened by the same sweep share their deadline.
+        overdue_if_opened_at = cache(
+            lambda opened_at: escalation_is_overdue(
+                opened_at,
                 None,
                 now,
                 settings.default_time_zone,
@@ -167,6 +194,25 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                 settings.escalation_working_days,
                 default_zone=settings.default_time_zone,
             )
+        )
+        for glance in open_ones:
+            posted = card_key(glance.id) in known
+            overdue = glance.acknowledged_at is None and overdue_if_opened_at(glance.opened_at)
+            reminded = (
+                glance.reminded_at is not None
+                and {
+                    card_key(glance.id, REPOST),
+                    card_key(glance.id, CHAMPION),
+                }
+                <= known
+            )
+            if posted and (not overdue or reminded):
+                continue  # nothing new to post or send, nothing to record
+            escalation = get_escalation(session, glance.id)
+            if not posted:
+                post = channel_card_message(session, settings, escalation, now)
+                if post is not None:
+                    messages.append(post)
             if not overdue:
                 continue
             if card_key(escalation.id, REPOST) not in known:

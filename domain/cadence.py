@@ -63,7 +63,9 @@ def add_months(at: datetime, months: int) -> datetime:
     index = at.year * 12 + (at.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    day = min(at.day, calendar.monthrange(year, month)[1])
+    day = at.day
+    if day > 28:
+        day = min(day, calendar.monthrange(year, month)[1])
     return at.replace(year=year, month=month, day=day)
 
 
@@ -191,3 +193,20 @@ def log_request_due(
     if booked_for is not None:
         return to_utc(booked_for) + SESSION_LENGTH
     return month_bounds(paired_at, month)[1]
+
+
+# Moving a date by whole months clamps the day (31 Jan + 1 month = 28 Feb), so the pairing
+# instants whose k-th month starts by a given time are not one clean interval. These bounds
+# widen it by a few days so that a database query can rule pairings out with a plain
+# comparison on `paired_at`; the exact rule then runs on what is left.
+_CLAMP_SLACK = timedelta(days=4)
+
+
+def paired_by_for_month_start(at: datetime, months: int) -> datetime:
+    """An instant no pairing with `add_months(paired_at, months) <= at` is later than."""
+    return add_months(to_utc(at), -months) + _CLAMP_SLACK
+
+
+def paired_after_for_month_start(at: datetime, months: int) -> datetime:
+    """An instant every pairing with `add_months(paired_at, months) > at` is later than."""
+    return add_months(to_utc(at), -months) - _CLAMP_SLACK

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, update
+from sqlalchemy import JSON, Column, Index, Text, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -32,6 +32,16 @@ class Escalation(SQLModel, table=True):
     """Something the coordinators must act on: a stalled pairing or a release block."""
 
     __tablename__ = "escalation"
+    __table_args__ = (
+        # The sweep reads the unresolved ones, oldest first.
+        Index(
+            "ix_escalation_unresolved",
+            "opened_at",
+            "id",
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
@@ -324,6 +334,22 @@ def unresolved(session: Session, programme_id: int | None = None) -> list[Escala
     if programme_id is not None:
         query = query.where(Escalation.programme_id == programme_id)
     return list(session.exec(query.order_by(Escalation.opened_at, Escalation.id)))
+
+
+def unresolved_at_a_glance(session: Session) -> list:
+    """Id, opened, acknowledged and reminded times of the open and acknowledged escalations,
+    oldest first, without loading them (a sweep looks at all of them, and acts on few)."""
+    query = (
+        select(
+            Escalation.id,
+            Escalation.opened_at,
+            Escalation.acknowledged_at,
+            Escalation.reminded_at,
+        )
+        .where(Escalation.status != Status.RESOLVED.value)
+        .order_by(Escalation.opened_at, Escalation.id)
+    )
+    return list(session.execute(query))
 
 
 def unresolved_of_pairing(session: Session, pairing_id: int) -> list[Escalation]:

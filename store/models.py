@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.application_review import Status as ApplicationStatus
@@ -181,7 +181,16 @@ class MentoringSession(SQLModel, table=True):
     """One programme month of a pairing: its booking and, afterwards, its log."""
 
     __tablename__ = "mentoring_session"
-    __table_args__ = (UniqueConstraint("pairing_id", "month"),)
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "month"),
+        # The sweep's booked sessions not yet logged (reminders, log requests).
+        Index(
+            "ix_mentoring_session_booked_open",
+            "booked_for",
+            sqlite_where=text("booking = 'booked' AND logged_at IS NULL"),
+            postgresql_where=text("booking = 'booked' AND logged_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)
@@ -202,7 +211,16 @@ class CheckIn(SQLModel, table=True):
     """A private "is it running smoothly?" answer of one party at week 2, 4 or 6."""
 
     __tablename__ = "check_in"
-    __table_args__ = (UniqueConstraint("pairing_id", "person_id", "week"),)
+    __table_args__ = (
+        UniqueConstraint("pairing_id", "person_id", "week"),
+        # The sweep's stall rules look only at pairings with an answer other than "yes".
+        Index(
+            "ix_check_in_uneasy",
+            "pairing_id",
+            sqlite_where=text("answer <> 'yes'"),
+            postgresql_where=text("answer <> 'yes'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pairing_id: int = Field(foreign_key="pairing.id", index=True)

@@ -128,14 +128,19 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
 
 
+_KEYS_PER_QUERY = 1_000  # well under the drivers' bound-parameter limits
+
+
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    keys = list(keys)
-    if not keys:
-        return set()
-    rows = session.exec(
-        select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(keys))
-    )
-    return set(rows.all())
+    keys = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        rows = session.exec(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))
+        )
+        found.update(rows.all())
+    return found
 
 
 # --- claiming -----------------------------------------------------------------------------------

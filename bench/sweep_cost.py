@@ -1,0 +1,170 @@
+"""Sweep cost: how long one scheduler sweep takes to decide what is due, as programmes grow.
+
+For each backend and size: generate `size` active pairings (see `bench.sweep_data`), bring
+the outbox and escalations to a steady state (a real sweep a minute earlier decided and
+"sent" everything then due), then time the planners as a sweep runs them (`dry_run`: what a
+sweep would decide at `now`, nothing kept). Prints one JSON line per measurement.
+
+    .venv/bin/python -m bench.sweep_cost --sizes 10000,100000 --backends sqlite,postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert
+
+from bench.databases import BACKENDS, scratch_database
+from bench.sweep_data import generate
+from bot.context import AppContext
+from bot.pairing_nudges import CHECK_IN_LATEST, LOG_REQUEST_LATEST
+from bot.settings import Settings
+from bot.sweep import _plan
+from domain.clock import FixedClock
+from store.db import create_db_engine
+from store.outbox import OutboxMessage, existing_keys
+from store.sweep_reads import (
+    CHUNK,
+    nudge_candidates_query,
+    sessions_by_pairing_query,
+    stall_candidates_query,
+)
+
+# A Wednesday mid-morning in London.
+NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        coordinators=["aad-coordinator-1"],
+        champion="aad-champion-1",
+        app_id="",
+        scheduler_enabled=False,
+    )
+
+
+def _mark_sent(engine, planned, at: datetime) -> None:
+    """Record a sweep's decisions as already sent, as the outbox holds them after a sweep."""
+    table = OutboxMessage.__table__
+    rows, seen = [], set()
+    for message in planned:
+        if message.key in seen:
+            continue
+        seen.add(message.key)
+        rows.append(
+            {
+                "idempotency_key": message.key,
+                "recipient_aad_object_id": None if message.to_channel else message.recipient,
+                "conversation_id": message.recipient if message.to_channel else None,
+                "kind": message.kind,
+                "routine": message.routine,
+                "working_hours": bool(message.working_hours),
+                "payload": message.payload or {},
+                "not_before": at,
+                "status": "sent",
+                "attempts": 1,
+                "next_attempt_at": at,
+                "sent_at": at,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 5_000):
+            connection.execute(insert(table), rows[start : start + 5_000])
+
+
+def steady_state(ctx: AppContext, now: datetime) -> int:
+    """Run the planners for real a minute before `now` and mark all they decided as sent."""
+    before = now - timedelta(minutes=1)
+    planned = _plan(ctx, before)
+    _mark_sent(ctx.engine, planned, before)
+    return len(planned)
+
+
+def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float], int, int]:
+    """Seconds per dry-run planning pass, messages planned, and how many are new."""
+    timings = []
+    planned = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        planned = _plan(ctx, now, dry_run=True)
+        with ctx.session() as session:
+            new = len({m.key for m in planned} - existing_keys(session, (m.key for m in planned)))
+        timings.append(time.perf_counter() - started)
+    return timings, len(planned), new
+
+
+def explain(ctx: AppContext, now: datetime, path: str) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's candidate queries (PostgreSQL)."""
+    queries = {
+        "nudge candidates": nudge_candidates_query(now, CHECK_IN_LATEST, LOG_REQUEST_LATEST),
+        "stall candidates": stall_candidates_query(now, ctx.settings.no_session_days),
+        "sessions of a chunk": sessions_by_pairing_query(range(1, CHUNK + 1)),
+    }
+    with ctx.engine.connect() as connection, open(path, "w") as out:
+        for name, query in queries.items():
+            sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+            plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}").scalars()
+            out.write(f"-- {name}\n" + "\n".join(plan) + "\n\n")
+
+
+def measure(backend: str, size: int, repeat: int, profile: str | None, plans: str | None) -> dict:
+    with scratch_database(backend, f"sweep_{size}") as url:
+        engine = create_db_engine(url)
+        ctx = AppContext(settings_for(url), engine, FixedClock(NOW))
+        started = time.perf_counter()
+        generate(engine, size, NOW)
+        generated = time.perf_counter() - started
+        started = time.perf_counter()
+        warm = steady_state(ctx, NOW)
+        warmed = time.perf_counter() - started
+        if profile:
+            from pyinstrument import Profiler
+
+            with Profiler() as profiler:
+                time_sweep(ctx, NOW, 1)
+            path = f"{profile}-{backend}-{size}.txt"
+            with open(path, "w") as out:
+                out.write(profiler.output_text(unicode=False, show_all=False))
+        if plans and backend == "postgresql":
+            explain(ctx, NOW, f"{plans}-{size}.txt")
+        timings, planned, new = time_sweep(ctx, NOW, repeat)
+        engine.dispose()
+    return {
+        "bench": "sweep_cost",
+        "backend": backend,
+        "pairings": size,
+        "sweep_s": round(statistics.median(timings), 3),
+        "sweep_runs_s": [round(t, 3) for t in timings],
+        "per_pairing_us": round(statistics.median(timings) / size * 1e6, 2),
+        "planned": planned,
+        "new": new,
+        "first_sweep_s": round(warmed, 2),
+        "first_sweep_planned": warm,
+        "generate_s": round(generated, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", help="write a pyinstrument profile to PREFIX-*.txt")
+    parser.add_argument("--plans", help="write PostgreSQL query plans to PREFIX-<size>.txt")
+    args = parser.parse_args(argv)
+    for backend in args.backends.split(","):
+        for size in (int(s) for s in args.sizes.split(",")):
+            result = measure(backend, size, args.repeat, args.profile, args.plans)
+            print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
