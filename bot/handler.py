@@ -25,6 +25,7 @@ from bot.mentor_feedback import MentorFeedback
 from bot.my_application import MyApplication
 from bot.my_data import MyData
 from bot.my_programme import MyProgramme
+from bot.paging import send_paged
 from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
 from bot.programme_dates import ProgrammeDates
@@ -283,7 +284,7 @@ class StepForwardBot(ActivityHandler):
         await self.help.show_placements(turn_context)
 
     async def _do_escalations(self, turn_context: TurnContext, _argument: str, _roles) -> None:
-        await turn_context.send_activity(self.escalations.listing(self.ctx.clock.now()))
+        await send_paged(turn_context, self.escalations.listing(self.ctx.clock.now()))
 
     async def _do_my_data(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await self.my_data.show(turn_context)
@@ -304,7 +305,7 @@ class StepForwardBot(ActivityHandler):
         await turn_context.send_activity(reply if isinstance(reply, str) else card_message(reply))
 
     async def _do_applications(self, turn_context: TurnContext, _argument: str, _roles) -> None:
-        await turn_context.send_activity(self.review.applications_report(self.ctx.clock.now()))
+        await send_paged(turn_context, self.review.applications_report(self.ctx.clock.now()))
 
     async def _do_suggest_pairs(self, turn_context: TurnContext, _argument: str, _roles):
         await self.pairings.suggest(turn_context)
@@ -313,7 +314,7 @@ class StepForwardBot(ActivityHandler):
         await self.pairings.pair_by_name(turn_context, argument)
 
     async def _do_pairs(self, turn_context: TurnContext, _argument: str, _roles) -> None:
-        await turn_context.send_activity(self.pairings.listing(self.ctx.clock.now()))
+        await send_paged(turn_context, self.pairings.listing(self.ctx.clock.now()))
 
     async def _do_end_pairing(self, turn_context: TurnContext, argument: str, _roles) -> None:
         await self.pairings.end(turn_context, argument, repair=False)

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.mentor_feedback import feedback_lines
+from bot.paging import send_paged
 from bot.teams import sender_of
 from domain.local_time import format_local_date
 from domain.surveys import Survey, load_definitions
@@ -30,33 +31,6 @@ from store.people import get_person, roles_of
 from store.surveys import SurveyInvitation
 
 log = logging.getLogger(__name__)
-
-# Teams refuses messages much over ~100 KB; keep each page well under that.
-PAGE_BYTES = 80_000
-
-
-def pages(lines: list[str], limit: int = PAGE_BYTES) -> list[str]:
-    """Join lines into messages of at most `limit` bytes (UTF-8), never splitting a line
-    unless one line alone is longer than a page."""
-    result: list[str] = []
-    current = ""
-    for line in lines:
-        while len(line.encode("utf-8")) > limit:
-            head = line.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
-            if current:
-                result.append(current)
-                current = ""
-            result.append(head)
-            line = line[len(head) :]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode("utf-8")) > limit:
-            result.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        result.append(current)
-    return result
-
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
@@ -177,8 +151,7 @@ class MyData:
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
             lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))
-        for page in pages(lines):
-            await turn.send_activity(page)
+        await send_paged(turn, "\n".join(lines))
 
     async def ask_to_delete(self, turn: TurnContext) -> None:
         card = CardFactory.adaptive_card(render_card("delete_my_data"))
