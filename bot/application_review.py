@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from adaptive_cards.application_cards import offer_card, review_card
@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
-from bot.teams import sender_of
+from bot.teams import card_message, sender_of
 from domain.application_form import ABOUT, GOALS, MENTORING, answer_title, role_choices
 from domain.application_review import Decision, Facts, Op, Status, decide, describe
 from domain.local_time import (
@@ -50,10 +50,6 @@ _PAST = {
     "accept": "accepted the offer",
     "decline": "declined the offer",
 }
-
-
-def _card_activity(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 def _name(session: Session, aad: str | None) -> str:
@@ -149,7 +145,7 @@ class ApplicationReview:
         """Show the new state on the channel card; a failure only leaves the old card showing."""
         try:
             await update_in_reference(
-                turn.adapter, self.ctx.settings.app_id, reference, card_id, _card_activity(card)
+                turn.adapter, self.ctx.settings.app_id, reference, card_id, card_message(card)
             )
         except Exception:
             log.warning("could not refresh the application card activity=%s", card_id)

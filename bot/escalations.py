@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from adaptive_cards import render_card
@@ -26,7 +26,7 @@ from bot.graph import GraphClient
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
 from bot.settings import Settings
-from bot.teams import scope_of, sender_of
+from bot.teams import card_message, scope_of, sender_of
 from domain.authorisation import Role
 from domain.escalations import (
     RELEASE_FOR,
@@ -84,10 +84,6 @@ _TEXT_INPUT = {Op.NOTE: "note", Op.RESOLVE: "outcome", Op.MESSAGE: "message"}
 
 def card_key(escalation_id: int, variant: str = CARD) -> str:
     return f"escalation:{escalation_id}:{variant}"
-
-
-def _activity(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 def _int(value) -> int | None:
@@ -433,7 +429,7 @@ class Escalations:
         for reference, activity_id, variant in targets:
             try:
                 await update_in_reference(
-                    adapter, settings.app_id, reference, activity_id, _activity(cards[variant])
+                    adapter, settings.app_id, reference, activity_id, card_message(cards[variant])
                 )
             except Exception:
                 log.warning("could not refresh the escalation card activity=%s", activity_id)

@@ -6,9 +6,7 @@ import logging
 
 from botbuilder.core import (
     ActivityHandler,
-    CardFactory,
     ConversationState,
-    MessageFactory,
     TurnContext,
 )
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
@@ -32,7 +30,7 @@ from bot.programme_dates import ProgrammeDates
 from bot.reports import Reports
 from bot.session_actions import SessionActions
 from bot.survey_answers import SurveyAnswers
-from bot.teams import command_text, scope_of, sender_of
+from bot.teams import card_message, command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
 from domain.authorisation import COORDINATOR_ONLY, Action, may
 from domain.local_time import format_closing_date
@@ -42,10 +40,6 @@ from store.programmes import current_programme
 log = logging.getLogger(__name__)
 
 CARD_ACTIONS = {"apply": "apply", "my_programme": "my programme", "help": "help"}
-
-
-def card_message(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 class StepForwardBot(ActivityHandler):

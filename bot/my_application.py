@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 
 from adaptive_cards.application_cards import (
     answer_sections,
@@ -11,17 +11,13 @@ from adaptive_cards.application_cards import (
 )
 from bot.application_review import ApplicationReview
 from bot.context import AppContext
-from bot.teams import sender_of
+from bot.teams import card_message, sender_of
 from dialogs.application_dialog import EDITABLE, equality_answers, window_is_open
 from domain.application_review import Facts, Op, Status, decide, describe
 from domain.local_time import format_closing_date
 from store.applications import application_of, record_event
 from store.people import get_person
 from store.programmes import current_programme
-
-
-def _card(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 class MyApplication:
@@ -68,10 +64,10 @@ class MyApplication:
                 ),
                 actions=actions,
             )
-        await turn.send_activity(_card(card))
+        await turn.send_activity(card_message(card))
 
     async def ask_to_withdraw(self, turn: TurnContext) -> None:
-        await turn.send_activity(_card(withdraw_confirmation_card()))
+        await turn.send_activity(card_message(withdraw_confirmation_card()))
 
     async def withdraw(self, turn: TurnContext) -> None:
         sender = sender_of(turn.activity)

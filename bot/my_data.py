@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
@@ -13,7 +13,7 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.mentor_feedback import feedback_lines
 from bot.paging import send_paged
-from bot.teams import sender_of
+from bot.teams import card_message, sender_of
 from domain.local_time import format_local_date
 from domain.surveys import Survey, load_definitions
 from store.erasure import erase_person
@@ -31,6 +31,7 @@ from store.people import get_person, roles_of
 from store.surveys import SurveyInvitation
 
 log = logging.getLogger(__name__)
+
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
@@ -154,8 +155,7 @@ class MyData:
         await send_paged(turn, "\n".join(lines))
 
     async def ask_to_delete(self, turn: TurnContext) -> None:
-        card = CardFactory.adaptive_card(render_card("delete_my_data"))
-        await turn.send_activity(MessageFactory.attachment(card))
+        await turn.send_activity(card_message(render_card("delete_my_data")))
 
     async def answer(self, turn: TurnContext, value: dict) -> None:
         if value.get("my_data") != "delete_confirmed":

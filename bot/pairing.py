@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
@@ -15,7 +15,7 @@ from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
-from bot.teams import sender_of
+from bot.teams import card_message, sender_of
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
 from domain.local_time import format_local_date
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CAPACITY = 2
 _PAIR_WITH = re.compile(r"^(?P<trainee>.+?)\s+with\s+(?P<mentor>.+)$", re.IGNORECASE)
-
-
-def _card(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 def _words(text: str | None) -> set[str]:
@@ -152,7 +148,7 @@ class Pairings:
             await turn.send_activity("Every accepted trainee has a mentor. Nothing to suggest.")
             return
         for card in cards:
-            await turn.send_activity(_card(card))
+            await turn.send_activity(card_message(card))
 
     def _suggestion_card(self, trainee_app, trainee, ranked, mentors) -> dict:
         answers = trainee_app.answers

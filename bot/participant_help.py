@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.escalations import Escalations, Raised
-from bot.teams import sender_of
+from bot.teams import card_message, sender_of
 from domain.escalations import (
     PLACEMENT_KINDS,
     PLACEMENT_STATUS_TITLES,
@@ -62,10 +62,6 @@ NEED_HELP_THANKS = (
     "Thanks for telling me. I've let the programme coordinators know; someone will be in touch "
     "with you privately."
 )
-
-
-def _card(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 def _clean(value) -> str | None:
@@ -117,7 +113,7 @@ class ParticipantHelp:
     # --- release blocks -----------------------------------------------------------------------
 
     async def ask_release(self, turn: TurnContext, argument: str) -> None:
-        await turn.send_activity(_card(self.release_form(details=argument)))
+        await turn.send_activity(card_message(self.release_form(details=argument)))
 
     @staticmethod
     def release_form(*, what: str = "", by: str = "", details: str = "") -> dict:
@@ -238,7 +234,7 @@ class ParticipantHelp:
                     "pairing_id": pairing.id,
                 },
             )
-        await turn.send_activity(_card(card))
+        await turn.send_activity(card_message(card))
 
     async def repair_answer(self, turn: TurnContext, value: dict) -> None:
         if value.get("repair_request") != "confirm":
@@ -322,7 +318,7 @@ class ParticipantHelp:
                     ],
                 },
             )
-        await turn.send_activity(_card(card))
+        await turn.send_activity(card_message(card))
 
     def _status_line(self, row: Placement) -> str:
         status = PLACEMENT_STATUS_TITLES[PlacementStatus(row.status)]

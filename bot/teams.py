@@ -1,11 +1,11 @@
-"""Reading Teams-specific facts off an incoming activity."""
+"""Reading Teams-specific facts off an incoming activity, and the message that carries a card."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from botbuilder.core import TurnContext
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
 from bot.commands import PERSONAL, TEAM
@@ -78,3 +78,8 @@ def command_text(activity: Activity) -> str:
         start, end = text.index("<at>"), text.index("</at>") + len("</at>")
         text = text[:start] + text[end:]
     return text.strip()
+
+
+def card_message(card: dict) -> Activity:
+    """A message carrying one Adaptive Card (a filled template)."""
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))

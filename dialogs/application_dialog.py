@@ -20,8 +20,8 @@ from sqlmodel import select
 
 from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
-from bot.teams import sender_of
-from dialogs.form_prompt import FormPrompt, card_activity
+from bot.teams import card_message, sender_of
+from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
 from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for
 from domain.application_review import Status, describe
@@ -221,7 +221,7 @@ class ApplicationDialog(ComponentDialog):
         if choice.startswith("edit:"):
             return await step.replace_dialog(LOOP, {"edit": choice.removeprefix("edit:")})
         if choice == "withdraw":
-            await step.context.send_activity(card_activity(withdraw_confirmation_card()))
+            await step.context.send_activity(card_message(withdraw_confirmation_card()))
             return await step.end_dialog()
         if choice == "done":
             await step.context.send_activity("Thanks — your changes are saved.")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes
 
 from adaptive_cards.application_cards import form_section_card
+from bot.teams import card_message
 from domain.application_form import section, validate
 
 STOP_WORDS = {"stop", "cancel", "later", "quit", "exit", "finish later"}
-
-
-def card_activity(card: dict):
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 class FormPrompt(Dialog):
@@ -79,4 +75,4 @@ class FormPrompt(Dialog):
             programme_kind=options.get("programme_kind", "mentoring"),
             next_title=options.get("next_title", "Next"),
         )
-        await dc.context.send_activity(card_activity(card))
+        await dc.context.send_activity(card_message(card))

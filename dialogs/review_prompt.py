@@ -6,7 +6,8 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes
 
 from adaptive_cards.application_cards import summary_card
-from dialogs.form_prompt import STOP_WORDS, card_activity
+from bot.teams import card_message
+from dialogs.form_prompt import STOP_WORDS
 
 
 class ReviewPrompt(Dialog):
@@ -17,7 +18,7 @@ class ReviewPrompt(Dialog):
 
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
         dc.active_dialog.state["card"] = dict(options or {})
-        await dc.context.send_activity(card_activity(summary_card(**options)))
+        await dc.context.send_activity(card_message(summary_card(**options)))
         return Dialog.end_of_turn
 
     async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
@@ -34,7 +35,7 @@ class ReviewPrompt(Dialog):
                 "That card is from an earlier step. Here is your summary:"
             )
             await dc.context.send_activity(
-                card_activity(summary_card(**dc.active_dialog.state["card"]))
+                card_message(summary_card(**dc.active_dialog.state["card"]))
             )
             return Dialog.end_of_turn
         await dc.context.send_activity(
