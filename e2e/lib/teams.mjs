@@ -1,0 +1,73 @@
+// Driving the Agents Playground's Teams-like page. Selectors that hold up: the message box is
+// the Lexical editor, cards are `.ac-adaptiveCard`, and a bot's words are matched on `p`
+// elements (plain text search would also match the chat list and the log panel).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = process.env.STEPFORWARD_E2E_ARTIFACTS || path.join(HERE, '..', 'artifacts');
+const TIMEOUT = 30_000;
+
+export class TeamsPage {
+  constructor(page, journey) {
+    this.page = page;
+    this.journey = journey;
+    this.step = 0;
+  }
+
+  get cards() {
+    return this.page.locator('.ac-adaptiveCard');
+  }
+
+  /** The newest top-level card (a ShowCard's inner card is nested in its parent). */
+  lastCard() {
+    return this.page.locator('.ac-adaptiveCard:not(.ac-adaptiveCard .ac-adaptiveCard)').last();
+  }
+
+  async open(url) {
+    await this.page.goto(url);
+    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: TIMEOUT });
+  }
+
+  async openChat(name) {
+    await this.page.getByRole('treeitem', { name: new RegExp(name) }).click();
+    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: TIMEOUT });
+  }
+
+  async send(text) {
+    const box = this.page.locator('[data-lexical-editor="true"][role="textbox"]');
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+  }
+
+  /** Wait for a bot message or card containing `text` (a string or RegExp) and return it. */
+  async reply(text) {
+    const match = this.page.locator('p').filter({ hasText: text }).last();
+    await match.waitFor({ timeout: TIMEOUT });
+    return match;
+  }
+
+  /** Wait for a top-level card showing `text`; returns that card. */
+  async card(text) {
+    const card = this.page
+      .locator('.ac-adaptiveCard:not(.ac-adaptiveCard .ac-adaptiveCard)')
+      .filter({ has: this.page.locator('p').filter({ hasText: text }) })
+      .last();
+    await card.waitFor({ timeout: TIMEOUT });
+    return card;
+  }
+
+  async press(card, title) {
+    await card.getByRole('button', { name: title, exact: true }).last().click();
+  }
+
+  async shot(name) {
+    this.step += 1;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, `${this.journey}-${String(this.step).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
