@@ -27,16 +27,17 @@ export class TeamsPage {
 
   async open(url) {
     await this.page.goto(url);
-    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: TIMEOUT });
+    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').first().waitFor({ timeout: TIMEOUT });
   }
 
   async openChat(name) {
     await this.page.getByRole('treeitem', { name: new RegExp(name) }).click();
-    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').waitFor({ timeout: TIMEOUT });
+    await this.page.locator('[data-lexical-editor="true"][role="textbox"]').first().waitFor({ timeout: TIMEOUT });
   }
 
+  /** Type and send; in a channel this starts a new post (the first box; replies have their own). */
   async send(text) {
-    const box = this.page.locator('[data-lexical-editor="true"][role="textbox"]');
+    const box = this.page.locator('[data-lexical-editor="true"][role="textbox"]').first();
     await box.click();
     await box.fill(text);
     await box.press('Enter');
