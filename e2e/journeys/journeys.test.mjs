@@ -20,7 +20,7 @@ describe('Step Forward in the Agents Playground', () => {
     await stack?.stop();
   });
 
-  test('a trainee applies from the welcome card and sees the application', async () => {
+  test('a trainee gets the welcome card, applies through the form cards and sees the application', async () => {
     const trainee = new TeamsPage(await browser.context.newPage(), 'apply');
     await trainee.open(stack.playgrounds.trainee);
     await trainee.card('Welcome to Step Forward');
