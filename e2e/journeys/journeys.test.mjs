@@ -1,14 +1,18 @@
 // End-to-end journeys in a real browser: Debian's Chromium drives the Agents Playground, which
 // talks to the real bot on a fresh database. Each step leaves a screenshot in e2e/artifacts/.
+// The journeys are one programme's story told in order on one database: the coordinator sets up
+// the coordinator channel first, so that the trainee's application is posted there.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
-import { startStack } from '../lib/stack.mjs';
+import { COORDINATOR, startStack, TRAINEE } from '../lib/stack.mjs';
 import { TeamsPage } from '../lib/teams.mjs';
 
 describe('Step Forward in the Agents Playground', () => {
   let stack;
   let browser; // the Playground's own web fonts and animations from a CDN are blocked too
+  let coordinator; // Alex Wilber, the demo coordinator, in the team channel "Coordinators"
+  let trainee; // Lynne Robbins, in her personal chat with the bot
 
   before(async () => {
     stack = await startStack();
@@ -20,8 +24,17 @@ describe('Step Forward in the Agents Playground', () => {
     await stack?.stop();
   });
 
+  test('a coordinator @mentions the bot in a team channel to make it the coordinator channel', async () => {
+    coordinator = new TeamsPage(await browser.context.newPage(), 'coordinator');
+    await coordinator.open(stack.playgrounds.coordinator);
+    await coordinator.openChat('Coordinators');
+    await coordinator.post('setup coordinator channel');
+    await coordinator.reply(/this channel is now the coordinator channel/);
+    await coordinator.shot('setup-channel');
+  });
+
   test('a trainee gets the welcome card, applies through the form cards and sees the application', async () => {
-    const trainee = new TeamsPage(await browser.context.newPage(), 'apply');
+    trainee = new TeamsPage(await browser.context.newPage(), 'apply');
     await trainee.open(stack.playgrounds.trainee);
     await trainee.card('Welcome to Step Forward');
     await trainee.shot('welcome');
@@ -66,5 +79,22 @@ describe('Step Forward in the Agents Playground', () => {
     assert.match(text, /City Council/);
     assert.match(text, /Move into a team leader role within two years\./);
     await trainee.shot('my-application');
+  });
+
+  test('the application card reaches the coordinator channel, `applications` counts it, Shortlist acts on it', async () => {
+    const card = await coordinator.card(`Application: ${TRAINEE}`);
+    assert.match(await card.innerText(), /City Council/);
+    await coordinator.shot('application-card');
+
+    await coordinator.post('applications');
+    await coordinator.reply(/^1 waiting for review\.$/);
+    await coordinator.shot('applications');
+
+    await coordinator.press(card, 'Shortlist');
+    await coordinator.reply(`Shortlisted. (${COORDINATOR})`);
+    assert.match(await card.innerText(), /Status\s+shortlisted/);
+    await coordinator.shot('shortlisted');
+    await coordinator.post('applications');
+    await coordinator.reply(/^0 waiting for review\.$/);
   });
 });

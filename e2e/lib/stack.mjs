@@ -3,7 +3,7 @@
 // signed-in user: the demo coordinator (Alex Wilber, with the team "My Team") and a trainee
 // (Lynne Robbins, a Playground user the demo does not know).
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -102,7 +102,8 @@ export async function startStack() {
   delete env.MicrosoftAppId;
   const children = [];
   const launch = (command, args, extraEnv, log) => {
-    const child = spawn(command, args, { cwd: work, env: { ...env, ...extraEnv }, stdio: 'ignore' });
+    const out = openSync(path.join(work, log), 'a');
+    const child = spawn(command, args, { cwd: work, env: { ...env, ...extraEnv }, stdio: ['ignore', out, out] });
     child.log = log;
     children.push(child);
     return child;
@@ -113,6 +114,7 @@ export async function startStack() {
       projectPython(),
       ['-m', 'bot.cli', 'demo', '--no-playground', '--host', '127.0.0.1', '--port', String(botPort)],
       {},
+      'bot.log',
     );
     await waitFor(`http://127.0.0.1:${botPort}/readyz`, bot, 'the bot');
     const playgrounds = {};
@@ -128,6 +130,7 @@ export async function startStack() {
           M365_AGENTS_PLAYGROUND_CONFIG_PATH: config,
           M365_AGENTS_PLAYGROUND_LOGFILE: path.join(work, `${who}-playground.log`),
         },
+        `${who}-playground.out`,
       );
       await waitFor(`http://127.0.0.1:${port}/_debug/ping`, child, `the ${who}'s Playground`);
       playgrounds[who] = `http://localhost:${port}/`;
@@ -146,7 +149,9 @@ export async function startStack() {
       },
       async stop() {
         await Promise.all(children.map(stop));
-        rmSync(work, { recursive: true, force: true });
+        // STEPFORWARD_E2E_KEEP=1 keeps the database and the logs for a look after a failure.
+        if (process.env.STEPFORWARD_E2E_KEEP) console.log(`kept ${work}`);
+        else rmSync(work, { recursive: true, force: true });
       },
     };
   } catch (error) {

@@ -43,6 +43,20 @@ export class TeamsPage {
     await box.press('Enter');
   }
 
+  /**
+   * Start a channel post that @mentions the bot, as Teams requires for a bot to hear a channel
+   * message: type `@`, pick the bot from the typeahead list (the Playground then sends
+   * `<at>Step Forward</at>` with a mention entity), add the command, press Post.
+   */
+  async post(text, bot = 'Step Forward') {
+    const box = this.page.locator('[data-lexical-editor="true"][role="textbox"]').first();
+    await box.click();
+    await box.pressSequentially(`@${bot.split(' ')[0]}`);
+    await this.page.locator('#typeahead-menu').getByText(bot, { exact: true }).click();
+    await box.pressSequentially(` ${text}`);
+    await this.page.getByRole('button', { name: 'Post', exact: true }).click();
+  }
+
   /** Wait for a bot message or card containing `text` (a string or RegExp) and return it. */
   async reply(text) {
     const match = this.page.locator('p').filter({ hasText: text }).last();
