@@ -25,7 +25,7 @@ describe('Step Forward in the Agents Playground', () => {
   });
 
   test('a coordinator @mentions the bot in a team channel to make it the coordinator channel', async () => {
-    coordinator = new TeamsPage(await browser.context.newPage(), 'coordinator');
+    coordinator = new TeamsPage(await browser.context.newPage(), 'channel');
     await coordinator.open(stack.playgrounds.coordinator);
     await coordinator.openChat('Coordinators');
     await coordinator.post('setup coordinator channel');
@@ -82,6 +82,7 @@ describe('Step Forward in the Agents Playground', () => {
   });
 
   test('the application card reaches the coordinator channel, `applications` counts it, Shortlist acts on it', async () => {
+    coordinator.begin('review');
     const card = await coordinator.card(`Application: ${TRAINEE}`);
     assert.match(await card.innerText(), /City Council/);
     await coordinator.shot('application-card');
@@ -97,4 +98,74 @@ describe('Step Forward in the Agents Playground', () => {
     await coordinator.post('applications');
     await coordinator.reply(/^0 waiting for review\.$/);
   });
+
+  test('a paired trainee answers the week-2 check-in "I need help" and the channel gets an escalation card', async () => {
+    coordinator.begin('help-channel');
+    trainee.begin('help-trainee');
+    // Through the review to an offer, on the card the previous journey shortlisted.
+    const card = await coordinator.card(`Application: ${TRAINEE}`);
+    await coordinator.press(card, 'Interview');
+    await card.getByText('Passed', { exact: true }).click();
+    await coordinator.press(card, 'Record outcome');
+    await coordinator.reply(`Interview recorded: passed. (${COORDINATOR})`);
+    await coordinator.press(card, 'Line manager');
+    await card.getByText('Yes', { exact: true }).click();
+    await coordinator.press(card, 'Record support');
+    await coordinator.reply(`Line-manager support recorded: yes. (${COORDINATOR})`);
+    await coordinator.shot('interview-and-support');
+    await coordinator.press(card, 'Make offer');
+    await coordinator.reply(`Offer sent. (${COORDINATOR})`);
+
+    const offer = await trainee.card(/offered a place/);
+    await trainee.shot('offer');
+    await trainee.press(offer, 'Accept');
+    await coordinator.reply(`${TRAINEE} accepted the offer.`);
+    await coordinator.shot('offer-accepted');
+
+    await coordinator.post(`pair ${TRAINEE} with Megan Bowen`);
+    await coordinator.reply(`Paired ${TRAINEE} with Megan Bowen. I've introduced them to each other.`);
+    await coordinator.shot('paired');
+    await trainee.card(/Megan Bowen/);
+    await trainee.shot('pairing-intro');
+
+    // Two weeks on, in working hours: the scheduler's sweep, run as the CLI with its own clock,
+    // sends the week-2 check-in through the connector the Playground gave the bot. A message
+    // held for the trainee's next allowed time is swept again at that time.
+    let now = workingMorning(new Date(Date.now() + 15 * DAY));
+    let report = '';
+    for (let i = 0; i < 4 && !sent(report, 'check_in'); i++) {
+      report = await stack.sweep(now);
+      const held = report.match(/\tcheck_in\t\S+\theld until (\S+)/);
+      if (held) now = held[1];
+    }
+    assert.ok(sent(report, 'check_in'), report);
+
+    const checkIn = await trainee.card('Quick check-in: week 2');
+    await checkIn.locator('textarea').fill('We have not managed to meet yet.');
+    await trainee.shot('check-in');
+    await trainee.press(checkIn, 'I need help');
+    await trainee.shot('need-help');
+
+    const escalation = await coordinator.card(`${TRAINEE} answered “need help” at the week-2 check-in`);
+    assert.match(await escalation.innerText(), /Escalation #\d+/);
+    await escalation.scrollIntoViewIfNeeded();
+    await coordinator.shot('escalation');
+  });
 });
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** 10:00 UTC on `date`, moved on to Monday from a weekend, as ISO-8601. */
+function workingMorning(date) {
+  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), 10));
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString();
+}
+
+/** Whether a sweep report lists a `kind` message as sent (not held, not failed). */
+function sent(report, kind) {
+  return report.split('\n').some((line) => {
+    const fields = line.split('\t');
+    return fields[1] === kind && fields.length === 3;
+  });
+}

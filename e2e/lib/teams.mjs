@@ -16,6 +16,12 @@ export class TeamsPage {
     this.step = 0;
   }
 
+  /** Name the screenshots that follow after another journey, numbered from 1 again. */
+  begin(journey) {
+    this.journey = journey;
+    this.step = 0;
+  }
+
   get cards() {
     return this.page.locator('.ac-adaptiveCard');
   }
