@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="seed the demo programme on SQLite and run the bot")
     demo.add_argument("--host", default=None)
     demo.add_argument("--port", type=int, default=None)
+    demo.add_argument(
+        "--no-playground", action="store_true", help="run the bot only, without the Playground"
+    )
+    demo.add_argument("--playground-port", type=int, default=None, help="default 56150")
+    demo.add_argument(
+        "--playground-dir", type=Path, default=None, help="Node folder holding the Playground"
+    )
 
     sub.add_parser("migrate", help="apply database migrations")
 
@@ -59,7 +66,8 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
 
 
-def _demo(settings: Settings, host: str | None, port: int | None) -> None:
+def _demo(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import playground
     from store.seed import DEMO_COORDINATOR_ID, DEMO_COORDINATOR_NAME, seed_demo
 
     migrate.upgrade(settings.database_url)
@@ -68,13 +76,44 @@ def _demo(settings: Settings, host: str | None, port: int | None) -> None:
         programme = seed_demo(session, SystemClock().now())
         closes = programme.window_closes_at
     engine.dispose()
-    port = port or settings.port
+    port = args.port or settings.port
     print(f"Demo programme ready: {programme.name} (applications open until {closes:%d %B %Y})")
     print(f"Database: {settings.database_url}")
     print(f"Demo coordinator: {DEMO_COORDINATOR_NAME}, AAD object id {DEMO_COORDINATOR_ID}")
     print(f"Bot endpoint: http://localhost:{port}/api/messages")
+    client = None if args.no_playground else _start_demo_playground(args, port)
     sys.stdout.flush()
-    _serve(settings, host, port)
+    try:
+        _serve(settings, args.host, port)
+    finally:
+        if client is not None:
+            playground.stop_playground(client)
+
+
+def _start_demo_playground(args: argparse.Namespace, bot_port: int):
+    """The Playground process, or None (with the reason and how to connect printed)."""
+    from bot import playground
+    from store.seed import DEMO_COORDINATOR_NAME
+
+    setup = playground.PlaygroundSetup(args.playground_dir or playground.NODE_DIR)
+    if not setup.node_available():
+        print("Node.js was not found, so the bot runs on its own.")
+        print(playground.manual_instructions(bot_port))
+        return None
+    port = args.playground_port or playground.DEFAULT_PLAYGROUND_PORT
+    try:
+        if not setup.installed():
+            print(f"Installing the Microsoft 365 Agents Playground (npm ci in {setup.node_dir})")
+            sys.stdout.flush()
+            setup.install()
+        process = playground.start_playground(setup, bot_port, port, Path("var") / "playground.log")
+    except playground.PlaygroundError as error:
+        print(f"The Playground could not start: {error}")
+        print(playground.manual_instructions(bot_port))
+        return None
+    url = playground.playground_url(port)
+    print(f"Open {url} to talk to the bot as {DEMO_COORDINATOR_NAME}, the demo coordinator.")
+    return process
 
 
 def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
@@ -119,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "demo":
-        _demo(settings, args.host, args.port)
+        _demo(settings, args)
     elif args.command == "migrate":
         migrate.upgrade(settings.database_url)
         print("database is up to date")

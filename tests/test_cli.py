@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +13,7 @@ from bot import cli, sweep
 from bot.sweep import PlannedMessage
 from store.models import Application, Programme, RoleGrant
 from store.seed import DEMO_COORDINATOR_ID
+from tests.processes import free_port, start_demo, wait_until_ready
 
 
 @pytest.fixture
@@ -68,40 +63,11 @@ def test_sweep_refuses_a_time_without_zone(env_db, capsys):
     assert "give a time zone" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=2) as response:
-        return response.status
-
-
 def test_demo_seeds_serves_and_stops_gracefully_on_sigterm(tmp_path: Path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
-    env["PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "demo", "--host", "127.0.0.1"],
-        cwd=tmp_path,
-        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    port = free_port()
+    process = start_demo(tmp_path, port, "--no-playground")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(f"http://127.0.0.1:{port}/readyz") == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "demo did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(process, port)
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=15)
     finally:

@@ -6,8 +6,15 @@ from sqlmodel import Session, select
 
 from store.models import ConversationRef, Person
 from store.seed import seed_demo
+from tests.applying import card_inputs
 from tests.conftest import START
-from tests.teams_activities import BOT_ID, installation_update, members_added, personal_message
+from tests.teams_activities import (
+    BOT_ID,
+    card_submit,
+    installation_update,
+    members_added,
+    personal_message,
+)
 
 USER = "aad-trainee-1"
 
@@ -32,6 +39,21 @@ async def test_install_sends_one_welcome_card_with_apply_my_programme_help(bot, 
     texts = " ".join(block.get("text", "") for block in card["body"])
     assert "applications are open until 21 December 2026" in texts
     assert "${" not in str(card)
+
+
+async def test_pressing_the_welcome_cards_apply_starts_the_application_form(bot, connector):
+    with bot.ctx.session() as session:
+        seed_demo(session, START)
+    await bot.post(installation_update(connector.url, USER))
+    [welcome] = connector.cards(f"a:personal-{USER}")
+    apply = next(a for a in welcome["actions"] if a["title"] == "Apply")
+    # A plain Action.Submit: every Teams client (and the Playground) sends its data as `value`.
+    assert apply["type"] == "Action.Submit" and "msteams" not in apply["data"]
+
+    await bot.post(card_submit(connector.url, USER, apply["data"]))
+
+    form = connector.cards(f"a:personal-{USER}")[-1]
+    assert set(card_inputs(form)) == {"role", "consent"}
 
 
 async def test_reinstall_after_removal_welcomes_again(bot, connector):

@@ -1,0 +1,161 @@
+// The system under test for the journeys: the bot on a fresh SQLite file (demo programme
+// seeded) and two Agents Playgrounds talking to it, one per person, since a Playground has one
+// signed-in user: the demo coordinator (Alex Wilber, with the team "My Team") and a trainee
+// (Lynne Robbins, a Playground user the demo does not know).
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectPython, ROOT } from './project.mjs';
+
+const PLAYGROUND = path.join(ROOT, 'e2e', 'node_modules', '.bin', 'agentsplayground');
+const BASE_PORT = Number(process.env.STEPFORWARD_E2E_PORT_BASE || 41950);
+
+const USERS = [
+  ['user-id-0', 'Alex Wilber', 'alexw', '20'],
+  ['user-id-1', 'Megan Bowen', 'meganb', '21'],
+  ['user-id-2', 'Adele Vance', 'adelev', '22'],
+  ['user-id-3', 'Isaiah Langer', 'isaiahl', '23'],
+  ['user-id-4', 'Patti Fernandez', 'pattif', '24'],
+  ['user-id-5', 'Lynne Robbins', 'lynner', '25'],
+];
+
+export const COORDINATOR = 'Alex Wilber';
+export const TRAINEE = 'Lynne Robbins';
+
+function user([id, name, login, suffix], indent) {
+  const [given, surname] = name.split(' ');
+  const pad = ' '.repeat(indent);
+  return [
+    `id: ${id}`,
+    `name: ${name}`,
+    `userPrincipleName: ${login}@example.com`,
+    `aadObjectId: 00000000-0000-0000-0000-00000000000${suffix}`,
+    `givenName: ${given}`,
+    `surname: ${surname}`,
+    `email: ${login}@example.com`,
+  ].map((line, i) => (i === 0 ? line : pad + line)).join('\n');
+}
+
+/** A `.m365agentsplayground.yml` (format 0.1.1) whose signed-in user is `current`. */
+export function playgroundConfig(current, tag) {
+  const me = USERS.find((u) => u[1] === current);
+  const others = USERS.filter((u) => u !== me).map((u) => `  - ${user(u, 4)}`).join('\n');
+  return `version: "0.1.1"
+tenantId: 00000000-0000-0000-0000-0000000000001
+bot:
+  id: 00000000-0000-0000-0000-00000000000011
+  name: Step Forward
+currentUser:
+  ${user(me, 2)}
+users:
+${others}
+personalChat:
+  id: personal-chat-${tag}
+groupChat:
+  id: group-chat-${tag}
+  name: Group Chat
+team:
+  id: team-${tag}
+  name: My Team
+  aadGroupId: 00000000-0000-0000-0000-000000000031
+  channels:
+    - id: channel-coordinators-${tag}
+      name: Coordinators
+`;
+}
+
+async function waitFor(url, child, what) {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not answer ${url}`);
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startStack() {
+  const work = mkdtempSync(path.join(tmpdir(), 'stepforward-e2e-'));
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite:///${path.join(work, 'stepforward.db')}`,
+    STEPFORWARD_SCHEDULER: 'false',
+    PYTHONPATH: ROOT,
+  };
+  delete env.MicrosoftAppId;
+  const children = [];
+  const launch = (command, args, extraEnv, log) => {
+    const out = openSync(path.join(work, log), 'a');
+    const child = spawn(command, args, { cwd: work, env: { ...env, ...extraEnv }, stdio: ['ignore', out, out] });
+    child.log = log;
+    children.push(child);
+    return child;
+  };
+  const botPort = BASE_PORT;
+  try {
+    const bot = launch(
+      projectPython(),
+      ['-m', 'bot.cli', 'demo', '--no-playground', '--host', '127.0.0.1', '--port', String(botPort)],
+      {},
+      'bot.log',
+    );
+    await waitFor(`http://127.0.0.1:${botPort}/readyz`, bot, 'the bot');
+    const playgrounds = {};
+    for (const [i, [who, name]] of [['coordinator', COORDINATOR], ['trainee', TRAINEE]].entries()) {
+      const port = BASE_PORT + 1 + i;
+      const config = path.join(work, `${who}.yml`);
+      writeFileSync(config, playgroundConfig(name, who));
+      const child = launch(
+        PLAYGROUND,
+        ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],
+        {
+          TEAMSAPPTESTER_BROWSER: 'none',
+          M365_AGENTS_PLAYGROUND_CONFIG_PATH: config,
+          M365_AGENTS_PLAYGROUND_LOGFILE: path.join(work, `${who}-playground.log`),
+        },
+        `${who}-playground.out`,
+      );
+      await waitFor(`http://127.0.0.1:${port}/_debug/ping`, child, `the ${who}'s Playground`);
+      playgrounds[who] = `http://localhost:${port}/`;
+    }
+    return {
+      work,
+      playgrounds,
+      /** `stepforward sweep --now <iso>` against the same database; returns its report. */
+      async sweep(now) {
+        const { stdout } = await promisify(execFile)(
+          projectPython(),
+          ['-m', 'bot.cli', 'sweep', '--now', now],
+          { cwd: work, env },
+        );
+        return stdout;
+      },
+      async stop() {
+        await Promise.all(children.map(stop));
+        // STEPFORWARD_E2E_KEEP=1 keeps the database and the logs for a look after a failure.
+        if (process.env.STEPFORWARD_E2E_KEEP) console.log(`kept ${work}`);
+        else rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(children.map(stop));
+    throw error;
+  }
+}
