@@ -68,7 +68,8 @@ async def measure(
             chats = await asyncio.to_thread(seed_due_nudges, url, connector.url, count)
             seed_s = time.monotonic() - seeded
             began = time.monotonic()
-            started.append(Instance(url, Path(folder) / "first.log", port=ports + 1, **env))
+            port = {1: ports + 1, 2: ports + 2} if ports else {1: None, 2: None}
+            started.append(Instance(url, Path(folder) / "first.log", port=port[1], **env))
             killed_at = None
             patience = count / CEILING * 3 + 120
             if kill:
@@ -76,7 +77,7 @@ async def measure(
                 started[0].process.send_signal(signal.SIGKILL)
                 await asyncio.to_thread(started[0].process.wait, 10)
                 killed_at = len(connector.requests)
-                started.append(Instance(url, Path(folder) / "second.log", port=ports + 2, **env))
+                started.append(Instance(url, Path(folder) / "second.log", port=port[2], **env))
             await _until(lambda: len(connector.requests) >= count, "all sent", patience)
             finished = time.monotonic()
             # Anything still to arrive (a re-send after a lease expired) arrives in this time.
@@ -119,7 +120,9 @@ def main() -> None:
     parser.add_argument("--kill", choices=("no", "yes", "both"), default="both")
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--lease", type=float, default=10.0, help="outbox lease in seconds")
-    parser.add_argument("--ports", type=int, default=PORTS, help="first of three ports")
+    parser.add_argument(
+        "--ports", type=int, default=PORTS, help="first of three ports (0: any free)"
+    )
     args = parser.parse_args()
     kills = {"no": [False], "yes": [True], "both": [False, True]}[args.kill]
     for size in (int(s) for s in args.sizes.split(",")):
