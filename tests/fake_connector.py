@@ -120,12 +120,13 @@ class FakeConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         self._app = app
 
-    async def start(self) -> FakeConnector:
+    async def start(self, port: int = 0) -> FakeConnector:
+        """Listen on loopback, on `port` (0: any free port)."""
         self._loop = asyncio.get_running_loop()
         self._released = asyncio.Event()
         self._runner = web.AppRunner(self._app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}/"

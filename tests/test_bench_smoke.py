@@ -5,7 +5,7 @@ No timings are asserted: only that the measurement runs end to end and its field
 
 from __future__ import annotations
 
-from bench import databases
+from bench import databases, fan_out, inbound
 from bench.sweep_cost import measure
 from tests.conftest import POSTGRES_URL
 
@@ -21,3 +21,33 @@ def test_sweep_cost_reports_a_steady_state_sweep(monkeypatch):
     assert result["first_sweep_planned"] > 0
     assert result["new"] == 0
     assert result["sweep_s"] >= 0 and len(result["sweep_runs_s"]) == 1
+
+
+async def test_fan_out_counts_every_recipient_at_the_connector():
+    result = await fan_out.measure(12, ports=0)
+    assert result["bench"] == "fan_out" and result["people"] == 12
+    assert result["accepted"] == 12
+    assert result["lost"] == 0 and result["duplicates"] == 0 and result["unexpected"] == 0
+    assert result["not_sent_in_outbox"] == 0
+    for field in ("throttled_429", "send_s", "elapsed_s", "rate_per_s", "fraction_of_ceiling"):
+        assert result[field] >= 0
+
+
+async def test_fan_out_with_a_kill_half_way_loses_nothing():
+    result = await fan_out.measure(12, kill=True, lease=2, ports=0)
+    assert result["kill"] and result["killed_after_sent"] >= 6
+    # A message Teams accepted just before the kill, not yet marked sent, is sent again after
+    # the lease (the documented at-least-once window): duplicates are counted, not asserted.
+    assert result["lost"] == 0 and result["unexpected"] == 0
+    assert result["not_sent_in_outbox"] == 0
+    assert result["duplicates"] >= 0
+
+
+def test_inbound_reports_throughput_latency_and_memory():
+    for target in ("echo", "sqlite"):
+        result = inbound.measure(target, 20, concurrency=5, ports=0, pairings=20)
+        assert result["target"] == target and result["activities"] == 20
+        assert result["errors"] == 0
+        assert result["replies"] >= 20
+        for field in ("per_s", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
+            assert result[field] > 0

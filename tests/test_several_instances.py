@@ -109,8 +109,8 @@ def seed_due_nudges(db_url: str, connector_url: str, count: int) -> list[str]:
 class Instance:
     """One `stepforward serve` process with its scheduler sweeping every second."""
 
-    def __init__(self, db_url: str, log_path: Path, **env: str) -> None:
-        self.port = _free_port()
+    def __init__(self, db_url: str, log_path: Path, port: int | None = None, **env: str) -> None:
+        self.port = port or _free_port()
         self.log_path = log_path
         environment = {k: v for k, v in os.environ.items() if not k.startswith("STEPFORWARD_")}
         environment |= {

@@ -1,0 +1,56 @@
+"""A minimal botbuilder echo bot, the baseline of the inbound benchmark.
+
+The same SDK, adapter (CloudAdapter, no app id: no JWT) and aiohttp server as the bot, and
+nothing else: every message is answered with one text reply through the connector.
+
+    .venv/bin/python -m bench.echo_bot --port 41820
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import web
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+
+class _Config:
+    APP_ID = ""
+    APP_PASSWORD = ""
+    APP_TYPE = "MultiTenant"
+    APP_TENANTID = ""
+
+
+class EchoBot(ActivityHandler):
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        await turn_context.send_activity(f"Echo: {activity.text or activity.value}")
+
+
+def create_app() -> web.Application:
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_Config()))
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.Response:
+        return await adapter.process(request, bot)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/readyz", healthz)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A minimal botbuilder echo bot.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=41820)
+    args = parser.parse_args()
+    web.run_app(create_app(), host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Fan-out: N people due a nudge at the same moment, sent by a real `stepforward serve` to a
+fake connector that enforces Teams' rate limits (429 with Retry-After when exceeded).
+
+The outbox is seeded with one due row per person (person, conversation reference, outbox
+row), as `tests/test_several_instances.py` does; the bot's scheduler sweeps every second and
+its dispatcher paces itself (`bot.pacing`, Teams' default limits). The connector counts what
+it accepted per conversation: lost (a person with nothing) and duplicates (a person with more
+than one) are counted there, not assumed. With `--kill`, the bot is SIGKILLed once half the
+messages were accepted and a second process is started on the same database (short outbox
+lease, so rows claimed by the dead process are taken over quickly).
+
+    .venv/bin/python -m bench.fan_out --sizes 2000,20000 --kill both
+
+Prints one JSON line per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from bench.databases import BACKENDS, scratch_database
+from tests.fake_connector import TEAMS_APP_LIMITS, FakeConnector
+from tests.test_several_instances import Instance, _outbox_statuses, seed_due_nudges
+
+PORTS = 41800  # connector on PORTS, bot processes on PORTS + 1, PORTS + 2
+CEILING = TEAMS_APP_LIMITS[0][0] / TEAMS_APP_LIMITS[0][1]  # 50 sends per second per app
+
+
+class _Monotonic:
+    """Stamps what the connector accepts with the monotonic clock."""
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+
+async def _until(condition, what: str, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting until {what}")
+        await asyncio.sleep(0.1)
+
+
+async def measure(
+    count: int,
+    *,
+    kill: bool = False,
+    backend: str = "sqlite",
+    lease: float = 10.0,
+    ports: int = PORTS,
+) -> dict:
+    connector = FakeConnector()
+    connector.enforce_limits()
+    connector.clock = _Monotonic()
+    await connector.start(port=ports)
+    env = {"STEPFORWARD_OUTBOX_LEASE_SECONDS": str(lease)}
+    started: list[Instance] = []
+    try:
+        with scratch_database(backend, "fanout") as url, tempfile.TemporaryDirectory() as folder:
+            seeded = time.monotonic()
+            chats = await asyncio.to_thread(seed_due_nudges, url, connector.url, count)
+            seed_s = time.monotonic() - seeded
+            began = time.monotonic()
+            port = {1: ports + 1, 2: ports + 2} if ports else {1: None, 2: None}
+            started.append(Instance(url, Path(folder) / "first.log", port=port[1], **env))
+            killed_at = None
+            patience = count / CEILING * 3 + 120
+            if kill:
+                await _until(lambda: len(connector.requests) >= count // 2, "half sent", patience)
+                started[0].process.send_signal(signal.SIGKILL)
+                await asyncio.to_thread(started[0].process.wait, 10)
+                killed_at = len(connector.requests)
+                started.append(Instance(url, Path(folder) / "second.log", port=port[2], **env))
+            await _until(lambda: len(connector.requests) >= count, "all sent", patience)
+            finished = time.monotonic()
+            # Anything still to arrive (a re-send after a lease expired) arrives in this time.
+            await asyncio.sleep(lease + 3 if kill else 3)
+            statuses = await asyncio.to_thread(_outbox_statuses, url)
+            for instance in started:
+                instance.stop()
+    finally:
+        for instance in started:
+            instance.stop()
+        await connector.stop()
+
+    counts = connector.per_conversation()
+    arrivals = sorted(r.at for r in connector.requests)
+    send_s = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    rate = (len(arrivals) - 1) / send_s if send_s else 0.0
+    return {
+        "bench": "fan_out",
+        "backend": backend,
+        "people": count,
+        "kill": kill,
+        "killed_after_sent": killed_at,
+        "accepted": len(connector.requests),
+        "lost": sum(1 for chat in chats if counts[chat] == 0),
+        "duplicates": sum(counts[chat] - 1 for chat in chats if counts[chat] > 1),
+        "unexpected": sum(n for chat, n in counts.items() if chat not in set(chats)),
+        "throttled_429": sum(connector.throttled.values()),
+        "not_sent_in_outbox": sum(1 for status in statuses if status != "sent"),
+        "send_s": round(send_s, 2),
+        "elapsed_s": round(finished - began, 2),
+        "rate_per_s": round(rate, 2),
+        "fraction_of_ceiling": round(rate / CEILING, 3),
+        "seed_s": round(seed_s, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="2000,20000", help="people due at once, comma-separated")
+    parser.add_argument("--kill", choices=("no", "yes", "both"), default="both")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
+    parser.add_argument("--lease", type=float, default=10.0, help="outbox lease in seconds")
+    parser.add_argument(
+        "--ports", type=int, default=PORTS, help="first of three ports (0: any free)"
+    )
+    args = parser.parse_args()
+    kills = {"no": [False], "yes": [True], "both": [False, True]}[args.kill]
+    for size in (int(s) for s in args.sizes.split(",")):
+        for kill in kills:
+            result = asyncio.run(
+                measure(size, kill=kill, backend=args.backend, lease=args.lease, ports=args.ports)
+            )
+            print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
