@@ -176,7 +176,8 @@ def create_app(
         migrate.upgrade(settings.database_url)
     ctx = AppContext(
         settings=settings,
-        engine=engine or create_db_engine(settings.database_url),
+        engine=engine
+        or create_db_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow),
         clock=clock or SystemClock(),
     )
     app = web.Application(client_max_size=MAX_BODY_BYTES)

@@ -71,7 +71,9 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     from store.seed import DEMO_COORDINATOR_ID, DEMO_COORDINATOR_NAME, seed_demo
 
     migrate.upgrade(settings.database_url)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(
+        settings.database_url, settings.db_pool_size, settings.db_max_overflow
+    )
     with session_scope(engine) as session:
         programme = seed_demo(session, SystemClock().now())
         closes = programme.window_closes_at
@@ -123,7 +125,11 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
 
     migrate.upgrade(settings.database_url)
     ctx = AppContext(
-        settings=settings, engine=create_db_engine(settings.database_url), clock=FixedClock(now)
+        settings=settings,
+        engine=create_db_engine(
+            settings.database_url, settings.db_pool_size, settings.db_max_overflow
+        ),
+        clock=FixedClock(now),
     )
     # Without --dry-run this sends for real, through a CloudAdapter built from the settings.
     adapter = None if dry_run else create_adapter(settings)

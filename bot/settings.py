@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.pacing import Window
 from domain.surveys import SURVEYS_DIR
+from store.db import MAX_OVERFLOW, POOL_SIZE
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"
@@ -47,6 +48,18 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    db_pool_size: int = Field(
+        POOL_SIZE,
+        ge=1,
+        validation_alias=AliasChoices("STEPFORWARD_DB_POOL_SIZE", "db_pool_size"),
+        description="Database connections kept open per process.",
+    )
+    db_max_overflow: int = Field(
+        MAX_OVERFLOW,
+        ge=0,
+        validation_alias=AliasChoices("STEPFORWARD_DB_MAX_OVERFLOW", "db_max_overflow"),
+        description="Extra connections a busy process may open beyond the pool.",
     )
     host: str = Field("0.0.0.0", validation_alias=AliasChoices("HOST", "host"))
     port: int = Field(3978, validation_alias=AliasChoices("PORT", "port"))

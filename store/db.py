@@ -12,16 +12,24 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
+# Connections per process. A turn can hold one while it awaits Teams, and a turn waiting for
+# a free connection blocks the event loop, so the pool must cover the turns in flight.
+POOL_SIZE = 10
+MAX_OVERFLOW = 40
 
 
-def create_db_engine(database_url: str) -> Engine:
+def create_db_engine(
+    database_url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+) -> Engine:
     """Create an engine; for SQLite, make the folder and switch on WAL and foreign keys."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        in_memory = not url.database or url.database == ":memory:"
+        if not in_memory:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": max_overflow}
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}
+            database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
 
         @event.listens_for(engine, "connect")
@@ -35,7 +43,11 @@ def create_db_engine(database_url: str) -> Engine:
         return engine
     # A server that does not answer fails a connection attempt in seconds, not minutes.
     return create_engine(
-        database_url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT}
+        database_url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
     )
 
 
