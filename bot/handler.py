@@ -28,13 +28,13 @@ from bot.pairing import Pairings
 from bot.participant_help import ParticipantHelp
 from bot.programme_dates import ProgrammeDates
 from bot.reports import Reports
+from bot.sender import sender_person
 from bot.session_actions import SessionActions
 from bot.survey_answers import SurveyAnswers
 from bot.teams import card_message, command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
 from domain.authorisation import COORDINATOR_ONLY, Action, may
 from domain.local_time import format_closing_date
-from store.people import get_person
 from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class StepForwardBot(ActivityHandler):
                 return
             ref.welcomed_at = now
             programme = current_programme(session, now)
-            person = get_person(session, sender_of(turn_context.activity).aad_object_id or "")
+            person = sender_person(session, turn_context.activity)
             tz = (person.time_zone if person else None) or self.ctx.settings.default_time_zone
         if scope_of(turn_context.activity) == TEAM:
             await turn_context.send_activity(

@@ -11,11 +11,10 @@ from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.teams import sender_of
+from bot.sender import sender_person
 from domain.report_rules import MIN_GROUP, may_show, shown
 from domain.surveys import Survey, load_definitions, summarise_tally
 from store.models import Person
-from store.people import get_person
 from store.surveys import mentor_tally
 
 PROTECTED = (
@@ -55,7 +54,7 @@ class MentorFeedback:
     async def show(self, turn: TurnContext) -> None:
         surveys = load_definitions(self.ctx.settings.surveys_dir)
         with self.ctx.session() as session:
-            person = get_person(session, sender_of(turn.activity).aad_object_id or "")
+            person = sender_person(session, turn.activity)
             lines = feedback_lines(session, person, surveys) if person is not None else []
         if not lines:
             await turn.send_activity(

@@ -9,11 +9,10 @@ from botbuilder.core import TurnContext
 
 from bot.context import AppContext
 from bot.planned import recipient_time_zone
-from bot.teams import sender_of
+from bot.sender import sender_and_pairing, sender_person
 from domain.cadence import month_bounds, programme_month, sessions_planned_by
 from domain.local_time import format_local_date, format_local_datetime
-from store.pairings import active_pairing_of, add_step, pair_people, sessions_of, steps_of
-from store.people import get_person
+from store.pairings import add_step, pair_people, sessions_of, steps_of
 
 MAX_SNOOZE_DAYS = 30
 MAX_STEP_LENGTH = 200
@@ -23,15 +22,10 @@ class MyProgramme:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def _mine(self, session, turn: TurnContext):
-        me = get_person(session, sender_of(turn.activity).aad_object_id or "")
-        pairing = active_pairing_of(session, me.id) if me else None
-        return me, pairing
-
     async def show(self, turn: TurnContext) -> None:
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = self._mine(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
                 await turn.send_activity(
                     "You're not paired with anyone yet. Type **apply** to join the programme, "
@@ -94,7 +88,7 @@ class MyProgramme:
             await turn.send_activity(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
             return
         with self.ctx.session() as session:
-            me, pairing = self._mine(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
                 await turn.send_activity("Your action plan starts once you're paired.")
                 return
@@ -104,7 +98,7 @@ class MyProgramme:
 
     async def tick(self, turn: TurnContext, argument: str) -> None:
         with self.ctx.session() as session:
-            me, pairing = self._mine(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
                 await turn.send_activity("Your action plan starts once you're paired.")
                 return
@@ -131,7 +125,7 @@ class MyProgramme:
     async def snooze(self, turn: TurnContext, argument: str) -> None:
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me = get_person(session, sender_of(turn.activity).aad_object_id or "")
+            me = sender_person(session, turn.activity)
             if me is None:
                 return
             if argument.lower() in ("off", "0", "stop"):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 
 from botbuilder.core import TurnContext
-from sqlmodel import Session
 
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.escalations import Escalations, Raised
+from bot.sender import sender_and_pairing
 from bot.teams import card_message, sender_of
 from domain.escalations import (
     PLACEMENT_KINDS,
@@ -38,8 +38,7 @@ from store.escalations import (
     record_event,
 )
 from store.models import Pairing, PairingStatus
-from store.pairings import active_pairing_of, pair_people
-from store.people import get_person
+from store.pairings import pair_people
 from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
@@ -77,17 +76,12 @@ class ParticipantHelp:
     def _tz(self) -> str:
         return self.ctx.settings.default_time_zone
 
-    def _me(self, session: Session, turn: TurnContext):
-        me = get_person(session, sender_of(turn.activity).aad_object_id or "")
-        pairing = active_pairing_of(session, me.id) if me else None
-        return me, pairing
-
     # --- I need help ------------------------------------------------------------------------
 
     async def need_help(self, turn: TurnContext, argument: str) -> None:
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = self._me(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if me is None:
                 return
             ids = (me.id, pairing.id if pairing else None, me.aad_object_id, me.display_name)
@@ -151,7 +145,7 @@ class ParticipantHelp:
         sender = sender_of(turn.activity)
         manager = await self.escalations.graph.manager_of(sender.aad_object_id)
         with self.ctx.session() as session:
-            me, pairing = self._me(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if me is None:
                 return None
             programme = (
@@ -211,7 +205,7 @@ class ParticipantHelp:
 
     async def ask_repair(self, turn: TurnContext, argument: str) -> None:
         with self.ctx.session() as session:
-            me, pairing = self._me(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
                 await turn.send_activity(
                     "You're not paired with anyone at the moment. If something is wrong, type "
@@ -242,7 +236,7 @@ class ParticipantHelp:
             return
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = self._me(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             try:
                 asked_for = int(value.get("pairing_id"))
             except (TypeError, ValueError):
@@ -295,7 +289,7 @@ class ParticipantHelp:
 
     async def show_placements(self, turn: TurnContext) -> None:
         with self.ctx.session() as session:
-            me, _pairing = self._me(session, turn)
+            me, _pairing = sender_and_pairing(session, turn.activity)
             if me is None:
                 return
             rows = placements_of(session, me.id)
@@ -344,7 +338,7 @@ class ParticipantHelp:
             return
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = self._me(session, turn)
+            me, pairing = sender_and_pairing(session, turn.activity)
             if me is None:
                 return
             programme = current_programme(session, now)
@@ -376,7 +370,7 @@ class ParticipantHelp:
         note = _clean(value.get(f"note_{placement_id}"))
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, _pairing = self._me(session, turn)
+            me, _pairing = sender_and_pairing(session, turn.activity)
             row = session.get(Placement, placement_id)
             if row is None or me is None or row.person_id != me.id:
                 await turn.send_activity("Sorry, that request isn't one of yours.")

@@ -12,13 +12,12 @@ from bot.dispatcher import enqueue_and_dispatch
 from bot.participant_help import NEED_HELP_THANKS, ParticipantHelp
 from bot.planned import PlannedMessage, recipient_time_zone
 from bot.proactive import message_payload
-from bot.teams import sender_of
+from bot.sender import sender_person
 from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
 from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
-from store.people import get_person
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ class SessionActions:
     def _pairing_for(self, session, turn: TurnContext, value: dict):
         """The active pairing named on the card, if the sender is one of its two people."""
         pairing = session.get(Pairing, _int(value.get("pairing_id")) or 0)
-        me = get_person(session, sender_of(turn.activity).aad_object_id or "")
+        me = sender_person(session, turn.activity)
         if (
             pairing is None
             or me is None

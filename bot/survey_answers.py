@@ -8,11 +8,10 @@ import logging
 from botbuilder.core import TurnContext
 
 from bot.context import AppContext
+from bot.sender import sender_person
 from bot.survey_planner import pairing_id_of
-from bot.teams import sender_of
 from domain.surveys import load_definitions, read_answers, tally_entries
 from store.models import Pairing
-from store.people import get_person
 from store.surveys import invitation, record_response
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ class SurveyAnswers:
         subject = str(value.get("subject") or "")
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me = get_person(session, sender_of(turn.activity).aad_object_id or "")
+            me = sender_person(session, turn.activity)
             row = (
                 invitation(session, survey.id, subject, me.id)
                 if survey is not None and me is not None
