@@ -2,9 +2,9 @@
 
 On every sweep, for each active pairing still within its programme that may have stalled, the
 facts are read from the store (in bulk) and `domain.stall_rules.stall_causes` decides what is
-wrong. Each cause opens an
-escalation, or adds its evidence to the open one of the same pairing and cause (an occurrence
-already on it, or one a coordinator resolved, is not raised again). Then, for every open
+wrong. Each cause opens an escalation, or adds its evidence to the open one of the same
+pairing and cause (an occurrence already on it, or one a coordinator resolved, is not raised
+again). Then, for every open
 escalation: its card is posted to the coordinator channel once (`escalation:<id>:card`), and
 if nobody has acknowledged it after the configured working days (in the coordinators' zone)
 it is posted again and sent to the champion, once (`escalation:<id>:repost` / `:champion`).

@@ -260,21 +260,6 @@ def raise_escalation(
     raise RuntimeError(f"could not open or find the escalation {key}")
 
 
-def was_resolved(
-    session: Session, cause: Cause | str, ref: str, *, pairing_id: int | None, person_id=None
-) -> bool:
-    """Whether a coordinator already resolved this very occurrence (not raised again)."""
-    query = select(Escalation).where(
-        Escalation.cause == Cause(cause).value,
-        Escalation.status == Status.RESOLVED.value,
-    )
-    if pairing_id is not None:
-        query = query.where(Escalation.pairing_id == pairing_id)
-    else:
-        query = query.where(Escalation.person_id == person_id, Escalation.pairing_id.is_(None))
-    return any(ref in escalation.refs for escalation in session.exec(query))
-
-
 def acknowledge(session: Session, escalation_id: int, actor: str, now: datetime) -> bool:
     """Mark acknowledged once; False if it was already acknowledged or is resolved."""
     result = session.execute(

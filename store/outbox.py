@@ -372,18 +372,3 @@ def routine_booked_on(
 
 
 # --- reading, for the coordinator ----------------------------------------------------------------
-
-
-def undeliverable(session: Session) -> list[OutboxMessage]:
-    """Messages that will not be delivered (failed or recipient unreachable), newest first."""
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.status.in_(
-                    [OutboxStatus.FAILED.value, OutboxStatus.UNREACHABLE.value]
-                )
-            )
-            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
-        ).all()
-    )

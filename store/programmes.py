@@ -23,11 +23,3 @@ def current_programme(session: Session, now: datetime) -> Programme | None:
     if open_now is not None:
         return open_now
     return session.exec(select(Programme).order_by(Programme.id.desc())).first()
-
-
-def programme_for_channel(session: Session, conversation_id: str) -> Programme | None:
-    return session.exec(
-        select(Programme)
-        .where(Programme.coordinator_conversation_id == conversation_id)
-        .order_by(Programme.id.desc())
-    ).first()
