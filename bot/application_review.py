@@ -14,7 +14,7 @@ from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
-from bot.teams import card_message, sender_of
+from bot.teams import card_int, card_message, sender_of
 from domain.application_form import ABOUT, GOALS, MENTORING, answer_title, role_choices
 from domain.application_review import Decision, Facts, Op, Status, decide, describe
 from domain.local_time import (
@@ -301,9 +301,8 @@ class ApplicationReview:
         sender = sender_of(turn.activity)
         now = self.ctx.clock.now()
         op = Op.ACCEPT if value.get("offer") == "accept" else Op.DECLINE
-        try:
-            application_id = int(value.get("application_id"))
-        except (TypeError, ValueError):
+        application_id = card_int(value.get("application_id"))
+        if application_id is None:
             await turn.send_activity("Sorry, I couldn't read that answer.")
             return
         with self.ctx.session() as session:

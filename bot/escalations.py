@@ -26,7 +26,7 @@ from bot.graph import GraphClient
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
 from bot.settings import Settings
-from bot.teams import card_message, scope_of, sender_of
+from bot.teams import card_int, card_message, scope_of, sender_of
 from domain.authorisation import Role
 from domain.escalations import (
     RELEASE_FOR,
@@ -84,13 +84,6 @@ _TEXT_INPUT = {Op.NOTE: "note", Op.RESOLVE: "outcome", Op.MESSAGE: "message"}
 
 def card_key(escalation_id: int, variant: str = CARD) -> str:
     return f"escalation:{escalation_id}:{variant}"
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def name_of(session: Session, aad: str | None, fallback: str = "someone") -> str:
@@ -469,7 +462,7 @@ class Escalations:
         except ValueError:
             await turn.send_activity("Sorry, I couldn't read that action. Please try again.")
             return
-        escalation_id = _int(value.get("escalation_id"))
+        escalation_id = card_int(value.get("escalation_id"))
         text = str(value.get(_TEXT_INPUT.get(op, ""), "") or "").strip()
         later: list[PlannedMessage] = []
         with self.ctx.session() as session:

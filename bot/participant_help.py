@@ -16,7 +16,7 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.escalations import Escalations, Raised
 from bot.sender import sender_and_pairing
-from bot.teams import card_message, sender_of
+from bot.teams import card_int, card_message, sender_of
 from domain.escalations import (
     PLACEMENT_KINDS,
     PLACEMENT_STATUS_TITLES,
@@ -237,10 +237,7 @@ class ParticipantHelp:
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
             me, pairing = sender_and_pairing(session, turn.activity)
-            try:
-                asked_for = int(value.get("pairing_id"))
-            except (TypeError, ValueError):
-                asked_for = None
+            asked_for = card_int(value.get("pairing_id"))
             if pairing is None or pairing.id != asked_for:
                 card_pairing = session.get(Pairing, asked_for or 0)
                 await turn.send_activity(
@@ -361,10 +358,7 @@ class ParticipantHelp:
         )
 
     async def _update_placement(self, turn: TurnContext, value: dict) -> None:
-        try:
-            placement_id = int(value.get("placement_id"))
-        except (TypeError, ValueError):
-            placement_id = 0
+        placement_id = card_int(value.get("placement_id")) or 0
         new = str(value.get(f"status_{placement_id}") or "")
         refused_by = str(value.get(f"refused_by_{placement_id}") or "")
         note = _clean(value.get(f"note_{placement_id}"))

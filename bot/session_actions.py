@@ -13,6 +13,7 @@ from bot.participant_help import NEED_HELP_THANKS, ParticipantHelp
 from bot.planned import PlannedMessage, recipient_time_zone
 from bot.proactive import message_payload
 from bot.sender import sender_person
+from bot.teams import card_int
 from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
@@ -30,13 +31,6 @@ CHECK_IN_THANKS = {
 }
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class SessionActions:
     def __init__(self, ctx: AppContext, help_: ParticipantHelp) -> None:
         self.ctx = ctx
@@ -45,7 +39,7 @@ class SessionActions:
 
     def _pairing_for(self, session, turn: TurnContext, value: dict):
         """The active pairing named on the card, if the sender is one of its two people."""
-        pairing = session.get(Pairing, _int(value.get("pairing_id")) or 0)
+        pairing = session.get(Pairing, card_int(value.get("pairing_id")) or 0)
         me = sender_person(session, turn.activity)
         if (
             pairing is None
@@ -76,7 +70,7 @@ class SessionActions:
     async def session_answer(self, turn: TurnContext, value: dict) -> None:
         choice = value.get("session")
         now = self.ctx.clock.now()
-        month = _int(value.get("month"))
+        month = card_int(value.get("month"))
         with self.ctx.session() as session:
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None or month is None or not 1 <= month <= pairing.length_months:
@@ -88,7 +82,7 @@ class SessionActions:
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             row = session_month(session, pairing.id, month)
             if row.logged_at is not None:
-                who = session.get(Person, _int(row.logged_by) or 0) if row.logged_by else None
+                who = session.get(Person, card_int(row.logged_by) or 0) if row.logged_by else None
                 await turn.send_activity(
                     f"Month {month}'s session is already logged"
                     + (f" by {who.display_name}" if who else "")
@@ -173,7 +167,7 @@ class SessionActions:
         row.happened = happened == "yes"
         if row.happened:
             day = parse_date(str(value.get("held_on") or ""))
-            minutes = _int(value.get("minutes"))
+            minutes = card_int(value.get("minutes"))
             if day is None or minutes is None or not 0 < minutes <= 600:
                 return None, "Please give the date and how long it was (in minutes).", None
             row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
@@ -197,7 +191,7 @@ class SessionActions:
 
     async def check_in(self, turn: TurnContext, value: dict) -> None:
         answer = value.get("check_in")
-        week = _int(value.get("week"))
+        week = card_int(value.get("week"))
         now = self.ctx.clock.now()
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
             await turn.send_activity("Sorry, I couldn't read that answer.")

@@ -83,3 +83,11 @@ def command_text(activity: Activity) -> str:
 def card_message(card: dict) -> Activity:
     """A message carrying one Adaptive Card (a filled template)."""
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+def card_int(value) -> int | None:
+    """A whole number from a card's submitted data (ids, weeks, minutes), or None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
