@@ -16,7 +16,10 @@ describe('Step Forward in the Agents Playground', () => {
 
   before(async () => {
     stack = await startStack();
-    browser = await launchBrowser();
+    browser = await launchBrowser().catch((error) => {
+      console.error(`Chromium did not start: ${error.message}`);
+      throw error;
+    });
   });
 
   after(async () => {

@@ -3,14 +3,15 @@
 // signed-in user: the demo coordinator (Alex Wilber, with the team "My Team") and a trainee
 // (Lynne Robbins, a Playground user the demo does not know).
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectPython, ROOT } from './project.mjs';
 
 const PLAYGROUND = path.join(ROOT, 'e2e', 'node_modules', '.bin', 'agentsplayground');
-const BASE_PORT = Number(process.env.STEPFORWARD_E2E_PORT_BASE || 41950);
+const LOG_TAIL_LINES = 40;
 
 const USERS = [
   ['user-id-0', 'Alex Wilber', 'alexw', '20'],
@@ -66,8 +67,32 @@ team:
 `;
 }
 
+/** A loopback port nothing listens on now, chosen by the OS (a fixed port may be taken). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The last lines of each child's log, so that a failed start says why. */
+function logTails(work, children) {
+  return children
+    .map((child) => {
+      const file = path.join(work, child.log);
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n') : [];
+      const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
+      return `--- ${child.log} (exit code ${child.exitCode ?? 'none, still running'})\n${tail}`;
+    })
+    .join('\n');
+}
+
 async function waitFor(url, child, what) {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) { // two minutes: a busy 2-core machine starts slowly
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {
       if ((await fetch(url)).ok) return;
@@ -108,8 +133,8 @@ export async function startStack() {
     children.push(child);
     return child;
   };
-  const botPort = BASE_PORT;
   try {
+    const botPort = await freePort();
     const bot = launch(
       projectPython(),
       ['-m', 'bot.cli', 'demo', '--no-playground', '--host', '127.0.0.1', '--port', String(botPort)],
@@ -118,8 +143,8 @@ export async function startStack() {
     );
     await waitFor(`http://127.0.0.1:${botPort}/readyz`, bot, 'the bot');
     const playgrounds = {};
-    for (const [i, [who, name]] of [['coordinator', COORDINATOR], ['trainee', TRAINEE]].entries()) {
-      const port = BASE_PORT + 1 + i;
+    for (const [who, name] of [['coordinator', COORDINATOR], ['trainee', TRAINEE]]) {
+      const port = await freePort();
       const config = path.join(work, `${who}.yml`);
       writeFileSync(config, playgroundConfig(name, who));
       const child = launch(
@@ -156,6 +181,8 @@ export async function startStack() {
     };
   } catch (error) {
     await Promise.all(children.map(stop));
-    throw error;
+    const detail = logTails(work, children);
+    console.error(`The system under test did not start: ${error.message}\n${detail}`);
+    throw new Error(`${error.message}\n${detail}`, { cause: error });
   }
 }
