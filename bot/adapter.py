@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 
+from bot.connectors import ReusingBotFrameworkAuthentication
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def create_adapter(settings: Settings) -> CloudAdapter:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(settings.bot_framework_config()))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         log.exception("turn failed activity_id=%s", turn_context.activity.id, exc_info=error)

@@ -460,3 +460,18 @@ def test_holidays_and_hours_come_from_the_environment(monkeypatch):
     hours = working_hours_of(Settings(_env_file=None))
     assert hours.holidays == {date(2026, 12, 25), date(2026, 12, 28)}
     assert hours.start == time(8, 30) and hours.end == time(17, 0)
+
+
+async def test_turns_and_proactive_sends_reuse_one_connector_client(bot, connector, monkeypatch):
+    """Building a Bot Connector client per message cost more CPU than sending it."""
+    adapter = bot.client.server.app[ADAPTER]
+    auth = adapter.bot_framework_authentication
+    await say_hello(bot)
+    await say_hello(bot, user=ALEX)
+    plan(monkeypatch, nudge(), nudge(ALEX))
+    result = await sweep_at(bot, START)
+    assert len(result.sent) == 2
+    assert len(connector.sent_to(SAM_CHAT)) == 1
+    assert len(connector.sent_to(f"a:personal-{ALEX}")) == 1
+    # Two inbound turns and two proactive sends, all to one service URL: one client.
+    assert auth.connector_clients == 1
