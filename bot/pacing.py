@@ -21,8 +21,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-# While every slot of a window is held by sends in flight, look again this often.
-IN_FLIGHT_POLL_SECONDS = 0.01
+# Returned when sends in flight fill a window and the caller may not wait: try again this soon.
+IN_FLIGHT_RETRY_SECONDS = 0.01
 _PRUNE_EVERY = 1000
 
 
@@ -66,11 +66,20 @@ def pacing_delay(
 
 
 class _Log:
-    __slots__ = ("completed", "in_flight")
+    """Completion times within the longest of its windows (`horizon`), and sends in flight."""
 
-    def __init__(self) -> None:
+    __slots__ = ("completed", "horizon", "in_flight")
+
+    def __init__(self, horizon: float) -> None:
         self.completed: deque[float] = deque()
+        self.horizon = horizon
         self.in_flight = 0
+
+    def complete(self, now: float) -> None:
+        self.in_flight -= 1
+        self.completed.append(now)
+        while self.completed and self.completed[0] <= now - self.horizon:
+            self.completed.popleft()
 
 
 class Pacer:
@@ -88,12 +97,13 @@ class Pacer:
         self.app_windows = tuple(app_windows)
         self._clock = clock
         self._sleep = sleep
-        self._app = _Log()
+        self._conversation_horizon = max((w.seconds for w in self.conversation_windows), default=0)
+        self._app = _Log(max((w.seconds for w in self.app_windows), default=0.0))
         self._conversations: dict[str, _Log] = {}
-        self._longest = max(
-            (w.seconds for w in self.conversation_windows + self.app_windows), default=0.0
-        )
         self._grants = 0
+        # Set (and replaced) whenever a send completes: senders waiting for a slot held by sends
+        # in flight wake then, instead of polling.
+        self._released = asyncio.Event()
 
     @property
     def app_ceiling(self) -> int | None:
@@ -103,7 +113,7 @@ class Pacer:
     def delay(self, conversation_id: str, now: float | None = None) -> float | None:
         """How long a send to `conversation_id` would wait at `now` (see `pacing_delay`)."""
         now = self._clock() if now is None else now
-        log = self._conversations.get(conversation_id) or _Log()
+        log = self._conversations.get(conversation_id) or _Log(self._conversation_horizon)
         waits = [
             pacing_delay(log.completed, log.in_flight, self.conversation_windows, now),
             pacing_delay(self._app.completed, self._app.in_flight, self.app_windows, now),
@@ -119,17 +129,25 @@ class Pacer:
         outcome), else how many more seconds it would take: nothing is held then, and the
         caller sends later instead of holding its claim while it waits.
         """
-        waited = 0.0
+        started = self._clock()
         while True:
             wait = self.delay(conversation_id)
             if wait == 0.0:
                 break
-            wait = IN_FLIGHT_POLL_SECONDS if wait is None else wait
-            if waited + wait > max_wait:
+            left = max_wait - (self._clock() - started)
+            if wait is None:
+                # Only sends in flight fill a window: the next completion may free it.
+                if left <= 0:
+                    return IN_FLIGHT_RETRY_SECONDS
+                if not await self._next_release(left):
+                    return IN_FLIGHT_RETRY_SECONDS
+                continue
+            if wait > left:
                 return wait
             await self._sleep(wait)
-            waited += wait
-        log = self._conversations.setdefault(conversation_id, _Log())
+        log = self._conversations.get(conversation_id)
+        if log is None:
+            log = self._conversations[conversation_id] = _Log(self._conversation_horizon)
         log.in_flight += 1
         self._app.in_flight += 1
         self._grants += 1
@@ -140,12 +158,19 @@ class Pacer:
     def release(self, conversation_id: str) -> None:
         """A granted send completed: it counts in the windows from now on."""
         now = self._clock()
-        log = self._conversations[conversation_id]
-        for entry in (log, self._app):
-            entry.in_flight -= 1
-            entry.completed.append(now)
-            while entry.completed and entry.completed[0] <= now - self._longest:
-                entry.completed.popleft()
+        self._conversations[conversation_id].complete(now)
+        self._app.complete(now)
+        released, self._released = self._released, asyncio.Event()
+        released.set()
+
+    async def _next_release(self, within: float) -> bool:
+        """Wait until a send in flight completes (True), or `within` seconds pass (False)."""
+        try:
+            async with asyncio.timeout(within):
+                await self._released.wait()
+        except TimeoutError:
+            return False
+        return True
 
     def _prune(self) -> None:
         """Forget conversations with nothing in flight and nothing in any window."""
@@ -153,8 +178,7 @@ class Pacer:
         stale = [
             key
             for key, log in self._conversations.items()
-            if log.in_flight == 0
-            and (not log.completed or log.completed[-1] <= now - self._longest)
+            if log.in_flight == 0 and (not log.completed or log.completed[-1] <= now - log.horizon)
         ]
         for key in stale:
             del self._conversations[key]

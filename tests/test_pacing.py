@@ -14,7 +14,7 @@ import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from bot.app import ADAPTER
-from bot.pacing import Pacer, Window, pacing_delay
+from bot.pacing import IN_FLIGHT_RETRY_SECONDS, Pacer, Window, pacing_delay
 from bot.settings import Settings
 from bot.sweep import PlannedMessage, run_sweep
 from store.conversations import upsert_conversation_ref
@@ -142,6 +142,30 @@ async def test_concurrent_senders_share_the_app_ceiling():
     await asyncio.gather(*(send(f"chat-{i}") for i in range(49, 200)))
     assert len(granted) == 200
     assert not _exceeds(sorted(granted), APP)
+
+
+async def test_a_sender_held_by_sends_in_flight_wakes_when_one_completes():
+    time = VirtualTime()
+    pacer = Pacer(TEAMS, [Window(2, 1)], clock=time, sleep=time.sleep)
+    assert await pacer.acquire("chat-a", max_wait=60) == 0.0
+    assert await pacer.acquire("chat-b", max_wait=60) == 0.0
+    waiting = asyncio.create_task(pacer.acquire("chat-c", max_wait=60))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    # Both app slots are in flight: it waits without looking again and again (time stands).
+    assert not waiting.done() and time() == 0.0
+    pacer.release("chat-a")
+    # Woken at once; the completed send then keeps the 2-per-second window for one second.
+    assert await waiting == 0.0
+    assert time() == pytest.approx(1.0)
+
+
+async def test_a_sender_that_may_not_wait_for_sends_in_flight_is_told_to_come_back_soon():
+    time = VirtualTime()
+    pacer = Pacer(TEAMS, [Window(1, 1)], clock=time, sleep=time.sleep)
+    assert await pacer.acquire("chat-a", max_wait=0) == 0.0
+    assert await pacer.acquire("chat-b", max_wait=0) == IN_FLIGHT_RETRY_SECONDS
+    assert time() == 0.0
 
 
 # --- through the app, to a connector that enforces the limits ----------------------------------
