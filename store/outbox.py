@@ -218,12 +218,14 @@ def claim_due(
 # --- recording outcomes -------------------------------------------------------------------------
 
 
-def _finish(
-    session: Session, message: OutboxMessage | int, now: datetime, **values: Any
-) -> OutboxMessage | None:
-    """Update a pending row (by id) and return it fresh; a row no longer pending is left alone."""
+def _finish(session: Session, message: OutboxMessage | int, now: datetime, **values: Any) -> bool:
+    """Update a pending row (by id); False if it was no longer pending (then left alone).
+
+    One UPDATE and nothing read back: right after Teams accepted a message this is all that
+    stands between the send and its record, so it is kept as short as it can be.
+    """
     message_id = message if isinstance(message, int) else message.id
-    session.execute(
+    result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
@@ -232,7 +234,7 @@ def _finish(
         .values(updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
-    return session.get(OutboxMessage, message_id, populate_existing=True)
+    return result.rowcount == 1
 
 
 def mark_sent(
@@ -241,7 +243,7 @@ def mark_sent(
     now: datetime,
     *,
     activity_id: str | None = None,
-) -> OutboxMessage | None:
+) -> bool:
     return _finish(
         session,
         message,
@@ -264,7 +266,7 @@ def reschedule(
     *,
     now: datetime,
     attempted: bool = True,
-) -> OutboxMessage | None:
+) -> bool:
     """Release the claim and try again at `at`.
 
     `attempted=False` is for a row that was not sent at all (outside working hours, daily cap
@@ -283,7 +285,7 @@ def reschedule(
 
 def mark_failed(
     session: Session, message: OutboxMessage | int, error: str, *, now: datetime
-) -> OutboxMessage | None:
+) -> bool:
     return _finish(
         session,
         message,
@@ -303,7 +305,7 @@ def mark_unreachable(
     *,
     now: datetime,
     attempted: bool = True,
-) -> OutboxMessage | None:
+) -> bool:
     values: dict[str, Any] = {
         "status": OutboxStatus.UNREACHABLE.value,
         "last_error": error,
@@ -317,7 +319,7 @@ def mark_unreachable(
 
 def mark_cancelled(
     session: Session, message: OutboxMessage | int, reason: str, *, now: datetime
-) -> OutboxMessage | None:
+) -> bool:
     """Not sent, and never will be: no longer wanted (`reason` in `last_error`)."""
     return _finish(
         session,

@@ -22,9 +22,10 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @sqlite_only
-def test_sqlite_runs_in_wal_mode(engine):
+def test_sqlite_runs_in_wal_mode_without_an_fsync_per_commit(engine):
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
 
 
 def test_migrations_are_repeatable_and_reach_head(db_url, engine):
