@@ -40,11 +40,11 @@ class RateLimits:
         self.conversation = tuple(conversation)
         self.app = tuple(app)
         self.clock = clock
-        self._arrivals: dict[str, list[float]] = {}
-        self._app_arrivals: list[float] = []
+        self._arrivals: dict[str, deque[float]] = {}
+        self._app_arrivals: deque[float] = deque()
 
     @staticmethod
-    def _retry_after(arrivals: list[float], windows, now: float) -> float | None:
+    def _retry_after(arrivals: deque[float], windows, now: float) -> float | None:
         for limit, seconds in windows:
             inside = [at for at in arrivals if now - at < seconds]
             if len(inside) >= limit:
@@ -54,17 +54,25 @@ class RateLimits:
     def admit(self, conversation_id: str | None) -> float | None:
         """Record an arrival and return None, or refuse it: seconds until it would fit."""
         now = self.clock()
-        arrivals = self._arrivals.setdefault(conversation_id or "", [])
+        arrivals = self._arrivals.setdefault(conversation_id or "", deque())
         waits = [self._retry_after(self._app_arrivals, self.app, now)]
         if conversation_id is not None:
             waits.append(self._retry_after(arrivals, self.conversation, now))
         refused = [wait for wait in waits if wait is not None]
         if refused:
             return max(refused)
-        self._app_arrivals.append(now)
+        self._remember(self._app_arrivals, self.app, now)
         if conversation_id is not None:
-            arrivals.append(now)
+            self._remember(arrivals, self.conversation, now)
         return None
+
+    @staticmethod
+    def _remember(arrivals: deque[float], windows, now: float) -> None:
+        """Record an arrival and forget those older than the longest window."""
+        arrivals.append(now)
+        horizon = now - max((seconds for _limit, seconds in windows), default=0.0)
+        while arrivals and arrivals[0] <= horizon:
+            arrivals.popleft()
 
 
 @dataclass
