@@ -14,6 +14,7 @@ When a survey is due (`rounds_due`), from the facts of one pairing:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -187,9 +188,22 @@ def parse_definition(raw: Mapping, source: str = "survey") -> Survey:
 
 
 def load_definitions(folder: Path = SURVEYS_DIR) -> dict[str, Survey]:
-    """Every `*.json` definition in the folder, by id; `SurveyError` on the first bad one."""
+    """Every `*.json` definition in the folder, by id; `SurveyError` on the first bad one.
+
+    The sweep and every send ask for them: the files are parsed again only when one of them
+    was added, removed or changed (name, size and modification time), else they come from
+    memory.
+    """
+    paths = sorted(folder.glob("*.json"))
+    signature = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    return dict(_parsed(folder, signature))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(folder: Path, signature: tuple) -> dict[str, Survey]:
     surveys: dict[str, Survey] = {}
-    for path in sorted(folder.glob("*.json")):
+    for name, _mtime, _size in signature:
+        path = folder / name
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:

@@ -3,11 +3,13 @@ and reminders fall when they should; answers are read strictly."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.surveys import (
+    SURVEYS_DIR,
     PairingFacts,
     SurveyError,
     load_definitions,
@@ -46,6 +48,20 @@ def test_the_shipped_surveys_load():
     assert not follow_up.anonymous and follow_up.months == (3, 6, 12)
     options = dict(follow_up.items[0].options)
     assert {"promotion", "lateral_move", "acting_up", "new_skills", "left"} == set(options)
+
+
+def test_definitions_are_read_again_only_when_a_file_changes(tmp_path):
+    pulse = (SURVEYS_DIR / "pulse.json").read_text(encoding="utf-8")
+    (tmp_path / "pulse.json").write_text(pulse, encoding="utf-8")
+    first = load_definitions(tmp_path)
+    assert load_definitions(tmp_path)["pulse"] is first["pulse"]  # from memory
+
+    changed = json.loads(pulse)
+    changed["title"] = "How was it?"
+    (tmp_path / "pulse.json").write_text(json.dumps(changed, indent=1), encoding="utf-8")
+    assert load_definitions(tmp_path)["pulse"].title == "How was it?"
+    (tmp_path / "pulse.json").unlink()
+    assert load_definitions(tmp_path) == {}
 
 
 def test_a_broken_definition_lists_every_problem():
