@@ -16,18 +16,23 @@ CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
 # a free connection blocks the event loop, so the pool must cover the turns in flight.
 POOL_SIZE = 10
 MAX_OVERFLOW = 40
+POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy's default)
 
 
 def create_db_engine(
-    database_url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+    database_url: str,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    pool_timeout: float = POOL_TIMEOUT,
 ) -> Engine:
     """Create an engine; for SQLite, make the folder and switch on WAL and foreign keys."""
     url = make_url(database_url)
+    pooling = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.get_backend_name() == "sqlite":
         in_memory = not url.database or url.database == ":memory:"
         if not in_memory:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": max_overflow}
+        pool = {} if in_memory else pooling
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
@@ -45,9 +50,8 @@ def create_db_engine(
     return create_engine(
         database_url,
         pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
+        **pooling,
     )
 
 
