@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
-# Connections per process. A turn can hold one while it awaits Teams, and a turn waiting for
-# a free connection blocks the event loop, so the pool must cover the turns in flight.
+# Connections per process. A turn waiting for a free connection blocks the event loop (for up
+# to POOL_TIMEOUT), so no handler holds one while it awaits Teams (checked by
+# tests/test_no_session_across_await.py). These sizes date from before that: headroom.
 POOL_SIZE = 10
 MAX_OVERFLOW = 40
 POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy's default)
