@@ -206,24 +206,24 @@ class ApplicationReview:
         if op not in (Op.SHORTLIST, Op.REJECT, Op.INTERVIEW, Op.MANAGER_SUPPORT, Op.OFFER):
             await turn.send_activity("Sorry, that isn't a review action.")
             return
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             application = session.get(Application, application_id)
             if application is None:
-                await turn.send_activity("I can't find that application any more.")
+                replies.append("I can't find that application any more.")
                 return
             facts = Facts(
                 application.status, application.manager_support, application.interview_outcome
             )
             decision = decide(facts, op, value)
             if not decision.allowed:
-                await turn.send_activity(self._refusal(session, application, op, decision))
+                replies.append(self._refusal(session, application, op, decision))
                 return
             if (
                 op == Op.OFFER
                 and personal_ref(session, session.get(Person, application.person_id).aad_object_id)
                 is None
             ):
-                await turn.send_activity(
+                replies.append(
                     "I can't reach this applicant in Teams any more, so the offer was not sent."
                 )
                 return
@@ -305,15 +305,15 @@ class ApplicationReview:
         if application_id is None:
             await turn.send_activity("Sorry, I couldn't read that answer.")
             return
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             application = session.get(Application, application_id)
             person = session.get(Person, application.person_id) if application else None
             if person is None or person.aad_object_id != sender.aad_object_id:
-                await turn.send_activity("Sorry, that offer isn't yours to answer.")
+                replies.append("Sorry, that offer isn't yours to answer.")
                 return
             decision = decide(Facts(application.status), op)
             if not decision.allowed:
-                await turn.send_activity(decision.message)
+                replies.append(decision.message)
                 return
             application.status = decision.status
             application.answered_offer_at = now

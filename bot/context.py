@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -35,6 +37,23 @@ class AppContext:
     def session(self) -> Iterator[Session]:
         with session_scope(self.engine) as session:
             yield session
+
+    @asynccontextmanager
+    async def session_then_reply(
+        self, turn: TurnContext
+    ) -> AsyncIterator[tuple[Session, list[str | Activity]]]:
+        """A session for a handler's database work and a list for the replies it decides on.
+
+        The block must not await. When it ends (a `return` inside it too) the session commits
+        and closes, and only then are the replies sent, in order: a turn never holds a pooled
+        connection while it waits for Teams. If the block raises, it rolls back and nothing
+        is sent.
+        """
+        replies: list[str | Activity] = []
+        with self.session() as session:
+            yield session, replies
+        for reply in replies:
+            await turn.send_activity(reply)
 
     def roles(self, session: Session, aad_object_id: str | None) -> frozenset[Role]:
         granted = roles_of(session, aad_object_id) if aad_object_id else set()

@@ -465,10 +465,10 @@ class Escalations:
         escalation_id = card_int(value.get("escalation_id"))
         text = str(value.get(_TEXT_INPUT.get(op, ""), "") or "").strip()
         later: list[PlannedMessage] = []
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             escalation = get_escalation(session, escalation_id) if escalation_id else None
             if escalation is None:
-                await turn.send_activity("I can't find that escalation any more.")
+                replies.append("I can't find that escalation any more.")
                 return
             problem = refusal(op, self._state(session, escalation, aad), text)
             if problem is None and op == Op.MESSAGE:
@@ -483,7 +483,7 @@ class Escalations:
                 if recipient is None:
                     problem = "Please choose who the message is for."
             if problem is not None:
-                await turn.send_activity(problem)
+                replies.append(problem)
                 return
             who = name_of(session, aad, actor.name or "a coordinator")
             pairing_id = escalation.pairing_id
@@ -491,7 +491,7 @@ class Escalations:
                 if not self._acknowledge(session, escalation_id, aad, now):
                     session.expire_all()
                     escalation = get_escalation(session, escalation_id)
-                    await turn.send_activity(
+                    replies.append(
                         refusal(op, self._state(session, escalation, aad)) or "Nothing changed."
                     )
                     return
@@ -500,7 +500,7 @@ class Escalations:
                 if not resolve_row(session, escalation_id, aad, now, text):
                     session.expire_all()
                     escalation = get_escalation(session, escalation_id)
-                    await turn.send_activity(
+                    replies.append(
                         refusal(op, self._state(session, escalation, aad)) or "Nothing changed."
                     )
                     return

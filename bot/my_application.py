@@ -37,11 +37,11 @@ class MyApplication:
         return now, programme, person, application, tz
 
     async def show(self, turn: TurnContext) -> None:
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             now, programme, _person, application, tz = self._load(session, turn)
             if application is None:
                 name = programme.name if programme else "the programme"
-                await turn.send_activity(f"You haven't applied to {name}. Type **apply** to start.")
+                replies.append(f"You haven't applied to {name}. Type **apply** to start.")
                 return
             is_open = window_is_open(programme, now)
             closes = format_closing_date(programme.window_closes_at, tz)
@@ -71,20 +71,20 @@ class MyApplication:
 
     async def withdraw(self, turn: TurnContext) -> None:
         sender = sender_of(turn.activity)
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             now, programme, _person, application, _tz = self._load(session, turn)
             if application is None:
-                await turn.send_activity("You have no application to withdraw.")
+                replies.append("You have no application to withdraw.")
                 return
             if not window_is_open(programme, now) and application.status != Status.STARTED:
-                await turn.send_activity(
+                replies.append(
                     "The application window has closed, so please talk to the programme "
                     "coordinator about withdrawing."
                 )
                 return
             decision = decide(Facts(application.status), Op.WITHDRAW)
             if not decision.allowed:
-                await turn.send_activity(decision.message)
+                replies.append(decision.message)
                 return
             had_card = application.channel_card_activity_id is not None
             application.status = decision.status

@@ -145,10 +145,10 @@ class MyData:
 
     async def show(self, turn: TurnContext) -> None:
         aad = sender_of(turn.activity).aad_object_id or ""
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             person = get_person(session, aad)
             if person is None:
-                await turn.send_activity("I hold nothing about you.")
+                replies.append("I hold nothing about you.")
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
             lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))

@@ -24,10 +24,10 @@ class MyProgramme:
 
     async def show(self, turn: TurnContext) -> None:
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
-                await turn.send_activity(
+                replies.append(
                     "You're not paired with anyone yet. Type **apply** to join the programme, "
                     "or **my application** to see where your application is."
                 )
@@ -87,20 +87,20 @@ class MyProgramme:
         if len(text) > MAX_STEP_LENGTH:
             await turn.send_activity(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
             return
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
-                await turn.send_activity("Your action plan starts once you're paired.")
+                replies.append("Your action plan starts once you're paired.")
                 return
             add_step(session, pairing.id, me.id, text, self.ctx.clock.now())
             count = len(steps_of(session, pairing.id, me.id))
         await turn.send_activity(f"Added step {count}: {text}")
 
     async def tick(self, turn: TurnContext, argument: str) -> None:
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
-                await turn.send_activity("Your action plan starts once you're paired.")
+                replies.append("Your action plan starts once you're paired.")
                 return
             steps = steps_of(session, pairing.id, me.id)
             try:
@@ -108,14 +108,14 @@ class MyProgramme:
             except (ValueError, IndexError):
                 step = None
             if step is None:
-                await turn.send_activity(
+                replies.append(
                     f"Please give a step number from 1 to {len(steps)}, e.g. **done 1**."
                     if steps
                     else "You have no steps yet: **add step <what>**."
                 )
                 return
             if step.done_at is not None:
-                await turn.send_activity(f"Step {argument} is already ticked.")
+                replies.append(f"Step {argument} is already ticked.")
                 return
             step.done_at = self.ctx.clock.now()
             session.add(step)
@@ -124,21 +124,21 @@ class MyProgramme:
 
     async def snooze(self, turn: TurnContext, argument: str) -> None:
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me = sender_person(session, turn.activity)
             if me is None:
                 return
             if argument.lower() in ("off", "0", "stop"):
                 me.snoozed_until = None
                 session.add(me)
-                await turn.send_activity("Reminders are back on.")
+                replies.append("Reminders are back on.")
                 return
             try:
                 days = int(argument.split()[0]) if argument else 0
             except ValueError:
                 days = 0
             if not 1 <= days <= MAX_SNOOZE_DAYS:
-                await turn.send_activity(
+                replies.append(
                     f"Please say for how many days, from 1 to {MAX_SNOOZE_DAYS}: e.g. **snooze 7**."
                 )
                 return

@@ -131,10 +131,10 @@ class Pairings:
     async def suggest(self, turn: TurnContext) -> None:
         now = self.ctx.clock.now()
         cards = []
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
             if programme is None:
-                await turn.send_activity("There is no programme yet.")
+                replies.append("There is no programme yet.")
                 return
             for trainee_app, trainee in self._accepted(session, programme, "trainee"):
                 if active_pairing_of(session, trainee.id) is not None:
@@ -179,10 +179,10 @@ class Pairings:
             await turn.send_activity("Please say **pair <trainee> with <mentor>**.")
             return
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
             if programme is None:
-                await turn.send_activity("There is no programme yet.")
+                replies.append("There is no programme yet.")
                 return
             trainee, problem = self._find(session, programme, "trainee", match["trainee"])
             mentor, problem = (
@@ -191,7 +191,7 @@ class Pairings:
                 else self._find(session, programme, "mentor", match["mentor"])
             )
             if problem:
-                await turn.send_activity(problem)
+                replies.append(problem)
                 return
             trainee_id, mentor_id = trainee[1].id, mentor[1].id
         await self.confirm(turn, trainee_id, mentor_id)
@@ -200,7 +200,7 @@ class Pairings:
         """Create the pairing after re-checking everything (cards may be clicked twice)."""
         actor = sender_of(turn.activity)
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
             trainee, mentor = session.get(Person, trainee_id), session.get(Person, mentor_id)
             trainee_app = next(
@@ -208,23 +208,23 @@ class Pairings:
                 None,
             )
             if trainee is None or mentor is None or trainee_app is None:
-                await turn.send_activity("That trainee or mentor is no longer in the programme.")
+                replies.append("That trainee or mentor is no longer in the programme.")
                 return
             existing = active_pairing_of(session, trainee.id)
             if existing is not None:
                 _, current = pair_people(session, existing)
-                await turn.send_activity(
+                replies.append(
                     f"{trainee.display_name} is already paired with {current.display_name} "
                     f"(since {format_local_date(existing.paired_at, self._tz)}). Nothing changed."
                 )
                 return
             profile, mentors, dissolved = self._profiles(session, programme, trainee_app, trainee)
             if mentor.id not in mentors:
-                await turn.send_activity(f"{mentor.display_name} is not an accepted mentor.")
+                replies.append(f"{mentor.display_name} is not an accepted mentor.")
                 return
             reason = exclusion_reason(profile, mentors[mentor.id][2], dissolved)
             if reason:
-                await turn.send_activity(
+                replies.append(
                     f"I can't pair {trainee.display_name} with {mentor.display_name}: {reason}."
                 )
                 return
@@ -315,7 +315,7 @@ class Pairings:
             verb = "re-pair" if repair else "end pairing"
             await turn.send_activity(f"Please say **{verb} <trainee's name>**.")
             return
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
             found = [
                 pairing
@@ -324,7 +324,7 @@ class Pairings:
                 in (session.get(Person, pairing.trainee_person_id).display_name or "").lower()
             ]
             if len(found) != 1:
-                await turn.send_activity(
+                replies.append(
                     f"I can't find one active pairing for a trainee called “{name}”."
                     if not found
                     else f"More than one active pairing matches “{name}”; be more specific."
@@ -336,10 +336,10 @@ class Pairings:
     async def end_by_id(self, turn: TurnContext, pairing_id: int, *, repair: bool) -> bool:
         """End an active pairing (re-pair: then suggest new mentors); False if not active."""
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing = session.get(Pairing, pairing_id)
             if pairing is None or pairing.status != PairingStatus.ACTIVE.value:
-                await turn.send_activity("That pairing has already ended. Nothing changed.")
+                replies.append("That pairing has already ended. Nothing changed.")
                 return False
             trainee, mentor = pair_people(session, pairing)
             end_pairing(

@@ -204,10 +204,10 @@ class ParticipantHelp:
     # --- I want a different mentor ---------------------------------------------------------------
 
     async def ask_repair(self, turn: TurnContext, argument: str) -> None:
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             if pairing is None:
-                await turn.send_activity(
+                replies.append(
                     "You're not paired with anyone at the moment. If something is wrong, type "
                     "**I need help**."
                 )
@@ -235,12 +235,12 @@ class ParticipantHelp:
             await turn.send_activity("OK, nothing was sent. Your pairing carries on.")
             return
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             asked_for = card_int(value.get("pairing_id"))
             if pairing is None or pairing.id != asked_for:
                 card_pairing = session.get(Pairing, asked_for or 0)
-                await turn.send_activity(
+                replies.append(
                     "That pairing has already ended, so there is nothing to ask."
                     if card_pairing is not None
                     and card_pairing.status != PairingStatus.ACTIVE.value
@@ -251,7 +251,7 @@ class ParticipantHelp:
                 return
             mine = [r for r in open_repair_requests(session, pairing.id) if r.person_id == me.id]
             if mine:
-                await turn.send_activity(
+                replies.append(
                     "You already asked on "
                     f"{format_local_date(mine[0].requested_at, self._tz)}; the coordinators have "
                     "it and will be in touch. Nothing more was sent."
@@ -363,18 +363,18 @@ class ParticipantHelp:
         refused_by = str(value.get(f"refused_by_{placement_id}") or "")
         note = _clean(value.get(f"note_{placement_id}"))
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me, _pairing = sender_and_pairing(session, turn.activity)
             row = session.get(Placement, placement_id)
             if row is None or me is None or row.person_id != me.id:
-                await turn.send_activity("Sorry, that request isn't one of yours.")
+                replies.append("Sorry, that request isn't one of yours.")
                 return
             problem = placement_change(row.status, new)
             if problem is None and new == PlacementStatus.REFUSED.value:
                 if refused_by not in RELEASE_BY:
                     problem = "Please say who refused it, then Save."
             if problem is not None:
-                await turn.send_activity(problem)
+                replies.append(problem)
                 return
             row.status = new
             row.refused_by = refused_by if new == PlacementStatus.REFUSED.value else None

@@ -71,19 +71,19 @@ class SessionActions:
         choice = value.get("session")
         now = self.ctx.clock.now()
         month = card_int(value.get("month"))
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None or month is None or not 1 <= month <= pairing.length_months:
-                await turn.send_activity("Sorry, that card isn't for a pairing of yours.")
+                replies.append("Sorry, that card isn't for a pairing of yours.")
                 return
             if pairing.status != PairingStatus.ACTIVE.value:
-                await turn.send_activity("That pairing has ended, so there is nothing to update.")
+                replies.append("That pairing has ended, so there is nothing to update.")
                 return
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             row = session_month(session, pairing.id, month)
             if row.logged_at is not None:
                 who = session.get(Person, card_int(row.logged_by) or 0) if row.logged_by else None
-                await turn.send_activity(
+                replies.append(
                     f"Month {month}'s session is already logged"
                     + (f" by {who.display_name}" if who else "")
                     + f" on {format_local_date(row.logged_at, tz)}."
@@ -92,16 +92,16 @@ class SessionActions:
             if choice == "booked":
                 day = parse_date(str(value.get("date") or ""))
                 if day is None:
-                    await turn.send_activity("Please pick the date of the session, then Booked.")
+                    replies.append("Please pick the date of the session, then Booked.")
                     return
                 try:
                     at = time.fromisoformat(str(value.get("time") or "14:00"))
                 except ValueError:
-                    await turn.send_activity("Please give the time as HH:MM, e.g. 14:30.")
+                    replies.append("Please give the time as HH:MM, e.g. 14:30.")
                     return
                 booked_for = datetime.combine(day, at, tzinfo=zone(tz))
                 if booked_for <= now:
-                    await turn.send_activity("That time has passed; please pick a future time.")
+                    replies.append("That time has passed; please pick a future time.")
                     return
                 row.booking, row.booked_for = "booked", booked_for
                 session.add(row)
@@ -116,9 +116,7 @@ class SessionActions:
                 )
                 key = f"pairing:{pairing.id}:booked:{month}:{booked_for:%Y%m%d%H%M}:{partner.id}"
             elif choice == "not_yet":
-                await turn.send_activity(
-                    "No problem. When you have a date, press **Booked** on the card."
-                )
+                replies.append("No problem. When you have a date, press **Booked** on the card.")
                 return
             elif choice == "cant":
                 row.booking = "cant"
@@ -129,10 +127,10 @@ class SessionActions:
             elif choice == "log":
                 mine, theirs, key = self._log(session, row, me, partner, value, tz, now, pairing)
                 if mine is None:
-                    await turn.send_activity(theirs)
+                    replies.append(theirs)
                     return
             else:
-                await turn.send_activity("Sorry, I couldn't read that answer.")
+                replies.append("Sorry, I couldn't read that answer.")
                 return
         if choice == "cant":
             await self._cant_meet(turn, month, why, *cant)
@@ -196,10 +194,10 @@ class SessionActions:
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
             await turn.send_activity("Sorry, I couldn't read that answer.")
             return
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None:
-                await turn.send_activity("Sorry, that check-in isn't for a pairing of yours.")
+                replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
             comment = (str(value.get("comment") or "").strip()[:1000]) or None
             row, created = record_check_in(
@@ -212,7 +210,7 @@ class SessionActions:
                 now=now,
             )
             if not created:
-                await turn.send_activity(
+                replies.append(
                     f"You already answered this check-in: “{CHECK_IN_ANSWERS[row.answer]}”. "
                     "If something has changed, type **I need help** at any time."
                 )

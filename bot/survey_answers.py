@@ -25,7 +25,7 @@ class SurveyAnswers:
         survey = load_definitions(self.ctx.settings.surveys_dir).get(str(value.get("survey")))
         subject = str(value.get("subject") or "")
         now = self.ctx.clock.now()
-        with self.ctx.session() as session:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
             me = sender_person(session, turn.activity)
             row = (
                 invitation(session, survey.id, subject, me.id)
@@ -33,14 +33,14 @@ class SurveyAnswers:
                 else None
             )
             if row is None:
-                await turn.send_activity("Sorry, that survey isn't one I sent you.")
+                replies.append("Sorry, that survey isn't one I sent you.")
                 return
             if row.responded_at is not None:
-                await turn.send_activity("You've already answered this one — thank you!")
+                replies.append("You've already answered this one — thank you!")
                 return
             answers, missing = read_answers(survey, value)
             if missing:
-                await turn.send_activity(
+                replies.append(
                     "Nearly there — please answer these on the card and send it again:\n\n"
                     + "\n".join(f"- {text}" for text in missing)
                 )

@@ -8,6 +8,7 @@ carries on at the same step, and `apply` again simply continues.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import (
@@ -20,7 +21,7 @@ from sqlmodel import select
 
 from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
-from bot.teams import card_message, sender_of
+from bot.teams import Sender, card_message, sender_of
 from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
 from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for
@@ -51,6 +52,26 @@ def closed_message(programme: Programme | None, now, tz: str) -> str:
     closed = format_closing_date(programme.window_closes_at, tz)
     upcoming = programme.next_window_note or "The next window has not been announced yet."
     return f"Applications for {programme.name} closed on {closed}. {upcoming}"
+
+
+@dataclass(frozen=True)
+class NextQuestion:
+    """The loop's next step: refused (and why), the review card, or a form's options."""
+
+    refusal: str = ""
+    review_card: dict | None = None
+    form_options: dict | None = None
+    resuming: bool = False  # some sections were saved earlier
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What saving a step did: refused (and why), or the application it saved."""
+
+    refusal: str = ""
+    application_id: int | None = None
+    submitted: bool = False  # the application is (now) submitted
+    thanks: str = ""  # what to tell the applicant when this step submitted it
 
 
 def equality_answers(session, application_id: int) -> dict | None:
@@ -85,26 +106,40 @@ class ApplicationDialog(ComponentDialog):
     async def _ask_next(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = dict(step.options or {})
         sender = sender_of(step.context.activity)
+        ask = self._next_question(sender.aad_object_id, options)
+        if ask.refusal:
+            await step.context.send_activity(ask.refusal)
+            return await step.end_dialog()
+        if ask.review_card is not None:
+            return await step.begin_dialog("review", ask.review_card)
+        if options.get("welcome_back") and ask.resuming:
+            await step.context.send_activity(
+                "Welcome back! Let's continue where you left off — your earlier answers are saved."
+            )
+        return await step.begin_dialog("form", ask.form_options)
+
+    def _next_question(self, aad: str | None, options: dict) -> NextQuestion:
+        """What to show next, worked out from what is saved."""
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            programme, tz, closed = self._open_programme(session, sender.aad_object_id, now)
+            programme, tz, closed = self._open_programme(session, aad, now)
             if closed:
-                await step.context.send_activity(closed)
-                return await step.end_dialog()
-            person = get_person(session, sender.aad_object_id)
+                return NextQuestion(refusal=closed)
+            person = get_person(session, aad)
             application = application_of(session, programme.id, person.id) if person else None
             if application is not None and application.status not in EDITABLE:
-                await step.context.send_activity(
-                    f"Your application to {programme.name} is {describe(application.status)}, "
-                    "so it can't be changed here. Type **my application** to see it."
+                status = describe(application.status)
+                return NextQuestion(
+                    refusal=f"Your application to {programme.name} is {status}, so it can't be "
+                    "changed here. Type **my application** to see it."
                 )
-                return await step.end_dialog()
             role = application.role if application else None
             completed = set(application.completed_sections) if application else set()
             target = options.get("edit") or next_section(role, completed)
             if target == REVIEW:
-                card = self._summary_options(session, programme, application, now, tz)
-                return await step.begin_dialog("review", card)
+                return NextQuestion(
+                    review_card=self._summary_options(session, programme, application, now, tz)
+                )
             sections = [s.id for s in sections_for(role)] if role else [START.id]
             values = {}
             if application is not None:
@@ -114,19 +149,17 @@ class ApplicationDialog(ComponentDialog):
                     else {**application.answers, "role": application.role, "consent": True}
                 )
             steps = max(len(sections), len(sections_for("trainee")))
-            form_options = {
-                "section": target,
-                "values": values,
-                "step": sections.index(target) + 1 if target in sections else 1,
-                "steps": steps,
-                "programme_kind": programme.kind,
-                "next_title": "Save" if options.get("edit") else "Next",
-            }
-        if options.get("welcome_back") and completed:
-            await step.context.send_activity(
-                "Welcome back! Let's continue where you left off — your earlier answers are saved."
+            return NextQuestion(
+                form_options={
+                    "section": target,
+                    "values": values,
+                    "step": sections.index(target) + 1 if target in sections else 1,
+                    "steps": steps,
+                    "programme_kind": programme.kind,
+                    "next_title": "Save" if options.get("edit") else "Next",
+                },
+                resuming=bool(completed),
             )
-        return await step.begin_dialog("form", form_options)
 
     def _summary_options(self, session, programme, application: Application, now, tz) -> dict:
         submitted = application.status == Status.SUBMITTED.value
@@ -160,19 +193,29 @@ class ApplicationDialog(ComponentDialog):
 
     async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
         result = dict(step.result or {})
-        sender = sender_of(step.context.activity)
-        now = self.ctx.clock.now()
         if result.get("stopped"):
             await step.context.send_activity(
                 "No problem — your answers so far are saved. Type **apply** whenever you want "
                 "to carry on."
             )
             return await step.end_dialog()
+        saved = self._store(sender_of(step.context.activity), result)
+        if saved.refusal:
+            await step.context.send_activity(saved.refusal)
+            return await step.end_dialog()
+        if result["section"] == REVIEW:
+            return await self._after_review(step, saved)
+        if saved.submitted:
+            await self.on_change(step.context, saved.application_id, "updated")
+        return await step.replace_dialog(LOOP, {})
+
+    def _store(self, sender: Sender, result: dict) -> Saved:
+        """Save a finished section, or submit the application from the review card."""
+        now = self.ctx.clock.now()
         with self.ctx.session() as session:
             programme, tz, closed = self._open_programme(session, sender.aad_object_id, now)
             if closed:
-                await step.context.send_activity(closed)
-                return await step.end_dialog()
+                return Saved(refusal=closed)
             person = upsert_person(
                 session,
                 sender.aad_object_id,
@@ -182,12 +225,12 @@ class ApplicationDialog(ComponentDialog):
             )
             application = application_of(session, programme.id, person.id)
             if application is not None and application.status not in EDITABLE:
-                await step.context.send_activity(
-                    f"Your application is {describe(application.status)}, so it can't be changed."
-                )
-                return await step.end_dialog()
+                status = describe(application.status)
+                return Saved(refusal=f"Your application is {status}, so it can't be changed.")
             if result["section"] == REVIEW:
-                return await self._after_review(step, session, programme, application, tz)
+                if result["choice"] != "submit":
+                    return Saved()
+                return self._submit(session, sender, programme, application, tz, now)
             values = result["values"]
             if result["section"] == START.id:
                 if application is None:
@@ -208,16 +251,31 @@ class ApplicationDialog(ComponentDialog):
                     session.add(application)
             else:
                 save_section(session, application, result["section"], values, now)
-            submitted = application.status == Status.SUBMITTED.value
-            application_id = application.id
-        if submitted:
-            await self.on_change(step.context, application_id, "updated")
-        return await step.replace_dialog(LOOP, {})
+            return Saved(
+                application_id=application.id,
+                submitted=application.status == Status.SUBMITTED.value,
+            )
 
-    async def _after_review(self, step, session, programme, application, tz) -> DialogTurnResult:
+    @staticmethod
+    def _submit(session, sender: Sender, programme, application: Application, tz, now) -> Saved:
+        application.status = Status.SUBMITTED.value
+        application.submitted_at = now
+        application.updated_at = now
+        session.add(application)
+        record_event(session, application, now, sender.aad_object_id, "submitted")
+        closes = format_closing_date(programme.window_closes_at, tz)
+        return Saved(
+            application_id=application.id,
+            submitted=True,
+            thanks=f"Thank you — your application to {programme.name} is in.\n\n"
+            f"What happens next: the coordinators review applications after the window closes "
+            f"on {closes}. Before any offer they will check with your line manager that you can "
+            "be released for sessions. I'll message you here with any news.\n\n"
+            f"Until {closes} you can see, change or withdraw it: type **my application**.",
+        )
+
+    async def _after_review(self, step, saved: Saved) -> DialogTurnResult:
         choice = step.result["choice"]
-        now = self.ctx.clock.now()
-        sender = sender_of(step.context.activity)
         if choice.startswith("edit:"):
             return await step.replace_dialog(LOOP, {"edit": choice.removeprefix("edit:")})
         if choice == "withdraw":
@@ -228,20 +286,6 @@ class ApplicationDialog(ComponentDialog):
             return await step.end_dialog()
         if choice != "submit":
             return await step.replace_dialog(LOOP, {})
-        application.status = Status.SUBMITTED.value
-        application.submitted_at = now
-        application.updated_at = now
-        session.add(application)
-        record_event(session, application, now, sender.aad_object_id, "submitted")
-        closes = format_closing_date(programme.window_closes_at, tz)
-        application_id = application.id
-        session.commit()
-        await step.context.send_activity(
-            f"Thank you — your application to {programme.name} is in.\n\n"
-            f"What happens next: the coordinators review applications after the window closes "
-            f"on {closes}. Before any offer they will check with your line manager that you can "
-            "be released for sessions. I'll message you here with any news.\n\n"
-            f"Until {closes} you can see, change or withdraw it: type **my application**."
-        )
-        await self.on_change(step.context, application_id, "submitted")
+        await step.context.send_activity(saved.thanks)
+        await self.on_change(step.context, saved.application_id, "submitted")
         return await step.end_dialog()

@@ -12,14 +12,19 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
-# Connections per process. A turn can hold one while it awaits Teams, and a turn waiting for
-# a free connection blocks the event loop, so the pool must cover the turns in flight.
+# Connections per process. A turn waiting for a free connection blocks the event loop (for up
+# to POOL_TIMEOUT), so no handler holds one while it awaits Teams (checked by
+# tests/test_no_session_across_await.py). These sizes date from before that: headroom.
 POOL_SIZE = 10
 MAX_OVERFLOW = 40
+POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy's default)
 
 
 def create_db_engine(
-    database_url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW
+    database_url: str,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    pool_timeout: float = POOL_TIMEOUT,
 ) -> Engine:
     """Create an engine; for SQLite, make the folder and switch on WAL and foreign keys.
 
@@ -29,11 +34,12 @@ def create_db_engine(
     Teams accepting a message and its outbox row saying `sent` short.
     """
     url = make_url(database_url)
+    pooling = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.get_backend_name() == "sqlite":
         in_memory = not url.database or url.database == ":memory:"
         if not in_memory:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": max_overflow}
+        pool = {} if in_memory else pooling
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
@@ -52,9 +58,8 @@ def create_db_engine(
     return create_engine(
         database_url,
         pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
+        **pooling,
     )
 
 

@@ -115,8 +115,10 @@ class BotClient:
         return response
 
 
-async def start_bot(settings: Settings, clock: FixedClock, connector: FakeConnector) -> BotClient:
-    app = create_app(settings, clock=clock)
+async def start_bot(
+    settings: Settings, clock: FixedClock, connector: FakeConnector, engine=None
+) -> BotClient:
+    app = create_app(settings, clock=clock, engine=engine)
     client = TestClient(TestServer(app))
     await client.start_server()
     return BotClient(client, connector)

@@ -7,6 +7,7 @@ scripted (e.g. 429 with Retry-After, 403 for a user who removed the bot) with `f
 `enforce_limits` makes it behave like Teams under load: a send over the published rate limits
 (per conversation and per app) is answered 429 with Retry-After, counted in `throttled`.
 `per_conversation()` counts what was accepted; `latency` slows every answer down (real time).
+`gate(conversation_id)` holds the sends to one conversation until the test opens the gate.
 Importable outside the test suite (e.g. by benchmarks): it needs only aiohttp.
 """
 
@@ -98,6 +99,15 @@ class Recorded:
 
 
 @dataclass
+class Gate:
+    """Sends to one conversation wait here, unanswered, until `opened` is set; `reached` is
+    set when the first one arrives."""
+
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class ScriptedFailure:
     status: int
     body: dict = field(default_factory=dict)
@@ -118,6 +128,7 @@ class FakeConnector:
         # `release_held`, which answers them 503 without accepting them.
         self.hold_after: int | None = None
         self.holding = 0
+        self.gates: dict[str, Gate] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -160,6 +171,11 @@ class FakeConnector:
         headers = {"Retry-After": retry_after} if retry_after else {}
         for _ in range(times):
             self._failures.append(ScriptedFailure(status, body, headers, conversation_id))
+
+    def gate(self, conversation_id: str) -> Gate:
+        """Hold every send to this conversation until the returned gate is opened (on the
+        connector's loop); then they are answered as usual."""
+        return self.gates.setdefault(conversation_id, Gate())
 
     def release_held(self) -> None:
         """Answer the held sends (from any thread) and hold no more."""
@@ -227,6 +243,10 @@ class FakeConnector:
         )
         if self.latency:
             await asyncio.sleep(self.latency)
+        gate = self.gates.get(cid)
+        if gate is not None and method == "POST":
+            gate.reached.set()
+            await gate.opened.wait()
         if self.hold_after is not None and len(self.requests) >= self.hold_after:
             self.holding += 1
             await self._released.wait()
