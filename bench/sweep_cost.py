@@ -21,18 +21,13 @@ from sqlalchemy import insert
 from bench.databases import BACKENDS, scratch_database
 from bench.sweep_data import generate
 from bot.context import AppContext
-from bot.pairing_nudges import CHECK_IN_LATEST, LOG_REQUEST_LATEST
 from bot.settings import Settings
 from bot.sweep import _plan
 from domain.clock import FixedClock
 from store.db import create_db_engine
+from store.next_sweep import due_for_sweep_query, record_next_sweep
 from store.outbox import OutboxMessage, existing_keys
-from store.sweep_reads import (
-    CHUNK,
-    nudge_candidates_query,
-    sessions_by_pairing_query,
-    stall_candidates_query,
-)
+from store.sweep_reads import CHUNK, sessions_by_pairing_query
 
 # A Wednesday mid-morning in London.
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -81,10 +76,13 @@ def _mark_sent(engine, planned, at: datetime) -> None:
 
 
 def steady_state(ctx: AppContext, now: datetime) -> int:
-    """Run the planners for real a minute before `now` and mark all they decided as sent."""
+    """Run the planners for real a minute before `now`, mark all they decided as sent and
+    store when to look at each pairing again, as `bot.sweep.run_sweep` does."""
     before = now - timedelta(minutes=1)
-    planned = _plan(ctx, before)
+    planned, pass_ = _plan(ctx, before)
     _mark_sent(ctx.engine, planned, before)
+    with ctx.session() as session:
+        record_next_sweep(session, pass_.versions, pass_.next_at)
     return len(planned)
 
 
@@ -94,7 +92,7 @@ def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float]
     planned = []
     for _ in range(repeat):
         started = time.perf_counter()
-        planned = _plan(ctx, now, dry_run=True)
+        planned, _pass = _plan(ctx, now, dry_run=True)
         with ctx.session() as session:
             new = len({m.key for m in planned} - existing_keys(session, (m.key for m in planned)))
         timings.append(time.perf_counter() - started)
@@ -102,10 +100,9 @@ def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float]
 
 
 def explain(ctx: AppContext, now: datetime, path: str) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's candidate queries (PostgreSQL)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's queries (PostgreSQL)."""
     queries = {
-        "nudge candidates": nudge_candidates_query(now, CHECK_IN_LATEST, LOG_REQUEST_LATEST),
-        "stall candidates": stall_candidates_query(now, ctx.settings.no_session_days),
+        "pairings due": due_for_sweep_query(now),
         "sessions of a chunk": sessions_by_pairing_query(range(1, CHUNK + 1)),
     }
     with ctx.engine.connect() as connection, open(path, "w") as out:

@@ -5,6 +5,8 @@ Rules that decide what is due are pure functions in `domain/`; planners register
 writes them to the outbox (an existing key is left as it is, so sweeping twice, or two sweeps
 at once, decide each message once), holding each until the recipient's next allowed time, and
 then hands the rows due at `now` to the dispatcher (see `bot.dispatcher` for the guarantees).
+Planners over pairings look only at the pairings whose moment has come, and say when to look
+at each again (`SweepPass`, `store.next_sweep`).
 With `dry_run` nothing is written or sent: the result lists what would be sent at `now`.
 """
 
@@ -24,12 +26,15 @@ from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
 from bot.planned import (
     PLANNING_DRY_RUN,
+    SWEEP_PASS,
     Bookings,
     PlannedMessage,
+    SweepPass,
     enqueue_planned,
     schedule,
 )
 from bot.survey_planner import plan_surveys
+from store.next_sweep import due_for_sweep, record_next_sweep
 from store.outbox import due, existing_keys
 from store.processed_activities import prune_processed
 
@@ -78,15 +83,21 @@ class SweepResult:
         return "\n".join(lines)
 
 
-def _plan(ctx: AppContext, now: datetime, dry_run: bool = False) -> list[PlannedMessage]:
+def _plan(
+    ctx: AppContext, now: datetime, dry_run: bool = False
+) -> tuple[list[PlannedMessage], SweepPass]:
+    """What the planners decide at `now`, over the pairings whose moment has come."""
+    with ctx.session() as session:
+        pass_ = SweepPass(due_for_sweep(session, now))
     planned: list[PlannedMessage] = []
-    token = PLANNING_DRY_RUN.set(dry_run)
+    dry_token, pass_token = PLANNING_DRY_RUN.set(dry_run), SWEEP_PASS.set(pass_)
     try:
         for planner in PLANNERS:
             planned.extend(planner(ctx, now))
     finally:
-        PLANNING_DRY_RUN.reset(token)
-    return planned
+        SWEEP_PASS.reset(pass_token)
+        PLANNING_DRY_RUN.reset(dry_token)
+    return planned, pass_
 
 
 def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
@@ -118,7 +129,7 @@ async def run_sweep(
     worker_id: str = WORKER_ID,
 ) -> SweepResult:
     """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
-    planned = _plan(ctx, now, dry_run)
+    planned, pass_ = _plan(ctx, now, dry_run)
     if dry_run:
         result = _dry_run(ctx, now, planned)
         log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
@@ -135,6 +146,10 @@ async def run_sweep(
             row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
             if created and row.next_attempt_at > now:
                 held.append(scheduled)
+    # Only once what was decided is in the outbox: a sweep that fails before this looks at
+    # the same pairings again.
+    with ctx.session() as session:
+        record_next_sweep(session, pass_.versions, pass_.next_at)
     if adapter is None:
         adapter = create_adapter(ctx.settings)
     dispatched: list[DispatchResult] = []

@@ -11,6 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+# Every session keeps the sweep's per-pairing moments up to date (see the module).
+import store.next_sweep  # noqa: F401  isort: skip
+
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
 # Connections per process. A turn can hold one while it awaits Teams, and a turn waiting for
 # a free connection blocks the event loop, so the pool must cover the turns in flight.

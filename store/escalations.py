@@ -281,7 +281,10 @@ def acknowledge(session: Session, escalation_id: int, actor: str, now: datetime)
 
 
 def resolve(session: Session, escalation_id: int, actor: str, now: datetime, outcome: str) -> bool:
-    """Resolve once (frees the open key); False if it was already resolved."""
+    """Resolve once (frees the open key); False if it was already resolved. The pairing's
+    next sweep looks at it again."""
+    from store.next_sweep import facts_changed  # it reads this module's tables
+
     result = session.execute(
         update(Escalation)
         .where(Escalation.id == escalation_id, Escalation.status != Status.RESOLVED.value)
@@ -295,7 +298,14 @@ def resolve(session: Session, escalation_id: int, actor: str, now: datetime, out
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    pairing_id = session.execute(
+        select(Escalation.pairing_id).where(Escalation.id == escalation_id)
+    ).scalar_one()
+    if pairing_id is not None:
+        facts_changed(session, pairing_ids=[pairing_id])
+    return True
 
 
 def mark_reminded(session: Session, escalation_id: int, now: datetime) -> bool:
