@@ -22,10 +22,10 @@ from bench.databases import BACKENDS, scratch_database
 from bench.sweep_data import generate
 from bot.context import AppContext
 from bot.settings import Settings
-from bot.sweep import _plan
+from bot.sweep import _plan, record_pass
 from domain.clock import FixedClock
 from store.db import create_db_engine
-from store.next_sweep import due_for_sweep_query, record_next_sweep
+from store.next_sweep import due_for_sweep_query
 from store.outbox import OutboxMessage, existing_keys
 from store.sweep_reads import CHUNK, sessions_by_pairing_query
 
@@ -81,8 +81,7 @@ def steady_state(ctx: AppContext, now: datetime) -> int:
     before = now - timedelta(minutes=1)
     planned, pass_ = _plan(ctx, before)
     _mark_sent(ctx.engine, planned, before)
-    with ctx.session() as session:
-        record_next_sweep(session, pass_.versions, pass_.next_at)
+    record_pass(ctx, pass_)
     return len(planned)
 
 

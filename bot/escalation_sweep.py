@@ -42,7 +42,7 @@ from domain.stall_rules import (
     PairingFacts,
     PersonEvent,
     StallSettings,
-    escalation_is_overdue,
+    escalation_deadline,
     next_stall_change,
     stall_causes,
 )
@@ -55,6 +55,7 @@ from store.escalations import (
     unresolved_at_a_glance,
 )
 from store.models import PairingStatus, Person
+from store.next_sweep import NEVER
 from store.outbox import existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
@@ -181,17 +182,16 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     messages: list[PlannedMessage] = []
     with ctx.session() as session:
         _raise_stalls(ctx, session, now)
-        open_ones = unresolved_at_a_glance(session)
+        due = sweep_pass(session, now)
+        open_ones = unresolved_at_a_glance(session, due_at=now)
         known = existing_keys(
             session,
             (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
         )
         # Escalations opened by the same sweep share their deadline.
-        overdue_if_opened_at = cache(
-            lambda opened_at: escalation_is_overdue(
+        deadline_of = cache(
+            lambda opened_at: escalation_deadline(
                 opened_at,
-                None,
-                now,
                 settings.default_time_zone,
                 hours,
                 settings.escalation_working_days,
@@ -200,7 +200,8 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
         )
         for glance in open_ones:
             posted = card_key(glance.id) in known
-            overdue = glance.acknowledged_at is None and overdue_if_opened_at(glance.opened_at)
+            deadline = deadline_of(glance.opened_at)
+            overdue = glance.acknowledged_at is None and now >= deadline
             reminded = (
                 glance.reminded_at is not None
                 and {
@@ -209,23 +210,41 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                 }
                 <= known
             )
+            # Once its card is posted, the next thing is the reminder at the deadline, unless
+            # it is acknowledged first; nothing once the reminder is sent. Left out: at the
+            # next sweep (no channel or champion to send to yet).
             if posted and (not overdue or reminded):
-                continue  # nothing new to post or send, nothing to record
+                # Nothing new to post or send, nothing to record.
+                waiting = glance.acknowledged_at is None and not overdue
+                due.escalations_next_at[glance.id] = deadline if waiting else NEVER
+                continue
             escalation = get_escalation(session, glance.id)
             if not posted:
                 post = channel_card_message(session, settings, escalation, now)
                 if post is not None:
                     messages.append(post)
+                    posted = True
             if not overdue:
+                if posted:
+                    due.escalations_next_at[glance.id] = (
+                        NEVER if glance.acknowledged_at else deadline
+                    )
                 continue
+            sent = {
+                key for key in (card_key(glance.id, v) for v in (REPOST, CHAMPION)) if key in known
+            }
             if card_key(escalation.id, REPOST) not in known:
                 repost = channel_card_message(session, settings, escalation, now, REPOST)
                 if repost is not None:
                     messages.append(repost)
+                    sent.add(repost.key)
             if card_key(escalation.id, CHAMPION) not in known:
                 to_champion = champion_message(session, settings, escalation, now)
                 if to_champion is not None:
                     messages.append(to_champion)
+                    sent.add(to_champion.key)
+            if posted and len(sent) == 2:
+                due.escalations_next_at[glance.id] = NEVER
             if mark_reminded(session, escalation.id, now):
                 record_event(
                     session,

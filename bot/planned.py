@@ -50,6 +50,8 @@ class SweepPass:
         self.versions = versions
         self.ids = sorted(versions)
         self.next_at: dict[int, datetime | None] = {}
+        # Escalations by id: when to look at them again (left out: at the next sweep).
+        self.escalations_next_at: dict[int, datetime] = {}
 
     def look_again(self, pairing_id: int, at: datetime | None) -> None:
         if pairing_id not in self.next_at:

@@ -34,6 +34,7 @@ from bot.planned import (
     schedule,
 )
 from bot.survey_planner import plan_surveys
+from store.escalations import record_next_looks
 from store.next_sweep import due_for_sweep, record_next_sweep
 from store.outbox import due, existing_keys
 from store.processed_activities import prune_processed
@@ -100,6 +101,14 @@ def _plan(
     return planned, pass_
 
 
+def record_pass(ctx: AppContext, pass_: SweepPass) -> None:
+    """When to look again at what a sweep looked at. Only once what it decided is in the
+    outbox: a sweep that fails before this looks at the same pairings again."""
+    with ctx.session() as session:
+        record_next_sweep(session, pass_.versions, pass_.next_at)
+        record_next_looks(session, pass_.escalations_next_at)
+
+
 def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
     would_send: list[PlannedMessage] = []
     held: list[PlannedMessage] = []
@@ -146,10 +155,7 @@ async def run_sweep(
             row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
             if created and row.next_attempt_at > now:
                 held.append(scheduled)
-    # Only once what was decided is in the outbox: a sweep that fails before this looks at
-    # the same pairings again.
-    with ctx.session() as session:
-        record_next_sweep(session, pass_.versions, pass_.next_at)
+    record_pass(ctx, pass_)
     if adapter is None:
         adapter = create_adapter(ctx.settings)
     dispatched: list[DispatchResult] = []

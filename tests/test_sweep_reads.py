@@ -8,22 +8,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import MetaData, create_engine, insert
+from sqlalchemy import MetaData, create_engine, insert, update
 from sqlmodel import Session, select
 
 from bench.sweep_data import generate
 from bot import sweep
 from bot.context import AppContext
+from bot.delivery_window import working_hours_of
 from bot.escalation_sweep import pairing_facts
+from bot.escalations import CHAMPION, REPOST, card_key
 from bot.pairing_nudges import _plan_pairing
 from bot.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
 from bot.survey_planner import plan_surveys
 from domain.cadence import programme_end
 from domain.clock import FixedClock
-from domain.stall_rules import StallSettings, stall_causes
+from domain.stall_rules import StallSettings, escalation_is_overdue, stall_causes
 from store import migrate
 from store.db import create_db_engine
-from store.escalations import Escalation, RepairRequest, resolve
+from store.escalations import Escalation, RepairRequest, acknowledge, resolve, unresolved
 from store.models import Pairing, PairingStatus, Person, Programme
 from store.next_sweep import due_for_sweep, record_next_sweep
 from store.outbox import OutboxMessage
@@ -106,10 +108,29 @@ def _sweep(ctx: AppContext, now: datetime) -> tuple[list, SweepPass]:
         if rows:
             session.execute(insert(OutboxMessage.__table__), rows)
         session.commit()
-    with Session(ctx.engine) as session:
-        record_next_sweep(session, pass_.versions, pass_.next_at)
-        session.commit()
+    sweep.record_pass(ctx, pass_)
     return planned, pass_
+
+
+def _escalation_keys_due(ctx: AppContext, now: datetime) -> set[str]:
+    """What the escalation rules post or send at `now` over every unresolved escalation: its
+    card, and once overdue without an acknowledgement, the re-post and the champion's copy."""
+    settings = ctx.settings
+    keys = set()
+    with Session(ctx.engine) as session:
+        for escalation in unresolved(session):
+            keys.add(card_key(escalation.id))
+            if escalation_is_overdue(
+                escalation.opened_at,
+                escalation.acknowledged_at,
+                now,
+                settings.default_time_zone,
+                working_hours_of(settings),
+                settings.escalation_working_days,
+                default_zone=settings.default_time_zone,
+            ):
+                keys |= {card_key(escalation.id, REPOST), card_key(escalation.id, CHAMPION)}
+    return keys
 
 
 def _recorded(ctx: AppContext) -> tuple[set, set]:
@@ -184,6 +205,14 @@ def _change_facts(ctx: AppContext, now: datetime, step: int) -> None:
             ).first()
             if escalation is not None:
                 resolve(session, escalation.id, "aad-coordinator-1", now, "spoke to them")
+        if step % 4 == 1:
+            escalation = session.exec(
+                select(Escalation)
+                .where(Escalation.acknowledged_at.is_(None))
+                .order_by(Escalation.id.desc())
+            ).first()
+            if escalation is not None:
+                acknowledge(session, escalation.id, "aad-coordinator-1", now)
         session.commit()
 
 
@@ -195,6 +224,8 @@ def _check_never_misses(ctx: AppContext, pairings: int, change_facts: bool) -> N
         expected_keys, expected_stalls = _rules_over_every_pairing(ctx, now)
         keys, stalls = _recorded(ctx)
         assert expected_keys <= keys, (now, sorted(expected_keys - keys)[:5])
+        posted = _escalation_keys_due(ctx, now)
+        assert posted <= keys, (now, sorted(posted - keys)[:5])
         assert expected_stalls <= stalls, (now, sorted(expected_stalls - stalls)[:5])
         # ... and nothing the rules would not (escalation cards are not per pairing).
         about_pairings = {m.key for m in planned if not m.key.startswith(_NOT_PER_PAIRING)}
@@ -246,12 +277,12 @@ def test_pairings_written_before_the_migration_are_looked_at(tmp_path, settings,
             ]
             if values:
                 writing.execute(insert(table), values)
-        if old.dialect.name == "postgresql":
-            for name in ("person", "pairing", "programme"):
-                writing.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"(SELECT max(id) FROM {name}))"
-                )
+            if old.dialect.name == "postgresql" and values and "id" in names:
+                if isinstance(values[0]["id"], int):
+                    writing.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
     old.dispose()
     source.dispose()
     migrate.upgrade(db_url)
@@ -277,3 +308,20 @@ def test_a_fact_changed_while_a_sweep_plans_keeps_the_pairing_due(engine, settin
         record_next_sweep(session, pass_.versions, pass_.next_at)
         session.commit()
         assert set(due_for_sweep(session, GENERATED_AT + timedelta(minutes=1))) == {7}
+
+
+def test_an_escalation_looked_at_again_before_its_deadline_is_still_reminded(engine, settings):
+    """As after the upgrade (every unresolved escalation NULL), or a sweep that failed after
+    posting: looked at before the deadline, it waits for the deadline, not for ever."""
+    generate(engine, 60, GENERATED_AT, seed=7)
+    ctx = AppContext(settings, engine, FixedClock(GENERATED_AT))
+    _sweep(ctx, GENERATED_AT)
+    with Session(engine) as session:
+        session.execute(update(Escalation).values(next_sweep_at=None))
+        session.commit()
+    _sweep(ctx, GENERATED_AT + timedelta(hours=1))
+    later = GENERATED_AT + timedelta(days=6)
+    _sweep(ctx, later)
+    keys, _stalls = _recorded(ctx)
+    reminders = {k for k in _escalation_keys_due(ctx, later) if not k.endswith(":card")}
+    assert reminders and reminders <= keys
