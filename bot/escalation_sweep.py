@@ -183,7 +183,7 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     with ctx.session() as session:
         _raise_stalls(ctx, session, now)
         due = sweep_pass(session, now)
-        open_ones = unresolved_at_a_glance(session, due_at=now)
+        open_ones = unresolved_at_a_glance(session, due_at=None if due.everything else now)
         known = existing_keys(
             session,
             (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),

@@ -46,8 +46,10 @@ class SweepPass:
     earliest of them once what was decided is in the outbox.
     """
 
-    def __init__(self, versions: dict[int, int]) -> None:
+    def __init__(self, versions: dict[int, int], everything: bool = False) -> None:
         self.versions = versions
+        # The rules changed: every pairing and escalation is looked at.
+        self.everything = everything
         self.ids = sorted(versions)
         self.next_at: dict[int, datetime | None] = {}
         # Escalations by id: when to look at them again (left out: at the next sweep).

@@ -12,6 +12,7 @@ With `dry_run` nothing is written or sent: the result lists what would be sent a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from botbuilder.core import BotAdapter
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
+from bot.delivery_window import working_hours_of
 from bot.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
 from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
@@ -33,9 +35,11 @@ from bot.planned import (
     enqueue_planned,
     schedule,
 )
+from bot.settings import Settings
 from bot.survey_planner import plan_surveys
+from domain.surveys import load_definitions
 from store.escalations import record_next_looks
-from store.next_sweep import due_for_sweep, record_next_sweep
+from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
 from store.outbox import due, existing_keys
 from store.processed_activities import prune_processed
 
@@ -84,12 +88,35 @@ class SweepResult:
         return "\n".join(lines)
 
 
+# Bump when a rule in domain/ or a planner changes what it decides or when, so that every
+# stored moment is worked out again by the next sweep.
+RULES_VERSION = 1
+
+
+def rules_fingerprint(settings: Settings) -> str:
+    """What the stored moments depend on besides the facts: the rules' version, the settings
+    they read and the survey definitions."""
+    rules = (
+        RULES_VERSION,
+        settings.no_session_days,
+        settings.escalation_working_days,
+        settings.default_time_zone,
+        working_hours_of(settings),
+        sorted(load_definitions(settings.surveys_dir).items()),
+    )
+    return hashlib.sha256(repr(rules).encode()).hexdigest()
+
+
 def _plan(
     ctx: AppContext, now: datetime, dry_run: bool = False
 ) -> tuple[list[PlannedMessage], SweepPass]:
-    """What the planners decide at `now`, over the pairings whose moment has come."""
+    """What the planners decide at `now`, over the pairings whose moment has come (all of
+    them when the rules have changed since the moments were stored)."""
     with ctx.session() as session:
-        pass_ = SweepPass(due_for_sweep(session, now))
+        changed = rules_changed(session, rules_fingerprint(ctx.settings), now)
+        pass_ = SweepPass(due_for_sweep(session, now), everything=changed)
+        if dry_run:
+            session.rollback()
     planned: list[PlannedMessage] = []
     dry_token, pass_token = PLANNING_DRY_RUN.set(dry_run), SWEEP_PASS.set(pass_)
     try:

@@ -11,9 +11,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-# Every session keeps the sweep's per-pairing moments up to date (see the module).
-import store.next_sweep  # noqa: F401  isort: skip
-
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
 # Connections per process. A turn can hold one while it awaits Teams, and a turn waiting for
 # a free connection blocks the event loop, so the pool must cover the turns in flight.
@@ -93,3 +90,7 @@ def insert_unless_exists(
     # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
     # across drivers for INSERT ... ON CONFLICT DO NOTHING).
     return session.execute(statement).scalar_one_or_none()
+
+
+# Every session keeps the sweep's per-pairing moments up to date (see the module).
+import store.next_sweep  # noqa: E402, F401  isort: skip

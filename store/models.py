@@ -246,3 +246,13 @@ class ActionStep(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     done_at: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
+
+
+class SweepRules(SQLModel, table=True):
+    """The rules the stored `next_sweep_at` moments were worked out with (one row)."""
+
+    __tablename__ = "sweep_rules"
+
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str
+    changed_at: datetime = utc_column(nullable=False)

@@ -11,7 +11,8 @@ The facts the rules read: the pairing itself, its session rows, check-in answers
 requests, its two people (id, zone, reachability), its programme's survey dates, survey
 answers, and its escalations being resolved. ORM writes to them are caught as they are
 flushed, wherever they are made (`_on_flush`); a Core UPDATE that changes them calls
-`facts_changed` itself (`store.escalations.resolve`).
+`facts_changed` itself (`store.escalations.resolve`). When the rules themselves change
+(settings, survey definitions, code), every moment is worked out again (`rules_changed`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.escalations import RepairRequest
-from store.models import CheckIn, MentoringSession, Pairing, Person, Programme
+from domain.escalations import Status
+from store.db import insert_unless_exists
+from store.escalations import Escalation, RepairRequest
+from store.models import CheckIn, MentoringSession, Pairing, Person, Programme, SweepRules
 from store.surveys import SurveyInvitation, pairing_id_of
 
 # Stored when no rule will ever look at the pairing again on these facts.
@@ -48,6 +51,32 @@ _WATCHED: dict[type, frozenset[str]] = {
     SurveyInvitation: frozenset({"responded_at"}),
 }
 _CHILDREN = (MentoringSession, CheckIn, RepairRequest)
+
+
+def rules_changed(session: Session, fingerprint: str, now: datetime) -> bool:
+    """Whether the rules a sweep runs (`fingerprint`) differ from those the stored moments
+    were worked out with; if so every pairing and unresolved escalation is made due, and the
+    new fingerprint stored (in the caller's transaction)."""
+    table = SweepRules.__table__
+    stored = session.execute(select(table.c.fingerprint)).scalar_one_or_none()
+    if stored == fingerprint:
+        return False
+    pairings = Pairing.__table__
+    session.connection().execute(
+        update(pairings).values(next_sweep_at=None, facts_version=pairings.c.facts_version + 1)
+    )
+    escalations = Escalation.__table__
+    session.connection().execute(
+        update(escalations)
+        .where(escalations.c.status != Status.RESOLVED.value)
+        .values(next_sweep_at=None)
+    )
+    values = {"id": 1, "fingerprint": fingerprint, "changed_at": now}
+    if stored is None:
+        insert_unless_exists(session, table, values, ["id"])  # or a sweep at the same time did
+    else:
+        session.connection().execute(update(table).values(values))
+    return True
 
 
 def due_for_sweep(session: Session, now: datetime) -> dict[int, int]:

@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot import sweep
+from bot.context import AppContext
+from domain.clock import FixedClock
 from store.db import session_scope
 from store.erasure import erase_person
 from store.escalations import RepairRequest, close_repair_requests, raise_escalation, resolve
@@ -268,3 +271,21 @@ def test_a_change_while_a_sweep_plans_is_not_overwritten(pairings):
         record_next_sweep(session, read, dict.fromkeys(read, NEVER))
     with Session(pairings) as session:
         assert set(due_for_sweep(session, NOW)) == {A}
+
+
+def test_changed_rules_make_every_pairing_due_once(pairings, settings, monkeypatch):
+    monkeypatch.setattr(sweep, "PLANNERS", [])
+    ctx = AppContext(settings, pairings, FixedClock(NOW))
+    _planned, first_pass = sweep._plan(ctx, NOW)  # the first sweep after the upgrade
+    assert first_pass.everything and first_pass.ids == [A, B, C]
+    with session_scope(pairings) as session:
+        record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
+    assert sweep._plan(ctx, NOW)[1].ids == []
+    stricter = AppContext(settings.model_copy(update={"no_session_days": 30}), pairings)
+    _planned, changed = sweep._plan(stricter, NOW)
+    assert changed.everything and changed.ids == [A, B, C]
+    # A dry run shows it without storing anything.
+    with session_scope(pairings) as session:
+        record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
+    assert sweep._plan(ctx, NOW, dry_run=True)[1].everything
+    assert sweep._plan(ctx, NOW, dry_run=True)[1].everything

@@ -2,7 +2,8 @@
 
 When a sweep next needs to look at each pairing and each escalation (NULL: at the next sweep,
 so every existing pairing and unresolved escalation is looked at once after the upgrade; a
-resolved escalation never again), and a counter of changes to a pairing's facts.
+resolved escalation never again), a counter of changes to a pairing's facts, and the
+fingerprint of the rules the moments were worked out with.
 
 Revision ID: 0011
 Revises: 0010
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 import store.types
@@ -46,9 +48,17 @@ def upgrade() -> None:
     op.execute(
         escalation.update().where(escalation.c.status == "resolved").values(next_sweep_at=NEVER)
     )
+    op.create_table(
+        "sweep_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("changed_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sweep_rules")
     op.drop_index("ix_escalation_next_sweep_at", table_name="escalation")
     with op.batch_alter_table("escalation") as batch:
         batch.drop_column("next_sweep_at")
