@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.sweep import _plan, record_pass
 from domain.clock import FixedClock
 from store.db import create_db_engine
+from store.escalations import glance_query
 from store.next_sweep import due_for_sweep_query
 from store.outbox import OutboxMessage, existing_keys
 from store.sweep_reads import CHUNK, sessions_by_pairing_query
@@ -112,6 +113,7 @@ def explain(ctx: AppContext, now: datetime, path: str) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the sweep's queries (PostgreSQL)."""
     queries = {
         "pairings due": due_for_sweep_query(now),
+        "escalations due": glance_query(now),
         "sessions of a chunk": sessions_by_pairing_query(range(1, CHUNK + 1)),
     }
     with ctx.engine.connect() as connection, open(path, "w") as out:

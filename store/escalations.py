@@ -339,6 +339,14 @@ def unresolved_at_a_glance(session: Session, due_at: datetime | None = None) -> 
     """Id, opened, acknowledged and reminded times of the open and acknowledged escalations,
     oldest first, without loading them; with `due_at`, only those a sweep then needs to look
     at again (`next_sweep_at` NULL or come)."""
+    query = glance_query(due_at)
+    if due_at is None:
+        return list(session.execute(query.order_by(Escalation.opened_at, Escalation.id)))
+    # Few are due: found through the index on `next_sweep_at`, then put in order here.
+    return sorted(session.execute(query), key=lambda row: (row.opened_at, row.id))
+
+
+def glance_query(due_at: datetime | None = None):
     query = select(
         Escalation.id,
         Escalation.opened_at,
@@ -349,7 +357,7 @@ def unresolved_at_a_glance(session: Session, due_at: datetime | None = None) -> 
         query = query.where(
             or_(Escalation.next_sweep_at.is_(None), Escalation.next_sweep_at <= due_at)
         )
-    return list(session.execute(query.order_by(Escalation.opened_at, Escalation.id)))
+    return query
 
 
 def record_next_looks(session: Session, moments: dict[int, datetime]) -> None:
