@@ -161,7 +161,9 @@ def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                         sending = reminder_due(survey, round_, now)
                         if sending is not None:
                             sendings.append((pairing, people, survey, round_, sending))
-            asked = invitations_about(session, (subject_of(s[0].id, s[3].name) for s in sendings))
+            asked = invitations_about(
+                session, ((s.id, subject_of(p.id, r.name)) for p, _, s, r, _ in sendings)
+            )
             for pairing, people, survey, round_, sending in sendings:
                 subject = subject_of(pairing.id, round_.name)
                 for role in survey.audience:

@@ -102,16 +102,26 @@ def invitation(
     ).first()
 
 
-def invitations_about(session: Session, subjects: Iterable[str]) -> dict[tuple, datetime | None]:
-    """(survey id, subject, person id) -> when answered (None: not yet), of these subjects."""
-    subjects = sorted(set(subjects))
+def invitations_about(
+    session: Session, rounds: Iterable[tuple[str, str]]
+) -> dict[tuple, datetime | None]:
+    """(survey id, subject, person id) -> when answered (None: not yet), for these (survey id,
+    subject) rounds (found through the unique index, which starts with the survey id)."""
+    subjects: dict[str, set[str]] = {}
+    for survey_id, subject in rounds:
+        subjects.setdefault(survey_id, set()).add(subject)
     found: dict[tuple, datetime | None] = {}
     table = SurveyInvitation.__table__
     columns = (table.c.survey_id, table.c.subject, table.c.person_id, table.c.responded_at)
-    for start in range(0, len(subjects), _CHUNK):
-        query = select(*columns).where(table.c.subject.in_(subjects[start : start + _CHUNK]))
-        for survey_id, subject, person_id, responded_at in session.execute(query):
-            found[(survey_id, subject, person_id)] = responded_at
+    for survey_id, of_survey in sorted(subjects.items()):
+        ordered = sorted(of_survey)
+        for start in range(0, len(ordered), _CHUNK):
+            query = select(*columns).where(
+                table.c.survey_id == survey_id,
+                table.c.subject.in_(ordered[start : start + _CHUNK]),
+            )
+            for row in session.execute(query):
+                found[(row.survey_id, row.subject, row.person_id)] = row.responded_at
     return found
 
 
