@@ -3,7 +3,8 @@
 For each backend and size: generate `size` active pairings (see `bench.sweep_data`), bring
 the outbox and escalations to a steady state (a real sweep a minute earlier decided and
 "sent" everything then due), then time the planners as a sweep runs them (`dry_run`: what a
-sweep would decide at `now`, nothing kept). Prints one JSON line per measurement.
+sweep would decide at `now`, nothing kept), and once each an hour and a day later (a sweep
+catching up). Prints one JSON line per measurement.
 
     .venv/bin/python -m bench.sweep_cost --sizes 10000,100000 --backends sqlite,postgresql
 """
@@ -15,24 +16,22 @@ import json
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
+from botbuilder.schema import Activity
 from sqlalchemy import insert
 
 from bench.databases import BACKENDS, scratch_database
-from bench.sweep_data import generate
+from bench.sweep_data import analyse, generate
 from bot.context import AppContext
-from bot.pairing_nudges import CHECK_IN_LATEST, LOG_REQUEST_LATEST
 from bot.settings import Settings
-from bot.sweep import _plan
+from bot.sweep import _plan, record_pass
 from domain.clock import FixedClock
 from store.db import create_db_engine
+from store.escalations import glance_query
+from store.next_sweep import due_for_sweep_query
 from store.outbox import OutboxMessage, existing_keys
-from store.sweep_reads import (
-    CHUNK,
-    nudge_candidates_query,
-    sessions_by_pairing_query,
-    stall_candidates_query,
-)
+from store.sweep_reads import CHUNK, sessions_by_pairing_query
 
 # A Wednesday mid-morning in London.
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -81,31 +80,43 @@ def _mark_sent(engine, planned, at: datetime) -> None:
 
 
 def steady_state(ctx: AppContext, now: datetime) -> int:
-    """Run the planners for real a minute before `now` and mark all they decided as sent."""
+    """Run the planners for real a minute before `now`, mark all they decided as sent and
+    store when to look at each pairing and escalation again, as `bot.sweep.run_sweep` does.
+
+    The activities are not serialised here (an empty payload instead): a sweep reads the
+    outbox's keys only, and serialising every message of a first sweep is most of its time.
+    """
     before = now - timedelta(minutes=1)
-    planned = _plan(ctx, before)
+    with patch.object(Activity, "serialize", lambda _activity: {}):
+        planned, pass_ = _plan(ctx, before)
     _mark_sent(ctx.engine, planned, before)
+    record_pass(ctx, pass_)
+    # The first sweep rewrote every pairing's moment: statistics as the server would have
+    # them a minute later (with those generated, PostgreSQL scans the table for the few due).
+    analyse(ctx.engine)
     return len(planned)
 
 
-def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float], int, int]:
-    """Seconds per dry-run planning pass, messages planned, and how many are new."""
+def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float], int, int, int]:
+    """Seconds per dry-run planning pass, messages planned, how many are new, and how many
+    pairings the sweep looked at."""
     timings = []
-    planned = []
+    planned, looked_at = [], 0
     for _ in range(repeat):
         started = time.perf_counter()
-        planned = _plan(ctx, now, dry_run=True)
+        planned, pass_ = _plan(ctx, now, dry_run=True)
         with ctx.session() as session:
             new = len({m.key for m in planned} - existing_keys(session, (m.key for m in planned)))
         timings.append(time.perf_counter() - started)
-    return timings, len(planned), new
+        looked_at = len(pass_.ids)
+    return timings, len(planned), new, looked_at
 
 
 def explain(ctx: AppContext, now: datetime, path: str) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's candidate queries (PostgreSQL)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the sweep's queries (PostgreSQL)."""
     queries = {
-        "nudge candidates": nudge_candidates_query(now, CHECK_IN_LATEST, LOG_REQUEST_LATEST),
-        "stall candidates": stall_candidates_query(now, ctx.settings.no_session_days),
+        "pairings due": due_for_sweep_query(now),
+        "escalations due": glance_query(now),
         "sessions of a chunk": sessions_by_pairing_query(range(1, CHUNK + 1)),
     }
     with ctx.engine.connect() as connection, open(path, "w") as out:
@@ -135,7 +146,14 @@ def measure(backend: str, size: int, repeat: int, profile: str | None, plans: st
                 out.write(profiler.output_text(unicode=False, show_all=False))
         if plans and backend == "postgresql":
             explain(ctx, NOW, f"{plans}-{size}.txt")
-        timings, planned, new = time_sweep(ctx, NOW, repeat)
+        timings, planned, new, looked_at = time_sweep(ctx, NOW, repeat)
+        # Not a steady state (a sweep runs every minute): one sweep catching up after an
+        # hour or a day without any, an upper bound of what a late sweep costs.
+        catching_up = {}
+        for name, gap in (("1h", timedelta(hours=1)), ("1d", timedelta(days=1))):
+            late, _planned, _new, late_looked_at = time_sweep(ctx, NOW + gap, 1)
+            catching_up[f"after_{name}_s"] = round(late[0], 3)
+            catching_up[f"after_{name}_looked_at"] = late_looked_at
         engine.dispose()
     return {
         "bench": "sweep_cost",
@@ -144,8 +162,10 @@ def measure(backend: str, size: int, repeat: int, profile: str | None, plans: st
         "sweep_s": round(statistics.median(timings), 3),
         "sweep_runs_s": [round(t, 3) for t in timings],
         "per_pairing_us": round(statistics.median(timings) / size * 1e6, 2),
+        "looked_at": looked_at,
         "planned": planned,
         "new": new,
+        **catching_up,
         "first_sweep_s": round(warmed, 2),
         "first_sweep_planned": warm,
         "generate_s": round(generated, 2),

@@ -160,6 +160,12 @@ def generate(engine: Engine, pairings: int, now: datetime, seed: int = 8) -> Non
                     f"(SELECT max(id) FROM {table}))"
                 )
             connection.commit()
+    analyse(engine)
+
+
+def analyse(engine: Engine) -> None:
+    """Fresh planner statistics, as autovacuum (PostgreSQL) would gather after bulk writes."""
+    if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")
     else:

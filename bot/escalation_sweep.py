@@ -1,12 +1,12 @@
 """The sweep's escalation rules: stalled pairings, reminders of unacknowledged escalations.
 
-On every sweep, for each active pairing still within its programme that may have stalled, the
+On every sweep, for each active pairing still within its programme whose moment has come, the
 facts are read from the store (in bulk) and `domain.stall_rules.stall_causes` decides what is
-wrong. Each cause opens an escalation, or adds its evidence to the open one of the same
-pairing and cause (an occurrence already on it, or one a coordinator resolved, is not raised
-again). Then, for every open
-escalation: its card is posted to the coordinator channel once (`escalation:<id>:card`), and
-if nobody has acknowledged it after the configured working days (in the coordinators' zone)
+wrong; `next_stall_change` says when to look again. Each cause opens an escalation, or adds
+its evidence to the open one of the same pairing and cause (an occurrence already on it, or
+one a coordinator resolved, is not raised again). Then, for every open escalation: its card is
+posted to the coordinator channel once (`escalation:<id>:card`), and if nobody has
+acknowledged it after the configured working days (in the coordinators' zone)
 it is posted again and sent to the champion, once (`escalation:<id>:repost` / `:champion`).
 People whose release block could not reach the coordinators at once are told when it has.
 
@@ -32,7 +32,7 @@ from bot.escalations import (
     channel_card_message,
     reached_coordinators,
 )
-from bot.planned import PLANNING_DRY_RUN, PlannedMessage
+from bot.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.proactive import message_payload
 from domain.cadence import programme_end
 from domain.escalations import open_key
@@ -42,7 +42,8 @@ from domain.stall_rules import (
     PairingFacts,
     PersonEvent,
     StallSettings,
-    escalation_is_overdue,
+    escalation_deadline,
+    next_stall_change,
     stall_causes,
 )
 from store.escalations import (
@@ -53,7 +54,8 @@ from store.escalations import (
     release_blocks_not_told,
     unresolved_at_a_glance,
 )
-from store.models import Person
+from store.models import PairingStatus, Person
+from store.next_sweep import NEVER
 from store.outbox import existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
@@ -62,7 +64,6 @@ from store.sweep_reads import (
     open_repairs_by_pairing,
     pairings_with_people,
     sessions_by_pairing,
-    stall_candidates,
 )
 
 
@@ -132,18 +133,20 @@ def _person_in(ref: str) -> int | None:
 
 
 def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
-    """Raise what `stall_causes` finds, over the pairings that may have stalled (see
-    `store.sweep_reads`), read in chunks; an occurrence already on the open escalation, or
-    resolved before, is left alone without touching the escalation."""
+    """Raise what `stall_causes` finds, over the active pairings of this sweep's pass, read in
+    chunks; an occurrence already on the open escalation, or resolved before, is left alone
+    without touching the escalation. Reports when each pairing's causes could next change."""
     rules = StallSettings(no_session_days=ctx.settings.no_session_days)
-    ids = stall_candidates(session, now, rules.no_session_days)
-    for chunk in chunked(ids):
+    due = sweep_pass(session, now)
+    for chunk in chunked(due.ids):
         sessions = sessions_by_pairing(session, chunk)
         check_ins = check_ins_by_pairing(session, chunk)
         repairs = open_repairs_by_pairing(session, chunk)
         open_refs, resolved_refs = escalation_refs(session, chunk)
         for pairing, trainee, mentor in pairings_with_people(session, chunk):
-            if now >= programme_end(pairing.paired_at, pairing.length_months):
+            active = pairing.status == PairingStatus.ACTIVE.value
+            if not active or now >= programme_end(pairing.paired_at, pairing.length_months):
+                due.look_again(pairing.id, None)
                 continue
             facts, private, said_by = pairing_facts(
                 pairing,
@@ -152,6 +155,7 @@ def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
                 check_ins.get(pairing.id, ()),
                 repairs.get(pairing.id, ()),
             )
+            due.look_again(pairing.id, next_stall_change(facts, now, rules))
             for stall in stall_causes(facts, now, rules):
                 if stall.ref in resolved_refs.get((pairing.id, stall.cause.value), ()):
                     continue
@@ -178,17 +182,16 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     messages: list[PlannedMessage] = []
     with ctx.session() as session:
         _raise_stalls(ctx, session, now)
-        open_ones = unresolved_at_a_glance(session)
+        due = sweep_pass(session, now)
+        open_ones = unresolved_at_a_glance(session, due_at=None if due.everything else now)
         known = existing_keys(
             session,
             (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
         )
         # Escalations opened by the same sweep share their deadline.
-        overdue_if_opened_at = cache(
-            lambda opened_at: escalation_is_overdue(
+        deadline_of = cache(
+            lambda opened_at: escalation_deadline(
                 opened_at,
-                None,
-                now,
                 settings.default_time_zone,
                 hours,
                 settings.escalation_working_days,
@@ -197,7 +200,8 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
         )
         for glance in open_ones:
             posted = card_key(glance.id) in known
-            overdue = glance.acknowledged_at is None and overdue_if_opened_at(glance.opened_at)
+            deadline = deadline_of(glance.opened_at)
+            overdue = glance.acknowledged_at is None and now >= deadline
             reminded = (
                 glance.reminded_at is not None
                 and {
@@ -206,23 +210,41 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                 }
                 <= known
             )
+            # Once its card is posted, the next thing is the reminder at the deadline, unless
+            # it is acknowledged first; nothing once the reminder is sent. Left out: at the
+            # next sweep (no channel or champion to send to yet).
             if posted and (not overdue or reminded):
-                continue  # nothing new to post or send, nothing to record
+                # Nothing new to post or send, nothing to record.
+                waiting = glance.acknowledged_at is None and not overdue
+                due.escalations_next_at[glance.id] = deadline if waiting else NEVER
+                continue
             escalation = get_escalation(session, glance.id)
             if not posted:
                 post = channel_card_message(session, settings, escalation, now)
                 if post is not None:
                     messages.append(post)
+                    posted = True
             if not overdue:
+                if posted:
+                    due.escalations_next_at[glance.id] = (
+                        NEVER if glance.acknowledged_at else deadline
+                    )
                 continue
+            sent = {
+                key for key in (card_key(glance.id, v) for v in (REPOST, CHAMPION)) if key in known
+            }
             if card_key(escalation.id, REPOST) not in known:
                 repost = channel_card_message(session, settings, escalation, now, REPOST)
                 if repost is not None:
                     messages.append(repost)
+                    sent.add(repost.key)
             if card_key(escalation.id, CHAMPION) not in known:
                 to_champion = champion_message(session, settings, escalation, now)
                 if to_champion is not None:
                     messages.append(to_champion)
+                    sent.add(to_champion.key)
+            if posted and len(sent) == 2:
+                due.escalations_next_at[glance.id] = NEVER
             if mark_reminded(session, escalation.id, now):
                 record_event(
                     session,

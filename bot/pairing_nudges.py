@@ -2,9 +2,10 @@
 log, and the private check-ins at weeks 2, 4 and 6.
 
 Each message has an idempotency key (who, what, which pairing and period), so the planner can
-simply work out everything due at `now` on every sweep: the outbox keeps each key once, and
-the planner returns only the keys it does not hold yet. Items whose moment has passed (a month
-that ended, a check-in two weeks late) are not sent late.
+simply work out everything due at `now` whenever it looks at a pairing: the outbox keeps each
+key once, and the planner returns only the keys it does not hold yet. Items whose moment has
+passed (a month that ended, a check-in two weeks late) are not sent late. It looks at the
+pairings whose moment has come and reports when the next nudge window of each opens or closes.
 """
 
 from __future__ import annotations
@@ -17,22 +18,16 @@ from sqlmodel import Session
 
 from adaptive_cards import render_card
 from bot.context import AppContext
-from bot.planned import PlannedMessage
+from bot.planned import PlannedMessage, sweep_pass
 from bot.proactive import message_payload
-from domain.cadence import (
-    ItemKind,
-    log_request_due,
-    month_bounds,
-    schedule,
-    session_reminder_due,
-)
+from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
 from domain.local_time import format_local_datetime
 from domain.nudge_policy import nudge_key
+from store.models import PairingStatus
 from store.outbox import existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
     chunked,
-    nudge_candidates,
     pairings_with_people,
     sessions_by_pairing,
 )
@@ -60,30 +55,31 @@ def _text(text: str):
 
 
 def plan_pairing_nudges(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
-    """Every nudge due at `now` whose key is not in the outbox yet, in pairing order.
-
-    Pairings that cannot be due anything are ruled out in the database; the others are read
-    in chunks (see `store.sweep_reads`).
-    """
+    """Every nudge due at `now` whose key is not in the outbox yet, in pairing order, over
+    the pairings of this sweep's pass (read in chunks, see `store.sweep_reads`)."""
     messages: list[PlannedMessage] = []
     default_zone = ctx.settings.default_time_zone
     with ctx.session() as session:
-        ids = nudge_candidates(session, now, CHECK_IN_LATEST, LOG_REQUEST_LATEST)
-        for chunk in chunked(ids):
+        due = sweep_pass(session, now)
+        for chunk in chunked(due.ids):
             sessions = sessions_by_pairing(session, chunk)
             check_ins = check_ins_by_pairing(session, chunk)
             drafts: list[Draft] = []
             for pairing, trainee, mentor in pairings_with_people(session, chunk):
-                drafts.extend(
-                    _plan_pairing(
-                        pairing,
-                        (trainee, mentor),
-                        sessions.get(pairing.id, ()),
-                        check_ins.get(pairing.id, ()),
-                        now,
-                        default_zone,
-                    )
+                if pairing.status != PairingStatus.ACTIVE.value:
+                    due.look_again(pairing.id, None)
+                    continue
+                people = (trainee, mentor)
+                windows = _windows(
+                    pairing,
+                    people,
+                    sessions.get(pairing.id, ()),
+                    check_ins.get(pairing.id, ()),
+                    now,
+                    default_zone,
                 )
+                due.look_again(pairing.id, next_change(windows, now))
+                drafts.extend(_drafts(pairing, people, open_at(windows, now), default_zone))
             messages.extend(_payloads_of_new(session, drafts))
     return messages
 
@@ -96,67 +92,45 @@ def _payloads_of_new(session: Session, drafts: list[Draft]) -> list[PlannedMessa
     ]
 
 
+def _windows(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+    """The pair's nudge windows still open or to come (see `domain.cadence.nudge_windows`)."""
+    who = {person.id: index for index, person in enumerate(people)}
+    return nudge_windows(
+        pairing.paired_at,
+        pairing.length_months,
+        sessions,
+        {(who[c.person_id], c.week) for c in check_ins if c.person_id in who},
+        tuple(person.time_zone or default_zone for person in people),
+        now,
+        check_in_latest=CHECK_IN_LATEST,
+        log_request_latest=LOG_REQUEST_LATEST,
+    )
+
+
 def _plan_pairing(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
-    trainee, mentor = people
-    both = ((trainee, mentor), (mentor, trainee))
-    months = {r.month: r for r in sessions}
-    answered = {(c.person_id, c.week) for c in check_ins}
+    """The nudges the rules send this pair at `now` (keys already sent or not)."""
+    windows = _windows(pairing, people, sessions, check_ins, now, default_zone)
+    return _drafts(pairing, people, open_at(windows, now), default_zone)
+
+
+def _drafts(pairing, people, windows: list[NudgeWindow], default_zone: str) -> list[Draft]:
     base = {"pairing_id": pairing.id, "months": pairing.length_months}
-    for item in schedule(pairing.paired_at, pairing.length_months):
-        if item.due > now:
-            continue
-        if item.kind == ItemKind.BOOK_SESSION:
-            _start, end = month_bounds(pairing.paired_at, item.month)
-            row = months.get(item.month)
-            settled = row is not None and (row.booking in ("booked", "cant") or row.logged_at)
-            if now >= end or settled:
-                continue
-            for me, partner in both:
-                card = _card(
-                    "book_session",
-                    base | {"month": item.month, "partner_name": partner.display_name},
-                )
-                yield _message(me, "book_session", item.period, pairing, card)
-        elif item.kind == ItemKind.CHECK_IN and now < item.due + CHECK_IN_LATEST:
-            for me, partner in both:
-                if (me.id, item.week) in answered:
-                    continue
-                card = _card(
-                    "check_in",
-                    base | {"week": item.week, "partner_name": partner.display_name},
-                )
-                yield _message(me, "check_in", item.period, pairing, card)
-    for month in range(1, pairing.length_months + 1):
-        start, _end = month_bounds(pairing.paired_at, month)
-        if start > now:
-            break
-        row = months.get(month)
-        if row is not None and row.logged_at is not None:
-            continue
-        booked_for = row.booked_for if row is not None and row.booking == "booked" else None
-        for me, partner in both:
+    drafts = []
+    for window in windows:
+        me, partner = people[window.who], people[1 - window.who]
+        data = base | {"partner_name": partner.display_name}
+        if window.kind == ItemKind.BOOK_SESSION:
+            render = _card("book_session", data | {"month": window.month})
+        elif window.kind == ItemKind.CHECK_IN:
+            render = _card("check_in", data | {"week": window.week})
+        elif window.kind == ItemKind.SESSION_REMINDER:
             tz = me.time_zone or default_zone
-            if booked_for is not None and session_reminder_due(booked_for, tz) <= now < booked_for:
-                yield _message(
-                    me,
-                    "session_reminder",
-                    f"month-{month}-at-{booked_for:%Y%m%d%H%M}",
-                    pairing,
-                    _text(
-                        f"Reminder: your mentoring session with {partner.display_name} is on "
-                        f"{format_local_datetime(booked_for, tz)}."
-                    ),
-                )
-        due = log_request_due(pairing.paired_at, month, booked_for, pairing.length_months)
-        if due <= now < due + LOG_REQUEST_LATEST:
-            for me, partner in both:
-                card = _card(
-                    "log_session",
-                    base
-                    | {
-                        "month": month,
-                        "partner_name": partner.display_name,
-                        "held_on": f"{booked_for:%Y-%m-%d}" if booked_for else "",
-                    },
-                )
-                yield _message(me, "log_request", f"month-{month}", pairing, card)
+            render = _text(
+                f"Reminder: your mentoring session with {partner.display_name} is on "
+                f"{format_local_datetime(window.booked_for, tz)}."
+            )
+        else:
+            held_on = f"{window.booked_for:%Y-%m-%d}" if window.booked_for else ""
+            render = _card("log_session", data | {"month": window.month, "held_on": held_on})
+        drafts.append(_message(me, window.kind.value, window.period, pairing, render))
+    return drafts

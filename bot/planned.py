@@ -22,6 +22,7 @@ from bot.delivery_window import (
     working_hours_of,
 )
 from bot.settings import Settings
+from store.next_sweep import due_for_sweep
 from store.outbox import OutboxMessage, by_key, enqueue, routine_booked_on
 from store.people import get_person
 
@@ -34,6 +35,42 @@ Bookings = dict[str, list[datetime]]
 # True while a dry-run sweep's planners run: a planner that records its decisions in its own
 # tables (escalations) rolls them back instead of keeping them.
 PLANNING_DRY_RUN: ContextVar[bool] = ContextVar("planning_dry_run", default=False)
+
+
+class SweepPass:
+    """The pairings one sweep looks at (their `next_sweep_at` has come, see
+    `store.next_sweep`), and when each planner wants to look at each of them again.
+
+    Each planner over pairings reports, for every pairing of the pass, the earliest moment
+    its decisions could change on the facts it read (None: never); the sweep stores the
+    earliest of them once what was decided is in the outbox.
+    """
+
+    def __init__(self, versions: dict[int, int], everything: bool = False) -> None:
+        self.versions = versions
+        # The rules changed: every pairing and escalation is looked at.
+        self.everything = everything
+        self.ids = sorted(versions)
+        self.next_at: dict[int, datetime | None] = {}
+        # Escalations by id: when to look at them again (left out: at the next sweep).
+        self.escalations_next_at: dict[int, datetime] = {}
+
+    def look_again(self, pairing_id: int, at: datetime | None) -> None:
+        if pairing_id not in self.next_at:
+            self.next_at[pairing_id] = at
+        elif at is not None:
+            current = self.next_at[pairing_id]
+            self.next_at[pairing_id] = at if current is None else min(current, at)
+
+
+# The pass of the sweep whose planners are running (None: a planner run on its own).
+SWEEP_PASS: ContextVar[SweepPass | None] = ContextVar("sweep_pass", default=None)
+
+
+def sweep_pass(session: Session, now: datetime) -> SweepPass:
+    """The running sweep's pass, or for a planner run on its own, the pairings due at `now`."""
+    current = SWEEP_PASS.get()
+    return current if current is not None else SweepPass(due_for_sweep(session, now))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The sweep's survey rules: send each survey round to whom it is for, remind at most twice.
 
-For every pairing (active or completed) and every survey definition, `domain.surveys` says
-which rounds are due; each person in the survey's audience who has not answered gets the
-survey, then up to two reminders a week apart, each with its own idempotency key (who, which
-survey, which pairing and round, which sending), so each goes exactly once. Surveys are
-routine nudges: working hours, one routine nudge a day, snooze.
+For every pairing (active or completed) whose moment has come and every survey definition,
+`domain.surveys` says which rounds are due, and when the next one opens, reminds or closes;
+each person in the survey's audience who has not answered gets the survey, then up to two
+reminders a week apart, each with its own idempotency key (who, which survey, which pairing
+and round, which sending), so each goes exactly once. Surveys are routine nudges: working
+hours, one routine nudge a day, snooze.
 """
 
 from __future__ import annotations
@@ -16,15 +17,29 @@ from sqlmodel import Session, select
 
 from adaptive_cards import render_card
 from bot.context import AppContext
-from bot.planned import PLANNING_DRY_RUN, PlannedMessage
+from bot.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.proactive import message_payload
 from domain.nudge_policy import nudge_key
-from domain.surveys import PairingFacts, Survey, load_definitions, reminder_due, rounds_of
-from store.models import Pairing, PairingStatus, Person, Programme, ProgrammeKind
+from domain.surveys import (
+    PairingFacts,
+    Survey,
+    load_definitions,
+    next_round_change,
+    reminder_due,
+    rounds_of,
+)
+from store.models import Pairing, PairingStatus, Programme, ProgrammeKind
 from store.outbox import OutboxMessage
 from store.pairings import sessions_of
 from store.people import get_person
-from store.surveys import invitation, invite
+from store.surveys import (
+    invitation,
+    invitations_about,
+    invite,
+    pairing_id_of,  # noqa: F401  (read here by the survey answers' handler)
+    subject_of,
+)
+from store.sweep_reads import chunked, pairings_with_people, sessions_by_pairing
 
 
 def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:
@@ -61,31 +76,19 @@ def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:
     return render_card("survey", data)
 
 
-def _facts(session: Session, pairing: Pairing, programme: Programme) -> PairingFacts:
+def _facts(pairing, programme: Programme, sessions) -> PairingFacts:
+    """The survey rules' facts about a pairing, from its row, programme and session rows."""
     return PairingFacts(
         paired_at=pairing.paired_at,
         length_months=pairing.length_months,
         sessions_logged={
-            row.month: row.logged_at
-            for row in sessions_of(session, pairing.id)
-            if row.happened and row.logged_at is not None
+            row.month: row.logged_at for row in sessions if row.happened and row.logged_at
         },
         training_ends_at=programme.training_ends_at,
         promotion_support=programme.kind == ProgrammeKind.PROMOTION_SUPPORT.value,
         assessment_ends_at=programme.assessment_ends_at,
         results_at=programme.results_at,
     )
-
-
-def subject_of(pairing_id: int, round_name: str) -> str:
-    return f"pairing-{pairing_id}:{round_name}"
-
-
-def pairing_id_of(subject: str) -> int | None:
-    """The pairing a survey subject is about (`subject_of` read back), or None."""
-    head = subject.split(":", 1)[0]
-    number = head.removeprefix("pairing-")
-    return int(number) if head.startswith("pairing-") and number.isdigit() else None
 
 
 SURVEY, REMINDER = "survey", "survey_reminder"
@@ -128,41 +131,50 @@ def survey_still_wanted(ctx: AppContext, session: Session, row: OutboxMessage, n
     if survey is None or pairing is None:
         return True
     programme = session.get(Programme, pairing.programme_id)
-    rounds = {r.name: r for r in rounds_of(survey, _facts(session, pairing, programme))}
+    facts = _facts(pairing, programme, sessions_of(session, pairing.id))
+    rounds = {r.name: r for r in rounds_of(survey, facts)}
     round_ = rounds.get(round_name)
     return round_ is not None and now < round_.closes
 
 
 def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
+    """The survey sendings due at `now` to those who have not answered, over the pairings of
+    this sweep's pass that are not dissolved (read in chunks), in pairing order."""
     surveys = load_definitions(ctx.settings.surveys_dir)
     messages: list[PlannedMessage] = []
     with ctx.session() as session:
-        pairings = session.exec(
-            select(Pairing)
-            .where(Pairing.status != PairingStatus.DISSOLVED.value)
-            .order_by(Pairing.id)
-        ).all()
-        for pairing in pairings:
-            programme = session.get(Programme, pairing.programme_id)
-            facts = _facts(session, pairing, programme)
-            people = {
-                "trainee": session.get(Person, pairing.trainee_person_id),
-                "mentor": session.get(Person, pairing.mentor_person_id),
-            }
-            for survey in surveys.values():
-                for round_ in rounds_of(survey, facts):
-                    sending = reminder_due(survey, round_, now)
-                    if sending is None:
-                        continue
-                    subject = subject_of(pairing.id, round_.name)
-                    for role in survey.audience:
-                        person = people[role]
-                        asked = invitation(session, survey.id, subject, person.id)
-                        if asked is not None and asked.responded_at is not None:
-                            continue
+        due = sweep_pass(session, now)
+        programmes = {p.id: p for p in session.exec(select(Programme))}
+        for chunk in chunked(due.ids):
+            sessions = sessions_by_pairing(session, chunk)
+            sendings = []
+            for pairing, trainee, mentor in pairings_with_people(session, chunk):
+                if pairing.status == PairingStatus.DISSOLVED.value:
+                    due.look_again(pairing.id, None)
+                    continue
+                programme = programmes[pairing.programme_id]
+                facts = _facts(pairing, programme, sessions.get(pairing.id, ()))
+                due.look_again(pairing.id, next_round_change(surveys.values(), facts, now))
+                people = {"trainee": trainee, "mentor": mentor}
+                for survey in surveys.values():
+                    for round_ in rounds_of(survey, facts):
+                        sending = reminder_due(survey, round_, now)
+                        if sending is not None:
+                            sendings.append((pairing, people, survey, round_, sending))
+            asked = invitations_about(
+                session, ((s.id, subject_of(p.id, r.name)) for p, _, s, r, _ in sendings)
+            )
+            for pairing, people, survey, round_, sending in sendings:
+                subject = subject_of(pairing.id, round_.name)
+                for role in survey.audience:
+                    person = people[role]
+                    known = (survey.id, subject, person.id)
+                    if asked.get(known) is not None:
+                        continue  # answered
+                    if known not in asked:
                         invite(
                             session,
-                            programme_id=programme.id,
+                            programme_id=pairing.programme_id,
                             survey_id=survey.id,
                             round_=round_.name,
                             subject=subject,
@@ -170,23 +182,18 @@ def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                             role=role,
                             now=now,
                         )
-                        messages.append(
-                            PlannedMessage(
-                                person.aad_object_id,
-                                SURVEY if sending == 0 else REMINDER,
-                                survey_key(
-                                    person.aad_object_id,
-                                    survey.id,
-                                    pairing.id,
-                                    round_.name,
-                                    sending,
-                                ),
-                                payload=message_payload(
-                                    cards=[survey_card(survey, subject, sending)]
-                                ),
-                                routine=True,
-                            )
+                        asked[known] = None
+                    messages.append(
+                        PlannedMessage(
+                            person.aad_object_id,
+                            SURVEY if sending == 0 else REMINDER,
+                            survey_key(
+                                person.aad_object_id, survey.id, pairing.id, round_.name, sending
+                            ),
+                            payload=message_payload(cards=[survey_card(survey, subject, sending)]),
+                            routine=True,
                         )
+                    )
         if PLANNING_DRY_RUN.get():
             session.rollback()
     return messages

@@ -5,11 +5,14 @@ Rules that decide what is due are pure functions in `domain/`; planners register
 writes them to the outbox (an existing key is left as it is, so sweeping twice, or two sweeps
 at once, decide each message once), holding each until the recipient's next allowed time, and
 then hands the rows due at `now` to the dispatcher (see `bot.dispatcher` for the guarantees).
+Planners over pairings look only at the pairings whose moment has come, and say when to look
+at each again (`SweepPass`, `store.next_sweep`).
 With `dry_run` nothing is written or sent: the result lists what would be sent at `now`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,17 +22,23 @@ from botbuilder.core import BotAdapter
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
+from bot.delivery_window import working_hours_of
 from bot.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
 from bot.escalation_sweep import plan_escalations
 from bot.pairing_nudges import plan_pairing_nudges
 from bot.planned import (
     PLANNING_DRY_RUN,
+    SWEEP_PASS,
     Bookings,
     PlannedMessage,
+    SweepPass,
     enqueue_planned,
     schedule,
 )
+from bot.settings import Settings
 from bot.survey_planner import plan_surveys
+from store.escalations import record_next_looks
+from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
 from store.outbox import due, existing_keys
 from store.processed_activities import prune_processed
 
@@ -78,15 +87,52 @@ class SweepResult:
         return "\n".join(lines)
 
 
-def _plan(ctx: AppContext, now: datetime, dry_run: bool = False) -> list[PlannedMessage]:
+# Bump when a rule in domain/ or a planner changes what it decides or when, so that every
+# stored moment is worked out again by the next sweep.
+RULES_VERSION = 1
+
+
+def rules_fingerprint(settings: Settings) -> str:
+    """What the stored moments depend on besides the facts: the rules' version, the settings
+    they read and the survey definitions."""
+    rules = (
+        RULES_VERSION,
+        settings.no_session_days,
+        settings.escalation_working_days,
+        settings.default_time_zone,
+        working_hours_of(settings),
+        sorted((path.name, path.read_bytes()) for path in settings.surveys_dir.glob("*.json")),
+    )
+    return hashlib.sha256(repr(rules).encode()).hexdigest()
+
+
+def _plan(
+    ctx: AppContext, now: datetime, dry_run: bool = False
+) -> tuple[list[PlannedMessage], SweepPass]:
+    """What the planners decide at `now`, over the pairings whose moment has come (all of
+    them when the rules have changed since the moments were stored)."""
+    with ctx.session() as session:
+        changed = rules_changed(session, rules_fingerprint(ctx.settings), now)
+        pass_ = SweepPass(due_for_sweep(session, now), everything=changed)
+        if dry_run:
+            session.rollback()
     planned: list[PlannedMessage] = []
-    token = PLANNING_DRY_RUN.set(dry_run)
+    dry_token, pass_token = PLANNING_DRY_RUN.set(dry_run), SWEEP_PASS.set(pass_)
     try:
         for planner in PLANNERS:
             planned.extend(planner(ctx, now))
     finally:
-        PLANNING_DRY_RUN.reset(token)
-    return planned
+        SWEEP_PASS.reset(pass_token)
+        PLANNING_DRY_RUN.reset(dry_token)
+    return planned, pass_
+
+
+def record_pass(ctx: AppContext, pass_: SweepPass) -> None:
+    """When to look again at what a sweep looked at. Only once what it decided is in the
+    outbox: a sweep that fails before this looks at the same pairings again."""
+    with ctx.session() as session:
+        record_next_sweep(session, pass_.versions, pass_.next_at)
+        record_next_looks(session, pass_.escalations_next_at)
 
 
 def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
@@ -118,7 +164,7 @@ async def run_sweep(
     worker_id: str = WORKER_ID,
 ) -> SweepResult:
     """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
-    planned = _plan(ctx, now, dry_run)
+    planned, pass_ = _plan(ctx, now, dry_run)
     if dry_run:
         result = _dry_run(ctx, now, planned)
         log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
@@ -135,6 +181,7 @@ async def run_sweep(
             row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
             if created and row.next_attempt_at > now:
                 held.append(scheduled)
+    record_pass(ctx, pass_)
     if adapter is None:
         adapter = create_adapter(ctx.settings)
     dispatched: list[DispatchResult] = []

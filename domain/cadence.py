@@ -9,6 +9,7 @@ sender moves whatever falls outside someone's working hours to their next workin
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -195,18 +196,112 @@ def log_request_due(
     return month_bounds(paired_at, month)[1]
 
 
-# Moving a date by whole months clamps the day (31 Jan + 1 month = 28 Feb), so the pairing
-# instants whose k-th month starts by a given time are not one clean interval. These bounds
-# widen it by a few days so that a database query can rule pairings out with a plain
-# comparison on `paired_at`; the exact rule then runs on what is left.
-_CLAMP_SLACK = timedelta(days=4)
+@dataclass(frozen=True)
+class NudgeWindow:
+    """A nudge the rules send to one of the pair while `start <= now < end`.
+
+    `who` is 0 for the trainee and 1 for the mentor; `period` goes into the idempotency key.
+    """
+
+    kind: ItemKind
+    period: str
+    who: int
+    start: datetime
+    end: datetime
+    month: int | None = None
+    week: int | None = None
+    booked_for: datetime | None = None  # reminders and log requests of a booked session
 
 
-def paired_by_for_month_start(at: datetime, months: int) -> datetime:
-    """An instant no pairing with `add_months(paired_at, months) <= at` is later than."""
-    return add_months(to_utc(at), -months) + _CLAMP_SLACK
+def nudge_windows(
+    paired_at: datetime,
+    length_months: int,
+    sessions: Iterable,
+    answered: Collection[tuple[int, int]],
+    zones: tuple[str, str],
+    now: datetime,
+    *,
+    check_in_latest: timedelta,
+    log_request_latest: timedelta,
+) -> list[NudgeWindow]:
+    """Every nudge window of a pair that has not closed by `now`, in the order they are sent.
+
+    `sessions`: the pair's month rows (anything with `month`, `booking`, `booked_for` and
+    `logged_at`); `answered`: (who, week) of the check-ins answered; `zones`: the trainee's and
+    the mentor's time zones (for reminders). A month's booking prompt runs for the month
+    unless a session is booked, declined or logged; each check-in for `check_in_latest` from
+    its week; once a month has started, the reminder of a booked session from
+    `session_reminder_due` until the session, and the log request from `log_request_due` for
+    `log_request_latest`, until the month is logged. Windows already closed are left out.
+    """
+    paired_at, now = to_utc(paired_at), to_utc(now)
+    check_length(length_months)
+    starts = [add_months(paired_at, k) for k in range(length_months + 1)]
+    months = {row.month: row for row in sessions}
+    first: list[tuple[tuple, NudgeWindow]] = []
+    for k in range(1, length_months + 1):
+        row = months.get(k)
+        if row is not None and (row.booking in ("booked", "cant") or row.logged_at):
+            continue
+        start, end = starts[k - 1], starts[k]
+        for who in (0, 1):
+            window = NudgeWindow(ItemKind.BOOK_SESSION, month_period(k), who, start, end, month=k)
+            first.append(((start, False), window))
+    for week in CHECK_IN_WEEKS:
+        due = paired_at + timedelta(weeks=week)
+        for who in (0, 1):
+            if (who, week) not in answered:
+                window = NudgeWindow(
+                    ItemKind.CHECK_IN, week_period(week), who, due, due + check_in_latest, week=week
+                )
+                first.append(((due, True), window))
+    # The schedule's order: by due time, a month's booking prompt before a check-in.
+    windows = [window for _key, window in sorted(first, key=lambda pair: pair[0])]
+    for k in range(1, length_months + 1):
+        row = months.get(k)
+        if row is not None and row.logged_at is not None:
+            continue
+        start = starts[k - 1]
+        booked_for = row.booked_for if row is not None and row.booking == "booked" else None
+        if booked_for is not None and booked_for > now:
+            for who in (0, 1):
+                reminder = max(start, session_reminder_due(booked_for, zones[who]))
+                period = f"month-{k}-at-{booked_for:%Y%m%d%H%M}"
+                windows.append(
+                    NudgeWindow(
+                        ItemKind.SESSION_REMINDER,
+                        period,
+                        who,
+                        reminder,
+                        booked_for,
+                        month=k,
+                        booked_for=booked_for,
+                    )
+                )
+        due = to_utc(booked_for) + SESSION_LENGTH if booked_for is not None else starts[k]
+        for who in (0, 1):
+            windows.append(
+                NudgeWindow(
+                    ItemKind.LOG_REQUEST,
+                    month_period(k),
+                    who,
+                    max(start, due),
+                    due + log_request_latest,
+                    month=k,
+                    booked_for=booked_for,
+                )
+            )
+    return [window for window in windows if window.end > now and window.start < window.end]
 
 
-def paired_after_for_month_start(at: datetime, months: int) -> datetime:
-    """An instant every pairing with `add_months(paired_at, months) > at` is later than."""
-    return add_months(to_utc(at), -months) - _CLAMP_SLACK
+def open_at(windows: Iterable[NudgeWindow], now: datetime) -> list[NudgeWindow]:
+    """The windows open at `now`, in order."""
+    return [window for window in windows if window.start <= now < window.end]
+
+
+def next_change(windows: Iterable[NudgeWindow], now: datetime) -> datetime | None:
+    """The first instant after `now` at which a window opens or closes (None: none will)."""
+    return min(
+        (at for window in windows for at in (window.start, window.end) if at > now),
+        default=None,
+    )

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from domain.cadence import (
     DEFAULT_LENGTH_MONTHS,
+    month_start,
     months_completed_by,
     programme_month,
     sessions_planned_by,
@@ -229,6 +230,32 @@ def stall_causes(
         )
     order = list(StallCause)
     return sorted(stalls, key=lambda stall: order.index(stall.cause))
+
+
+# The smallest step of stored time: a rule `x > threshold` first holds this long after it.
+_TICK = timedelta(microseconds=1)
+
+
+def next_stall_change(
+    facts: PairingFacts, now: datetime, settings: StallSettings | None = None
+) -> datetime | None:
+    """The first instant after `now` at which `stall_causes` could give another cause or ref
+    on the same facts (None: time alone changes nothing any more).
+
+    What moves with time alone: a session or answer counting once its time has come, the
+    quiet period running out after the pairing or the last session, each programme month
+    completing, and the programme's end (after which the sweep stops looking). Everything
+    else changes only when the facts do.
+    """
+    settings = settings or StallSettings()
+    now = to_utc(now)
+    paired_at = to_utc(facts.paired_at)
+    points = [to_utc(s.held_on) for s in facts.sessions]
+    points += [to_utc(a.answered_at) for a in facts.check_ins]
+    held = [to_utc(s.held_on) for s in facts.sessions if to_utc(s.held_on) <= now]
+    points.append(max(held, default=paired_at) + timedelta(days=settings.no_session_days) + _TICK)
+    points += [month_start(paired_at, k) for k in range(2, facts.length_months + 2)]
+    return min((at for at in points if at > now), default=None)
 
 
 def escalation_deadline(

@@ -283,6 +283,20 @@ def reminder_due(survey: Survey, round_: Round, now: datetime) -> int | None:
     return min(weeks, survey.reminders)
 
 
+def next_round_change(
+    surveys: Iterable[Survey], facts: PairingFacts, now: datetime
+) -> datetime | None:
+    """The first instant after `now` at which `reminder_due` gives another answer for a round
+    of these surveys on the same facts (a round opening, a reminder falling due, a round
+    closing); None when no round will change any more."""
+    points = []
+    for survey in surveys:
+        for round_ in rounds_of(survey, facts):
+            points += [round_.due + REMINDER_EVERY * k for k in range(survey.reminders + 1)]
+            points.append(round_.closes)
+    return min((at for at in points if at > now), default=None)
+
+
 # --- answers -------------------------------------------------------------------------------
 
 

@@ -102,3 +102,7 @@ def insert_unless_exists(
     # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
     # across drivers for INSERT ... ON CONFLICT DO NOTHING).
     return session.execute(statement).scalar_one_or_none()
+
+
+# Every session keeps the sweep's per-pairing moments up to date (see the module).
+import store.next_sweep  # noqa: E402, F401  isort: skip

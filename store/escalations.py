@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, text, update
+from sqlalchemy import JSON, Column, Index, Text, bindparam, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -66,6 +66,9 @@ class Escalation(SQLModel, table=True):
     outcome: str | None = _text()
     # Posted again to the channel and sent to the champion (once).
     reminded_at: datetime | None = _utc()
+    # When a sweep next needs to look at it (NULL: at the next sweep): its card not posted
+    # yet, or its reminder due (see `bot.escalation_sweep`).
+    next_sweep_at: datetime | None = _utc(index=True)
 
     @property
     def refs(self) -> set[str]:
@@ -281,7 +284,10 @@ def acknowledge(session: Session, escalation_id: int, actor: str, now: datetime)
 
 
 def resolve(session: Session, escalation_id: int, actor: str, now: datetime, outcome: str) -> bool:
-    """Resolve once (frees the open key); False if it was already resolved."""
+    """Resolve once (frees the open key); False if it was already resolved. The pairing's
+    next sweep looks at it again."""
+    from store.next_sweep import NEVER, facts_changed  # it reads this module's tables
+
     result = session.execute(
         update(Escalation)
         .where(Escalation.id == escalation_id, Escalation.status != Status.RESOLVED.value)
@@ -292,10 +298,18 @@ def resolve(session: Session, escalation_id: int, actor: str, now: datetime, out
             resolved_by=actor,
             outcome=outcome,
             updated_at=now,
+            next_sweep_at=NEVER,
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    pairing_id = session.execute(
+        select(Escalation.pairing_id).where(Escalation.id == escalation_id)
+    ).scalar_one()
+    if pairing_id is not None:
+        facts_changed(session, pairing_ids=[pairing_id])
+    return True
 
 
 def mark_reminded(session: Session, escalation_id: int, now: datetime) -> bool:
@@ -321,20 +335,43 @@ def unresolved(session: Session, programme_id: int | None = None) -> list[Escala
     return list(session.exec(query.order_by(Escalation.opened_at, Escalation.id)))
 
 
-def unresolved_at_a_glance(session: Session) -> list:
+def unresolved_at_a_glance(session: Session, due_at: datetime | None = None) -> list:
     """Id, opened, acknowledged and reminded times of the open and acknowledged escalations,
-    oldest first, without loading them (a sweep looks at all of them, and acts on few)."""
-    query = (
-        select(
-            Escalation.id,
-            Escalation.opened_at,
-            Escalation.acknowledged_at,
-            Escalation.reminded_at,
+    oldest first, without loading them; with `due_at`, only those a sweep then needs to look
+    at again (`next_sweep_at` NULL or come)."""
+    query = glance_query(due_at)
+    if due_at is None:
+        return list(session.execute(query.order_by(Escalation.opened_at, Escalation.id)))
+    # Few are due: found through the index on `next_sweep_at`, then put in order here.
+    return sorted(session.execute(query), key=lambda row: (row.opened_at, row.id))
+
+
+def glance_query(due_at: datetime | None = None):
+    query = select(
+        Escalation.id,
+        Escalation.opened_at,
+        Escalation.acknowledged_at,
+        Escalation.reminded_at,
+    ).where(Escalation.status != Status.RESOLVED.value)
+    if due_at is not None:
+        query = query.where(
+            or_(Escalation.next_sweep_at.is_(None), Escalation.next_sweep_at <= due_at)
         )
-        .where(Escalation.status != Status.RESOLVED.value)
-        .order_by(Escalation.opened_at, Escalation.id)
+    return query
+
+
+def record_next_looks(session: Session, moments: dict[int, datetime]) -> None:
+    """When a sweep next needs to look at these escalations (after what it decided about
+    them is in the outbox)."""
+    table = Escalation.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("escalation"))
+        .values(next_sweep_at=bindparam("at"))
     )
-    return list(session.execute(query))
+    rows = [{"escalation": key, "at": at} for key, at in sorted(moments.items())]
+    if rows:
+        session.connection().execute(statement, rows)
 
 
 def unresolved_of_pairing(session: Session, pairing_id: int) -> list[Escalation]:

@@ -175,6 +175,10 @@ class Pairing(SQLModel, table=True):
     confirmed_by: str | None = None
     ended_at: datetime | None = utc_column()
     end_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When a sweep next needs to look at this pairing (NULL: at the next sweep); see
+    # `store.next_sweep`. `facts_version` counts the changes to what the sweep's rules read.
+    next_sweep_at: datetime | None = utc_column(index=True)
+    facts_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MentoringSession(SQLModel, table=True):
@@ -242,3 +246,13 @@ class ActionStep(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     done_at: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
+
+
+class SweepRules(SQLModel, table=True):
+    """The rules the stored `next_sweep_at` moments were worked out with (one row)."""
+
+    __tablename__ = "sweep_rules"
+
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str
+    changed_at: datetime = utc_column(nullable=False)

@@ -17,6 +17,7 @@ mentor, who has at most two trainees.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, UniqueConstraint, delete
@@ -24,6 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.models import utc_column
+
+_CHUNK = 1_000
 
 
 def _random_id() -> str:
@@ -75,6 +78,18 @@ class MentorFeedbackTally(SQLModel, table=True):
     count: int = 0
 
 
+def subject_of(pairing_id: int, round_name: str) -> str:
+    """The subject of a survey round about one pairing (see `SurveyInvitation.subject`)."""
+    return f"pairing-{pairing_id}:{round_name}"
+
+
+def pairing_id_of(subject: str) -> int | None:
+    """The pairing a survey subject is about (`subject_of` read back), or None."""
+    head = subject.split(":", 1)[0]
+    number = head.removeprefix("pairing-")
+    return int(number) if head.startswith("pairing-") and number.isdigit() else None
+
+
 def invitation(
     session: Session, survey_id: str, subject: str, person_id: int
 ) -> SurveyInvitation | None:
@@ -85,6 +100,29 @@ def invitation(
             SurveyInvitation.person_id == person_id,
         )
     ).first()
+
+
+def invitations_about(
+    session: Session, rounds: Iterable[tuple[str, str]]
+) -> dict[tuple, datetime | None]:
+    """(survey id, subject, person id) -> when answered (None: not yet), for these (survey id,
+    subject) rounds (found through the unique index, which starts with the survey id)."""
+    subjects: dict[str, set[str]] = {}
+    for survey_id, subject in rounds:
+        subjects.setdefault(survey_id, set()).add(subject)
+    found: dict[tuple, datetime | None] = {}
+    table = SurveyInvitation.__table__
+    columns = (table.c.survey_id, table.c.subject, table.c.person_id, table.c.responded_at)
+    for survey_id, of_survey in sorted(subjects.items()):
+        ordered = sorted(of_survey)
+        for start in range(0, len(ordered), _CHUNK):
+            query = select(*columns).where(
+                table.c.survey_id == survey_id,
+                table.c.subject.in_(ordered[start : start + _CHUNK]),
+            )
+            for row in session.execute(query):
+                found[(row.survey_id, row.subject, row.person_id)] = row.responded_at
+    return found
 
 
 def invite(

@@ -1,0 +1,182 @@
+"""When a sweep next needs to look at each pairing, kept up to date on every change of facts.
+
+A sweep reads only the pairings whose `next_sweep_at` has come (NULL: at the next sweep),
+through an index, instead of every active pairing. After planning them it stores, for each,
+the earliest moment at which any of its rules could decide differently on the same facts
+(`record_next_sweep`). Every change to those facts sets the moment back to NULL and bumps
+`facts_version` in the same transaction; the sweep stores a moment only while the version is
+still the one it read, so a change made while it was planning is never lost.
+
+The facts the rules read: the pairing itself, its session rows, check-in answers and re-pair
+requests, its two people (id, zone, reachability), its programme's survey dates, survey
+answers, and its escalations being resolved. ORM writes to them are caught as they are
+flushed, wherever they are made (`_on_flush`); a Core UPDATE that changes them calls
+`facts_changed` itself (`store.escalations.resolve`). When the rules themselves change
+(settings, survey definitions, code), every moment is worked out again (`rules_changed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, event, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from domain.escalations import Status
+from store.db import insert_unless_exists
+from store.escalations import Escalation, RepairRequest
+from store.models import CheckIn, MentoringSession, Pairing, Person, Programme, SweepRules
+from store.surveys import SurveyInvitation, pairing_id_of
+
+# Stored when no rule will ever look at the pairing again on these facts.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+_CHUNK = 5_000
+
+# Columns whose change can change what a sweep decides, per table; child rows of a pairing
+# (sessions, check-ins, re-pair requests) count whatever changes.
+_WATCHED: dict[type, frozenset[str]] = {
+    Pairing: frozenset(
+        {
+            "status",
+            "paired_at",
+            "length_months",
+            "programme_id",
+            "trainee_person_id",
+            "mentor_person_id",
+        }
+    ),
+    Person: frozenset({"aad_object_id", "time_zone", "unreachable_since"}),
+    Programme: frozenset({"kind", "training_ends_at", "assessment_ends_at", "results_at"}),
+    SurveyInvitation: frozenset({"responded_at"}),
+}
+_CHILDREN = (MentoringSession, CheckIn, RepairRequest)
+
+
+def rules_changed(session: Session, fingerprint: str, now: datetime) -> bool:
+    """Whether the rules a sweep runs (`fingerprint`) differ from those the stored moments
+    were worked out with; if so every pairing and unresolved escalation is made due, and the
+    new fingerprint stored (in the caller's transaction)."""
+    table = SweepRules.__table__
+    stored = session.execute(select(table.c.fingerprint)).scalar_one_or_none()
+    if stored == fingerprint:
+        return False
+    pairings = Pairing.__table__
+    session.connection().execute(
+        update(pairings).values(next_sweep_at=None, facts_version=pairings.c.facts_version + 1)
+    )
+    escalations = Escalation.__table__
+    session.connection().execute(
+        update(escalations)
+        .where(escalations.c.status != Status.RESOLVED.value)
+        .values(next_sweep_at=None)
+    )
+    values = {"id": 1, "fingerprint": fingerprint, "changed_at": now}
+    if stored is None:
+        insert_unless_exists(session, table, values, ["id"])  # or a sweep at the same time did
+    else:
+        session.connection().execute(update(table).values(values))
+    return True
+
+
+def due_for_sweep(session: Session, now: datetime) -> dict[int, int]:
+    """The pairings a sweep at `now` must look at, with the facts version it read."""
+    return {
+        pairing_id: version for pairing_id, version in session.execute(due_for_sweep_query(now))
+    }
+
+
+def due_for_sweep_query(now: datetime):
+    table = Pairing.__table__
+    return select(table.c.id, table.c.facts_version).where(
+        or_(table.c.next_sweep_at.is_(None), table.c.next_sweep_at <= now)
+    )
+
+
+def record_next_sweep(
+    session: Session, versions: Mapping[int, int], moments: Mapping[int, datetime | None]
+) -> None:
+    """Store when to look at each pairing again (None: never, on these facts), unless its
+    facts changed since `versions` were read (it then stays due)."""
+    table = Pairing.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("pairing"), table.c.facts_version == bindparam("version"))
+        .values(next_sweep_at=bindparam("at"))
+    )
+    rows = [
+        {"pairing": pairing_id, "version": versions[pairing_id], "at": at or NEVER}
+        for pairing_id, at in sorted(moments.items())
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        session.connection().execute(statement, rows[start : start + _CHUNK])
+
+
+def facts_changed(
+    session: Session,
+    *,
+    pairing_ids: Iterable[int] = (),
+    person_ids: Iterable[int] = (),
+    programme_ids: Iterable[int] = (),
+) -> None:
+    """Make the next sweep look at these pairings, the pairings of these people and of these
+    programmes (in the caller's transaction)."""
+    table = Pairing.__table__
+    pairing_ids, person_ids = sorted(set(pairing_ids)), sorted(set(person_ids))
+    programme_ids = sorted(set(programme_ids))
+    conditions = []
+    if pairing_ids:
+        conditions.append(table.c.id.in_(pairing_ids))
+    if person_ids:
+        conditions.append(table.c.trainee_person_id.in_(person_ids))
+        conditions.append(table.c.mentor_person_id.in_(person_ids))
+    if programme_ids:
+        conditions.append(table.c.programme_id.in_(programme_ids))
+    if conditions:
+        session.connection().execute(
+            update(table)
+            .where(or_(*conditions))
+            .values(next_sweep_at=None, facts_version=table.c.facts_version + 1)
+        )
+
+
+def _values(obj, name: str, deleted: bool) -> list:
+    """The current value of a column and, if it changed, the one it replaces."""
+    if deleted:
+        return [getattr(obj, name)]
+    history = inspect(obj).attrs[name].history
+    return [*history.added, *history.unchanged, *history.deleted]
+
+
+def _changed(obj, names: frozenset[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _on_flush(session: Session, _flush_context, _instances) -> None:
+    pairings: set[int] = set()
+    people: set[int] = set()
+    programmes: set[int] = set()
+    changes = [(obj, False) for obj in (*session.new, *session.dirty)]
+    changes += [(obj, True) for obj in session.deleted]
+    for obj, deleted in changes:
+        if isinstance(obj, _CHILDREN):
+            pairings.update(v for v in _values(obj, "pairing_id", deleted) if v is not None)
+            continue
+        watched = _WATCHED.get(type(obj))
+        if watched is None or obj in session.new:
+            continue  # a new pairing, person or programme starts with nothing planned
+        if not (deleted or _changed(obj, watched)):
+            continue
+        if isinstance(obj, Pairing):
+            pairings.add(obj.id)
+        elif isinstance(obj, Person):
+            people.add(obj.id)
+        elif isinstance(obj, Programme):
+            programmes.add(obj.id)
+        else:
+            pairing_id = pairing_id_of(obj.subject)
+            if pairing_id is not None:
+                pairings.add(pairing_id)
+    facts_changed(session, pairing_ids=pairings, person_ids=people, programme_ids=programmes)
