@@ -37,6 +37,7 @@ from bot.planned import (
 )
 from bot.settings import Settings
 from bot.survey_planner import plan_surveys
+from domain.surveys import load_definitions
 from store.escalations import record_next_looks
 from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
 from store.outbox import due, existing_keys
@@ -101,7 +102,7 @@ def rules_fingerprint(settings: Settings) -> str:
         settings.escalation_working_days,
         settings.default_time_zone,
         working_hours_of(settings),
-        sorted((path.name, path.read_bytes()) for path in settings.surveys_dir.glob("*.json")),
+        sorted(load_definitions(settings.surveys_dir).items()),
     )
     return hashlib.sha256(repr(rules).encode()).hexdigest()
 

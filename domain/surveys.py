@@ -194,8 +194,8 @@ def load_definitions(folder: Path = SURVEYS_DIR) -> dict[str, Survey]:
     was added, removed or changed (name, size and modification time), else they come from
     memory.
     """
-    paths = sorted(folder.glob("*.json"))
-    signature = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in paths)
+    stats = [(path.name, path.stat()) for path in sorted(folder.glob("*.json"))]
+    signature = tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
     return dict(_parsed(folder, signature))
 
 

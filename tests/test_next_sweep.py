@@ -4,6 +4,7 @@ transaction), and writes that change nothing the rules read leave the moments al
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -289,3 +290,22 @@ def test_changed_rules_make_every_pairing_due_once(pairings, settings, monkeypat
         record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
     assert sweep._plan(ctx, NOW, dry_run=True)[1].everything
     assert sweep._plan(ctx, NOW, dry_run=True)[1].everything
+
+
+def test_a_changed_survey_definition_makes_every_pairing_due(
+    pairings, settings, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(sweep, "PLANNERS", [])
+    for path in settings.surveys_dir.glob("*.json"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    ctx = AppContext(settings.model_copy(update={"surveys_dir": tmp_path}), pairings)
+    sweep._plan(ctx, NOW)
+    with session_scope(pairings) as session:
+        record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
+    assert sweep._plan(ctx, NOW)[1].ids == []
+
+    follow_up = json.loads((tmp_path / "follow_up.json").read_text(encoding="utf-8"))
+    follow_up["send"]["months"] = [3, 6, 9, 12]
+    (tmp_path / "follow_up.json").write_text(json.dumps(follow_up), encoding="utf-8")
+    _planned, changed = sweep._plan(ctx, NOW)
+    assert changed.everything and changed.ids == [A, B, C]
