@@ -9,10 +9,9 @@ from botbuilder.core import TurnContext
 
 from bot.context import AppContext
 from bot.sender import sender_person
-from bot.survey_planner import pairing_id_of
 from domain.surveys import load_definitions, read_answers, tally_entries
 from store.models import Pairing
-from store.surveys import invitation, record_response
+from store.surveys import invitation, pairing_id_of, record_response
 
 log = logging.getLogger(__name__)
 

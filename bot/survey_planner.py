@@ -36,7 +36,6 @@ from store.surveys import (
     invitation,
     invitations_about,
     invite,
-    pairing_id_of,  # noqa: F401  (read here by the survey answers' handler)
     subject_of,
 )
 from store.sweep_reads import chunked, pairings_with_people, sessions_by_pairing
