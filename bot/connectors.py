@@ -10,16 +10,53 @@ and reused, as the SDK's older BotFrameworkAdapter did; its credentials refresh 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
     ClaimsIdentity,
     ConnectorFactory,
-    JwtTokenValidation,
     UserTokenClient,
 )
 
 _ClientKey = tuple[str | None, str, str | None]
+
+# Teams uses a few service URLs; the bound only matters if something posts many (a dev bot
+# without an app id accepts any). A client dropped from the cache is closed by the collector.
+MAX_CLIENTS = 64
+
+
+def bot_app_id(claims_identity: ClaimsIdentity) -> str | None:
+    """The app id the SDK's connector factory sends as: the token's audience, else its appid."""
+    return claims_identity.get_claim_value(
+        AuthenticationConstants.AUDIENCE_CLAIM
+    ) or claims_identity.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
+
+
+class _Clients:
+    """The kept clients, least recently used dropped first beyond `MAX_CLIENTS`."""
+
+    def __init__(self) -> None:
+        self._by_key: OrderedDict[_ClientKey, ConnectorClient] = OrderedDict()
+
+    def get(self, key: _ClientKey) -> ConnectorClient | None:
+        client = self._by_key.get(key)
+        if client is not None:
+            self._by_key.move_to_end(key)
+        return client
+
+    def keep(self, key: _ClientKey, client: ConnectorClient) -> ConnectorClient:
+        kept = self._by_key.setdefault(key, client)
+        while len(self._by_key) > MAX_CLIENTS:
+            self._by_key.popitem(last=False)
+        return kept
+
+    def __len__(self) -> int:
+        return len(self._by_key)
 
 
 class _ReusingConnectorFactory(ConnectorFactory):
@@ -27,19 +64,22 @@ class _ReusingConnectorFactory(ConnectorFactory):
         self,
         inner: ConnectorFactory,
         app_id: str | None,
-        clients: dict[_ClientKey, ConnectorClient],
+        clients: _Clients,
+        default_audience: str,
     ) -> None:
         self._inner = inner
         self._app_id = app_id
         self._clients = clients
+        self._default_audience = default_audience
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        # A turn passes the channel's scope, a proactive send None, which means the same.
+        audience = audience or self._default_audience
         key = (self._app_id, service_url, audience)
         client = self._clients.get(key)
         if client is None:
-            client = await self._inner.create(service_url, audience)
-            self._clients.setdefault(key, client)
-        return self._clients[key]
+            client = self._clients.keep(key, await self._inner.create(service_url, audience))
+        return client
 
 
 class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):
@@ -47,18 +87,27 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
 
     def __init__(self, configuration, **kwargs) -> None:
         super().__init__(configuration, **kwargs)
-        self._clients: dict[_ClientKey, ConnectorClient] = {}
+        self._clients = _Clients()
         self._token_clients: dict[str | None, UserTokenClient] = {}
 
-    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+    def _reusing(self, factory: ConnectorFactory, claims_identity: ClaimsIdentity):
         return _ReusingConnectorFactory(
-            super().create_connector_factory(claims_identity),
-            JwtTokenValidation.get_app_id_from_claims(claims_identity.claims),
-            self._clients,
+            factory, bot_app_id(claims_identity), self._clients, self.get_originating_audience()
         )
 
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
+        """The SDK's validation unchanged; the turn's connector comes from the kept clients."""
+        result = await super().authenticate_request(activity, auth_header)
+        result.connector_factory = self._reusing(result.connector_factory, result.claims_identity)
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return self._reusing(super().create_connector_factory(claims_identity), claims_identity)
+
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        app_id = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims)
+        app_id = bot_app_id(claims_identity)
         client = self._token_clients.get(app_id)
         if client is None:
             client = await super().create_user_token_client(claims_identity)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from sqlmodel import Session, select
 
 from bot import cli, sweep
@@ -466,6 +467,14 @@ async def test_turns_and_proactive_sends_reuse_one_connector_client(bot, connect
     """Building a Bot Connector client per message cost more CPU than sending it."""
     adapter = bot.client.server.app[ADAPTER]
     auth = adapter.bot_framework_authentication
+    built = []
+    sdk_create = _ConnectorFactoryImpl.create
+
+    async def counting_create(self, service_url, audience=None):
+        built.append(service_url)
+        return await sdk_create(self, service_url, audience)
+
+    monkeypatch.setattr(_ConnectorFactoryImpl, "create", counting_create)
     await say_hello(bot)
     await say_hello(bot, user=ALEX)
     plan(monkeypatch, nudge(), nudge(ALEX))
@@ -473,5 +482,7 @@ async def test_turns_and_proactive_sends_reuse_one_connector_client(bot, connect
     assert len(result.sent) == 2
     assert len(connector.sent_to(SAM_CHAT)) == 1
     assert len(connector.sent_to(f"a:personal-{ALEX}")) == 1
-    # Two inbound turns and two proactive sends, all to one service URL: one client.
+    # Two inbound turns and two proactive sends, all to one service URL: one client built,
+    # by the first turn, and used by all four.
+    assert built == [connector.url]
     assert auth.connector_clients == 1
