@@ -1,9 +1,12 @@
 """A minimal botbuilder echo bot, the baseline of the inbound benchmark.
 
 The same SDK, adapter (CloudAdapter, no app id: no JWT) and aiohttp server as the bot, and
-nothing else: every message is answered with one text reply through the connector.
+nothing else: every message is answered with one text reply through the connector. With
+`--keep-clients` it uses the bot's authentication (`bot.connectors`: one connector client kept
+per service URL instead of one built per activity), which shows what the SDK itself costs per
+activity once that is gone.
 
-    .venv/bin/python -m bench.echo_bot --port 41820
+    .venv/bin/python -m bench.echo_bot --port 41820 [--keep-clients]
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ import argparse
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.integration.aiohttp import (
+    ConfigurationBotFrameworkAuthentication as SdkAuthentication,
+)
+
+from bot.connectors import ReusingBotFrameworkAuthentication
 
 
 class _Config:
@@ -28,8 +36,9 @@ class EchoBot(ActivityHandler):
         await turn_context.send_activity(f"Echo: {activity.text or activity.value}")
 
 
-def create_app() -> web.Application:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_Config()))
+def create_app(keep_clients: bool = False) -> web.Application:
+    authentication = ReusingBotFrameworkAuthentication if keep_clients else SdkAuthentication
+    adapter = CloudAdapter(authentication(_Config()))
     bot = EchoBot()
 
     async def messages(request: web.Request) -> web.Response:
@@ -48,8 +57,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="A minimal botbuilder echo bot.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=41820)
+    parser.add_argument("--keep-clients", action="store_true")
     args = parser.parse_args()
-    web.run_app(create_app(), host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(
+        create_app(args.keep_clients), host=args.host, port=args.port, print=None, access_log=None
+    )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ by `bench.sweep_data` (1,000 active pairings: 1,500 people). The mix, from those
 one POST to /api/messages, which includes the bot's replies to the connector.
 
     .venv/bin/python -m bench.inbound --activities 20000
-    # --targets echo,sqlite,postgresql   --concurrency 50   --profile /tmp/prof
+    # --targets echo,echo-kept,sqlite,postgresql   --concurrency 50   --profile /tmp/prof
 
-Prints one JSON line per target, then the ratios to the echo bot.
+`echo-kept` is the echo bot keeping one connector client per service URL, as the bot does.
+Prints one JSON line per target, then the ratios to each echo bot.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from tests.test_several_instances import ROOT, _free_port, _status
 
 PORTS = 41830  # connector, then the bot under test
 PAIRINGS = 1000
-TARGETS = ("echo", "sqlite", "postgresql")
+TARGETS = ("echo", "echo-kept", "sqlite", "postgresql")
 
 
 def activities(service_url: str, count: int, pairings: int = PAIRINGS, seed: int = 8) -> list:
@@ -163,9 +164,10 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _server(target: str, port: int, folder: Path, url: str | None, profile: str | None):
-    if target == "echo":
+    if target.startswith("echo"):
         command = [sys.executable, "-m", "bench.echo_bot", "--port", str(port)]
-        return _Server(command, port, {}, folder / "echo.log")
+        command += ["--keep-clients"] if target == "echo-kept" else []
+        return _Server(command, port, {}, folder / f"{target}.log")
     command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port)]
     if profile:
@@ -190,9 +192,10 @@ def measure(
     try:
         items = activities(connector.fake.url, count, pairings)
         warm = activities(connector.fake.url, min(200, count), pairings, seed=9)
-        backend = "sqlite" if target == "echo" else target
+        echo = target.startswith("echo")
+        backend = "sqlite" if echo else target
         with tempfile.TemporaryDirectory() as folder, scratch_database(backend, "inbound") as url:
-            if target != "echo":
+            if not echo:
                 engine = create_db_engine(url)
                 generate(engine, pairings, datetime.now(UTC))
                 engine.dispose()
@@ -234,16 +237,17 @@ def main() -> None:
     args = parser.parse_args()
     results = {}
     for target in args.targets.split(","):
-        profile = args.profile if target != "echo" else None
+        profile = args.profile if not target.startswith("echo") else None
         result = measure(
             target, args.activities, concurrency=args.concurrency, ports=args.ports, profile=profile
         )
         results[target] = result
         print(json.dumps(result), flush=True)
-    if "echo" in results:
-        echo = results["echo"]["per_s"]
-        ratios = {t: round(r["per_s"] / echo, 3) for t, r in results.items() if t != "echo"}
-        print(json.dumps({"bench": "inbound", "ratio_to_echo": ratios}), flush=True)
+    for baseline in ("echo", "echo-kept"):
+        if baseline in results:
+            per_s = results[baseline]["per_s"]
+            ratios = {t: round(r["per_s"] / per_s, 3) for t, r in results.items() if t != baseline}
+            print(json.dumps({"bench": "inbound", f"ratio_to_{baseline}": ratios}), flush=True)
 
 
 if __name__ == "__main__":

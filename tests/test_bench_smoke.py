@@ -44,7 +44,7 @@ async def test_fan_out_with_a_kill_half_way_loses_nothing():
 
 
 def test_inbound_reports_throughput_latency_and_memory():
-    for target in ("echo", "sqlite"):
+    for target in ("echo", "echo-kept", "sqlite"):
         result = inbound.measure(target, 20, concurrency=5, ports=0, pairings=20)
         assert result["target"] == target and result["activities"] == 20
         assert result["errors"] == 0
