@@ -33,7 +33,7 @@ from bot.session_actions import SessionActions
 from bot.survey_answers import SurveyAnswers
 from bot.teams import card_message, command_text, scope_of, sender_of
 from dialogs.application_dialog import ApplicationDialog, closed_message, window_is_open
-from domain.authorisation import COORDINATOR_ONLY, Action, may
+from domain.authorisation import COORDINATOR_ONLY, Action, Role, may
 from domain.local_time import format_closing_date
 from store.programmes import current_programme
 
@@ -204,25 +204,28 @@ class StepForwardBot(ActivityHandler):
         return True
 
     async def _allowed(self, turn_context: TurnContext, action: Action) -> bool:
+        return await self._roles_if_allowed(turn_context, action) is not None
+
+    async def _roles_if_allowed(
+        self, turn_context: TurnContext, action: Action
+    ) -> frozenset[Role] | None:
+        """The sender's roles if they may do `action`; else None, and they are told why not."""
         sender = sender_of(turn_context.activity)
         with self.ctx.session() as session:
             roles = self.ctx.roles(session, sender.aad_object_id)
         if may(roles, action):
-            return True
+            return roles
         log.info("refused action=%s", action)
         await turn_context.send_activity(
             "Sorry, only programme coordinators can do that. If you think you should be "
             "one, please ask your programme coordinator."
         )
-        return False
+        return None
 
     async def _run_command(self, turn_context: TurnContext, command: Command, argument: str):
-        if not await self._allowed(turn_context, command.action):
-            return
-        sender = sender_of(turn_context.activity)
-        with self.ctx.session() as session:
-            roles = self.ctx.roles(session, sender.aad_object_id)
-        await getattr(self, f"_do_{command.key}")(turn_context, argument, roles)
+        roles = await self._roles_if_allowed(turn_context, command.action)
+        if roles is not None:
+            await getattr(self, f"_do_{command.key}")(turn_context, argument, roles)
 
     async def _start_application(self, turn_context: TurnContext, options: dict) -> None:
         dialog_context = await self.dialogs.create_context(turn_context)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from store.db import touch
 from store.models import ConversationRef
 
 
@@ -38,7 +39,7 @@ def upsert_conversation_ref(
     row.aad_object_id = aad_object_id if conversation_type == "personal" else row.aad_object_id
     row.tenant_id = tenant_id or row.tenant_id
     row.team_id = team_id or row.team_id
-    row.updated_at = now
+    touch(session, row, now)
     session.add(row)
     session.flush()
     return row

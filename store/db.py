@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -18,6 +19,9 @@ CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
 POOL_SIZE = 10
 MAX_OVERFLOW = 40
 POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy's default)
+# How stale `updated_at` may be on a row refreshed on every message (a person, a conversation
+# reference) before an otherwise unchanged message writes it again.
+TOUCH_EVERY = timedelta(hours=1)
 
 
 def create_db_engine(
@@ -102,6 +106,20 @@ def insert_unless_exists(
     # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
     # across drivers for INSERT ... ON CONFLICT DO NOTHING).
     return session.execute(statement).scalar_one_or_none()
+
+
+def touch(session: Session, row, now: datetime) -> None:
+    """Set `row.updated_at` to `now` if the row changed or it is older than `TOUCH_EVERY`.
+
+    Every message refreshes its sender and conversation; most change nothing, and writing the
+    timestamp alone on each would be two UPDATEs per message.
+    """
+    if (
+        not inspect(row).persistent
+        or session.is_modified(row)
+        or now - row.updated_at >= TOUCH_EVERY
+    ):
+        row.updated_at = now
 
 
 # Every session keeps the sweep's per-pairing moments up to date (see the module).

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from store.db import touch
 from store.models import Person, RoleGrant
 
 
@@ -26,7 +27,7 @@ def upsert_person(
     person.display_name = display_name or person.display_name
     person.time_zone = time_zone or person.time_zone
     person.unreachable_since = None
-    person.updated_at = now
+    touch(session, person, now)
     session.add(person)
     session.flush()
     return person

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from store import migrate
+from store.conversations import personal_ref, upsert_conversation_ref
 from store.db import session_scope
 from store.models import Person, Programme
 from store.people import get_person, grant_role, roles_of, upsert_person
@@ -63,6 +64,45 @@ def test_upsert_person_keeps_one_row_and_clears_unreachable(engine):
     assert person.display_name == "Sam" and person.time_zone == "Europe/London"
     assert person.unreachable_since is None
     assert person.updated_at == NOW + timedelta(days=1)
+
+
+def test_an_unchanged_message_writes_nothing_until_the_timestamp_is_an_hour_old(engine):
+    """Every message refreshes its sender and conversation; most change nothing."""
+    writes = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def record(_conn, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):
+            writes.append(statement.split()[1].lower())
+
+    def message(at, **person):
+        with session_scope(engine) as session:
+            upsert_person(session, "aad-1", at, display_name="Sam", **person)
+            upsert_conversation_ref(
+                session,
+                conversation_id="a:personal-1",
+                conversation_type="personal",
+                service_url="https://smba.example/",
+                reference={"conversation": {"id": "a:personal-1"}},
+                now=at,
+                aad_object_id="aad-1",
+            )
+
+    message(NOW)
+    assert writes == ["into", "into"]
+    writes.clear()
+    message(NOW + timedelta(minutes=59))
+    assert writes == []
+    message(NOW + timedelta(minutes=59), time_zone="Europe/London")  # a change: written at once
+    assert writes == ["pairing", "person"]  # (a zone change also resets the sweep's moments)
+    writes.clear()
+    message(NOW + timedelta(minutes=61))  # the conversation's timestamp is an hour old
+    assert writes == ["conversation_ref"]
+    with Session(engine) as session:
+        person = get_person(session, "aad-1")
+        ref = personal_ref(session, "aad-1")
+    assert person.updated_at == NOW + timedelta(minutes=59) and person.time_zone == "Europe/London"
+    assert ref.updated_at == NOW + timedelta(minutes=61)
 
 
 def test_role_grants_are_unique(engine):
