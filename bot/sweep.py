@@ -131,8 +131,11 @@ def _plan(
 def record_pass(ctx: AppContext, pass_: SweepPass) -> None:
     """When to look again at what a sweep looked at. Only once what it decided is in the
     outbox: a sweep that fails before this looks at the same pairings again."""
+    # Two transactions: a sweep never holds pairing rows while it waits for an escalation row
+    # (a handler resolving an escalation locks it, then the pairing's moment).
     with ctx.session() as session:
         record_next_sweep(session, pass_.versions, pass_.next_at)
+    with ctx.session() as session:
         record_next_looks(session, pass_.escalations_next_at)
 
 

@@ -132,12 +132,20 @@ def facts_changed(
         conditions.append(table.c.mentor_person_id.in_(person_ids))
     if programme_ids:
         conditions.append(table.c.programme_id.in_(programme_ids))
-    if conditions:
-        session.connection().execute(
-            update(table)
-            .where(or_(*conditions))
-            .values(next_sweep_at=None, facts_version=table.c.facts_version + 1)
-        )
+    if not conditions:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Lock the rows in id order first, as a sweep's `record_next_sweep` does: an UPDATE
+        # alone locks them in the order it finds them on disk, and a handler and a sweep
+        # taking two pairings in opposite orders would deadlock.
+        lock = select(table.c.id).where(or_(*conditions)).order_by(table.c.id).with_for_update()
+        connection.execute(lock)
+    connection.execute(
+        update(table)
+        .where(or_(*conditions))
+        .values(next_sweep_at=None, facts_version=table.c.facts_version + 1)
+    )
 
 
 def _values(obj, name: str, deleted: bool) -> list:

@@ -5,10 +5,13 @@ transaction), and writes that change nothing the rules read leave the moments al
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot import sweep
@@ -22,6 +25,7 @@ from store.next_sweep import NEVER, due_for_sweep, record_next_sweep
 from store.pairings import create_pairing, end_pairing, record_check_in, session_month
 from store.people import mark_unreachable, upsert_person
 from store.surveys import invite, record_response, subject_of
+from tests.conftest import postgres_only
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 LATER = NOW + timedelta(days=20)
@@ -309,3 +313,59 @@ def test_a_changed_survey_definition_makes_every_pairing_due(
     (tmp_path / "follow_up.json").write_text(json.dumps(follow_up), encoding="utf-8")
     _planned, changed = sweep._plan(ctx, NOW)
     assert changed.everything and changed.ids == [A, B, C]
+
+
+@postgres_only
+def test_a_handler_and_a_sweep_writing_two_pairings_at_once_do_not_deadlock(pairings):
+    """A sweep stores moments in pairing id order; a handler resetting a mentor's pairings must
+    lock them in that order too, not in the order they lie on disk (PostgreSQL)."""
+    engine = pairings
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # Lay the rows out on disk in reverse id order, as updates can leave them.
+        connection.exec_driver_sql("CREATE INDEX pairing_id_desc ON pairing (id DESC)")
+        connection.exec_driver_sql("CLUSTER pairing USING pairing_id_desc")
+        connection.exec_driver_sql("DROP INDEX pairing_id_desc")
+        order = connection.exec_driver_sql("SELECT id FROM pairing ORDER BY ctid")
+        assert [row[0] for row in order] == [C, B, A]
+    with Session(engine) as session:
+        versions = dict(session.exec(select(Pairing.id, Pairing.facts_version)).all())
+
+    errors: list[BaseException] = []
+    sweep_session = Session(engine)
+    record_next_sweep(sweep_session, versions, {A: LATER})  # the sweep holds A...
+
+    def handler() -> None:
+        try:
+            with session_scope(engine) as session:  # ...while the mentor of A and B is blocked
+                mark_unreachable(session, "aad-2", NOW)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    thread = threading.Thread(target=handler)
+    thread.start()
+    try:
+        _wait_for_a_lock_wait(engine)
+        record_next_sweep(sweep_session, versions, {B: LATER})  # ...and goes on to B
+        sweep_session.commit()
+    except BaseException as error:  # noqa: BLE001
+        errors.append(error)
+        sweep_session.rollback()
+    finally:
+        sweep_session.close()
+        thread.join(timeout=30)
+    assert errors == []
+    with Session(engine) as session:  # the handler committed after the sweep: both due
+        assert {A, B} <= set(due_for_sweep(session, NOW))
+
+
+def _wait_for_a_lock_wait(engine) -> None:
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # (each poll its own transaction: the view is a snapshot taken once per transaction)
+        while connection.execute(waiting).scalar() == 0:
+            assert time.monotonic() < deadline, "the handler never waited for the sweep's lock"
+            time.sleep(0.02)
