@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.teams import tenant_of
 from domain.clock import Clock, SystemClock
 from store import migrate
-from store.db import create_db_engine, ping
+from store.db import ping
 from store.processed_activities import claim_activity, release_activity
 from store.shared_files import shared_file
 
@@ -176,8 +176,7 @@ def create_app(
         migrate.upgrade(settings.database_url)
     ctx = AppContext(
         settings=settings,
-        engine=engine
-        or create_db_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow),
+        engine=engine or settings.create_engine(),
         clock=clock or SystemClock(),
     )
     app = web.Application(client_max_size=MAX_BODY_BYTES)

@@ -14,7 +14,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings
 from domain.clock import FixedClock, SystemClock
 from store import migrate
-from store.db import create_db_engine, session_scope
+from store.db import session_scope
 
 
 def _parse_now(value: str) -> datetime:
@@ -71,9 +71,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     from store.seed import DEMO_COORDINATOR_ID, DEMO_COORDINATOR_NAME, seed_demo
 
     migrate.upgrade(settings.database_url)
-    engine = create_db_engine(
-        settings.database_url, settings.db_pool_size, settings.db_max_overflow
-    )
+    engine = settings.create_engine()
     with session_scope(engine) as session:
         programme = seed_demo(session, SystemClock().now())
         closes = programme.window_closes_at
@@ -126,9 +124,7 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
     migrate.upgrade(settings.database_url)
     ctx = AppContext(
         settings=settings,
-        engine=create_db_engine(
-            settings.database_url, settings.db_pool_size, settings.db_max_overflow
-        ),
+        engine=settings.create_engine(),
         clock=FixedClock(now),
     )
     # Without --dry-run this sends for real, through a CloudAdapter built from the settings.

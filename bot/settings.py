@@ -14,10 +14,11 @@ from typing import Annotated
 from botframework.connector.auth import AuthenticationConstants
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import Engine
 
 from bot.pacing import Window
 from domain.surveys import SURVEYS_DIR
-from store.db import MAX_OVERFLOW, POOL_SIZE
+from store.db import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
         ge=0,
         validation_alias=AliasChoices("STEPFORWARD_DB_MAX_OVERFLOW", "db_max_overflow"),
         description="Extra connections a busy process may open beyond the pool.",
+    )
+    db_pool_timeout: float = Field(
+        POOL_TIMEOUT,
+        gt=0,
+        validation_alias=AliasChoices("STEPFORWARD_DB_POOL_TIMEOUT", "db_pool_timeout"),
+        description="Seconds a database checkout waits for a free connection before failing.",
     )
     host: str = Field("0.0.0.0", validation_alias=AliasChoices("HOST", "host"))
     port: int = Field(3978, validation_alias=AliasChoices("PORT", "port"))
@@ -273,6 +280,12 @@ class Settings(BaseSettings):
 
     def bot_framework_config(self) -> BotFrameworkConfig:
         return BotFrameworkConfig(self)
+
+    def create_engine(self) -> Engine:
+        """The database engine these settings describe (URL and connection pool)."""
+        return create_db_engine(
+            self.database_url, self.db_pool_size, self.db_max_overflow, self.db_pool_timeout
+        )
 
 
 class BotFrameworkConfig:

@@ -14,6 +14,7 @@ import asyncio
 import pytest
 from sqlmodel import Session, select
 
+from bot.settings import Settings
 from store.db import create_db_engine
 from store.models import Application, ApplicationEvent, Person
 from tests.applying import TRAINEE, Applicant
@@ -27,11 +28,21 @@ WAIT = 10  # seconds: far longer than any turn here takes, far shorter than a ha
 
 
 @pytest.fixture
-async def bot(settings, clock, connector, db_url):
-    engine = create_db_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=1)
-    running = await start_bot(
-        settings.model_copy(update={"scheduler_enabled": False}), clock, connector, engine
+async def bot(settings, clock, connector, monkeypatch):
+    monkeypatch.setenv("STEPFORWARD_DB_POOL_SIZE", "1")
+    monkeypatch.setenv("STEPFORWARD_DB_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("STEPFORWARD_DB_POOL_TIMEOUT", "1")
+    settings = Settings(
+        _env_file=None,
+        database_url=settings.database_url,
+        coordinators=settings.coordinators,
+        champion=settings.champion,
+        app_id="",
+        scheduler_enabled=False,
     )
+    engine = settings.create_engine()
+    assert (engine.pool.size(), engine.pool._max_overflow, engine.pool.timeout()) == (1, 0, 1)
+    running = await start_bot(settings, clock, connector, engine)
     yield running
     await running.client.close()
     engine.dispose()
