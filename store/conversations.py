@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from store.db import touch
+from store.db import refresh
 from store.models import ConversationRef
 
 
@@ -26,22 +26,18 @@ def upsert_conversation_ref(
         select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
     ).first()
     if row is None:
-        row = ConversationRef(
-            conversation_id=conversation_id,
-            conversation_type=conversation_type,
-            service_url=service_url,
-            reference=reference,
-            updated_at=now,
-        )
-    row.conversation_type = conversation_type
-    row.service_url = service_url
-    row.reference = reference
-    row.aad_object_id = aad_object_id if conversation_type == "personal" else row.aad_object_id
-    row.tenant_id = tenant_id or row.tenant_id
-    row.team_id = team_id or row.team_id
-    touch(session, row, now)
-    session.add(row)
-    session.flush()
+        row = ConversationRef(conversation_id=conversation_id, updated_at=now)
+    refresh(
+        session,
+        row,
+        now,
+        conversation_type=conversation_type,
+        service_url=service_url,
+        reference=reference,
+        aad_object_id=aad_object_id if conversation_type == "personal" else row.aad_object_id,
+        tenant_id=tenant_id or row.tenant_id,
+        team_id=team_id or row.team_id,
+    )
     return row
 
 

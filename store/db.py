@@ -108,18 +108,23 @@ def insert_unless_exists(
     return session.execute(statement).scalar_one_or_none()
 
 
-def touch(session: Session, row, now: datetime) -> None:
-    """Set `row.updated_at` to `now` if the row changed or it is older than `TOUCH_EVERY`.
+def refresh(session: Session, row, now: datetime, **values) -> None:
+    """Bring a row refreshed on every message (a person, a conversation) up to date: set the
+    `values` that differ, and `updated_at` if any did or it is older than `TOUCH_EVERY`.
 
-    Every message refreshes its sender and conversation; most change nothing, and writing the
-    timestamp alone on each would be two UPDATEs per message.
+    Most messages change nothing; they then leave the row clean, so neither an UPDATE nor a
+    flush of it follows (two per message otherwise, for the timestamps alone).
     """
-    if (
-        not inspect(row).persistent
-        or session.is_modified(row)
-        or now - row.updated_at >= TOUCH_EVERY
-    ):
+    new = not inspect(row).persistent
+    changed = False
+    for name, value in values.items():
+        if new or getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if new or changed or now - row.updated_at >= TOUCH_EVERY:
         row.updated_at = now
+        session.add(row)
+        session.flush()
 
 
 # Every session keeps the sweep's per-pairing moments up to date (see the module).

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from store.db import touch
+from store.db import refresh
 from store.models import Person, RoleGrant
 
 
@@ -23,13 +23,15 @@ def upsert_person(
     person = get_person(session, aad_object_id)
     if person is None:
         person = Person(aad_object_id=aad_object_id, created_at=now, updated_at=now)
-    person.tenant_id = tenant_id or person.tenant_id
-    person.display_name = display_name or person.display_name
-    person.time_zone = time_zone or person.time_zone
-    person.unreachable_since = None
-    touch(session, person, now)
-    session.add(person)
-    session.flush()
+    refresh(
+        session,
+        person,
+        now,
+        tenant_id=tenant_id or person.tenant_id,
+        display_name=display_name or person.display_name,
+        time_zone=time_zone or person.time_zone,
+        unreachable_since=None,
+    )
     return person
 
 
