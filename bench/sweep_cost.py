@@ -7,6 +7,12 @@ sweep would decide at `now`, nothing kept), and once each an hour and a day late
 catching up). Prints one JSON line per measurement.
 
     .venv/bin/python -m bench.sweep_cost --sizes 10000,100000 --backends sqlite,postgresql
+
+With `--replicate K` the steady state is built at `size / K` pairings and copied K times
+(`bench.replicate`); the sweeps are timed on the original first, and the copies must decide
+exactly K times what it did.
+
+    .venv/bin/python -m bench.sweep_cost --sizes 1000000 --replicate 10
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from botbuilder.schema import Activity
 from sqlalchemy import insert
 
 from bench.databases import BACKENDS, scratch_database
+from bench.replicate import replicate as replicate_steady_state
 from bench.sweep_data import analyse, generate
 from bot.context import AppContext
 from bot.settings import Settings
@@ -126,16 +133,61 @@ def explain(ctx: AppContext, now: datetime, path: str) -> None:
             out.write(f"-- {name}\n" + "\n".join(plan) + "\n\n")
 
 
-def measure(backend: str, size: int, repeat: int, profile: str | None, plans: str | None) -> dict:
+# Catching up: one sweep after an hour or a day without any.
+GAPS = (("1h", timedelta(hours=1)), ("1d", timedelta(days=1)))
+# What a sweep decides, which copies of a steady state multiply.
+COUNTS = ("looked_at", "planned", "new") + tuple(
+    f"after_{name}_{count}" for name, _gap in GAPS for count in ("looked_at", "planned", "new")
+)
+
+
+def sweeps(ctx: AppContext, repeat: int) -> dict:
+    """The sweep one minute after the steady state (median of `repeat`), and once each an
+    hour and a day later."""
+    timings, planned, new, looked_at = time_sweep(ctx, NOW, repeat)
+    result = {
+        "sweep_s": round(statistics.median(timings), 3),
+        "sweep_runs_s": [round(t, 3) for t in timings],
+        "looked_at": looked_at,
+        "planned": planned,
+        "new": new,
+    }
+    # Not a steady state (a sweep runs every minute): one sweep catching up after an hour
+    # or a day without any, an upper bound of what a late sweep costs.
+    for name, gap in GAPS:
+        late, late_planned, late_new, late_looked_at = time_sweep(ctx, NOW + gap, 1)
+        result[f"after_{name}_s"] = round(late[0], 3)
+        result[f"after_{name}_looked_at"] = late_looked_at
+        result[f"after_{name}_planned"] = late_planned
+        result[f"after_{name}_new"] = late_new
+    return result
+
+
+def measure(
+    backend: str,
+    size: int,
+    repeat: int,
+    profile: str | None,
+    plans: str | None,
+    replicate: int = 1,
+) -> dict:
+    if size % replicate:
+        raise ValueError(f"{size} pairings are not {replicate} copies of one size")
     with scratch_database(backend, f"sweep_{size}") as url:
         engine = create_db_engine(url)
         ctx = AppContext(settings_for(url), engine, FixedClock(NOW))
         started = time.perf_counter()
-        generate(engine, size, NOW)
+        generate(engine, size // replicate, NOW)
         generated = time.perf_counter() - started
         started = time.perf_counter()
         warm = steady_state(ctx, NOW)
         warmed = time.perf_counter() - started
+        copies = {}
+        if replicate > 1:
+            original = {"pairings": size // replicate} | sweeps(ctx, repeat)
+            started = time.perf_counter()
+            replicate_steady_state(engine, replicate)
+            copies = {"copies": replicate, "copy_s": round(time.perf_counter() - started, 2)}
         if profile:
             from pyinstrument import Profiler
 
@@ -146,29 +198,25 @@ def measure(backend: str, size: int, repeat: int, profile: str | None, plans: st
                 out.write(profiler.output_text(unicode=False, show_all=False))
         if plans and backend == "postgresql":
             explain(ctx, NOW, f"{plans}-{size}.txt")
-        timings, planned, new, looked_at = time_sweep(ctx, NOW, repeat)
-        # Not a steady state (a sweep runs every minute): one sweep catching up after an
-        # hour or a day without any, an upper bound of what a late sweep costs.
-        catching_up = {}
-        for name, gap in (("1h", timedelta(hours=1)), ("1d", timedelta(days=1))):
-            late, _planned, _new, late_looked_at = time_sweep(ctx, NOW + gap, 1)
-            catching_up[f"after_{name}_s"] = round(late[0], 3)
-            catching_up[f"after_{name}_looked_at"] = late_looked_at
+        result = sweeps(ctx, repeat)
+        if replicate > 1:
+            # Copies of a steady state decide, at every time, the original's decisions once
+            # per copy.
+            copies["decide_copies_times_the_original"] = all(
+                result[count] == replicate * original[count] for count in COUNTS
+            )
+            copies["original"] = original
         engine.dispose()
     return {
         "bench": "sweep_cost",
         "backend": backend,
         "pairings": size,
-        "sweep_s": round(statistics.median(timings), 3),
-        "sweep_runs_s": [round(t, 3) for t in timings],
-        "per_pairing_us": round(statistics.median(timings) / size * 1e6, 2),
-        "looked_at": looked_at,
-        "planned": planned,
-        "new": new,
-        **catching_up,
+        **result,
+        "per_pairing_us": round(result["sweep_s"] / size * 1e6, 2),
         "first_sweep_s": round(warmed, 2),
         "first_sweep_planned": warm,
         "generate_s": round(generated, 2),
+        **copies,
     }
 
 
@@ -179,10 +227,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", help="write a pyinstrument profile to PREFIX-*.txt")
     parser.add_argument("--plans", help="write PostgreSQL query plans to PREFIX-<size>.txt")
+    parser.add_argument(
+        "--replicate",
+        type=int,
+        default=1,
+        metavar="K",
+        help="build the steady state at size/K pairings and copy it K times",
+    )
     args = parser.parse_args(argv)
     for backend in args.backends.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
-            result = measure(backend, size, args.repeat, args.profile, args.plans)
+            result = measure(backend, size, args.repeat, args.profile, args.plans, args.replicate)
             print(json.dumps(result), flush=True)
 
 

@@ -152,15 +152,21 @@ def generate(engine: Engine, pairings: int, now: datetime, seed: int = 8) -> Non
             if len(pairing_rows) >= CHUNK:
                 _flush_all(connection, pairing_rows, session_rows, check_in_rows, repair_rows)
         _flush_all(connection, pairing_rows, session_rows, check_in_rows, repair_rows)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            for table in ("person", "pairing"):
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                )
-            connection.commit()
+    reset_sequences(engine, ("person", "pairing"))
     analyse(engine)
+
+
+def reset_sequences(engine: Engine, tables) -> None:
+    """After rows were written with explicit ids: PostgreSQL's id sequences continue after
+    the largest (SQLite takes the largest id + 1 by itself)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        for table in tables:
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
 
 
 def analyse(engine: Engine) -> None:

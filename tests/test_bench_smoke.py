@@ -23,6 +23,17 @@ def test_sweep_cost_reports_a_steady_state_sweep(monkeypatch):
     assert result["sweep_s"] >= 0 and len(result["sweep_runs_s"]) == 1
 
 
+def test_sweep_cost_on_copies_of_a_steady_state(monkeypatch):
+    backend = "postgresql" if POSTGRES_URL else "sqlite"
+    if POSTGRES_URL:
+        monkeypatch.setattr(databases, "postgres_admin_url", lambda: POSTGRES_URL)
+    result = measure(backend, 120, repeat=1, profile=None, plans=None, replicate=3)
+    assert result["pairings"] == 120 and result["original"]["pairings"] == 40
+    assert result["copies"] == 3 and result["new"] == 0
+    assert result["decide_copies_times_the_original"]
+    assert result["after_1d_looked_at"] == 3 * result["original"]["after_1d_looked_at"] > 0
+
+
 async def test_fan_out_counts_every_recipient_at_the_connector():
     result = await fan_out.measure(12, ports=0)
     assert result["bench"] == "fan_out" and result["people"] == 12
