@@ -65,7 +65,7 @@ def generate(engine: Engine, pairings: int, now: datetime, seed: int = 8) -> Non
                 "updated_at": now - timedelta(days=400),
             },
         )
-        mentors = max(1, pairings // 2)
+        mentors = max(1, (pairings + 1) // 2)  # two trainees each; the last may have one
         people: list[dict] = []
         for index in range(pairings + mentors):
             role = "trainee" if index < pairings else "mentor"

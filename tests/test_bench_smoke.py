@@ -5,8 +5,14 @@ No timings are asserted: only that the measurement runs end to end and its field
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
 from bench import databases, fan_out, inbound
 from bench.sweep_cost import measure
+from bench.sweep_data import generate
+from store.models import Pairing, Person
 from tests.conftest import POSTGRES_URL
 
 
@@ -62,3 +68,12 @@ def test_inbound_reports_throughput_latency_and_memory():
         assert result["replies"] >= 20
         for field in ("per_s", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
             assert result[field] > 0
+
+
+def test_generated_data_has_every_pairings_people_at_odd_sizes(engine):
+    generate(engine, 7, datetime.now(UTC))
+    with Session(engine) as session:
+        pairings = session.exec(select(Pairing)).all()
+        people = {person.id for person in session.exec(select(Person)).all()}
+    assert len(pairings) == 7
+    assert all({p.trainee_person_id, p.mentor_person_id} <= people for p in pairings)
