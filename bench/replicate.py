@@ -30,6 +30,7 @@ from bot.escalation_sweep import _person_in
 from bot.escalations import card_key
 from domain.escalations import open_key
 from domain.nudge_policy import nudge_key
+from store.db import chunked
 from store.escalations import Escalation, EscalationEvent, RepairRequest
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
 from store.outbox import OutboxMessage
@@ -208,11 +209,11 @@ def replicate(engine: Engine, copies: int) -> None:
         with engine.begin() as connection:
             rows = [row._asdict() for row in connection.execute(select(table).order_by(table.c.id))]
             for copy in numbered:
-                for start in range(0, len(rows), CHUNK):
-                    chunk = [
+                for chunk in chunked(rows, CHUNK):
+                    copied = [
                         row | {name: rewrite(copy, row[name]) for name, rewrite in rewrites.items()}
-                        for row in rows[start : start + CHUNK]
+                        for row in chunk
                     ]
-                    _write(connection, table, chunk)
+                    _write(connection, table, copied)
     reset_sequences(engine, [table.name for table in COPIED])
     analyse(engine)

@@ -34,11 +34,11 @@ from bot.context import AppContext
 from bot.settings import Settings
 from bot.sweep import _plan, record_pass
 from domain.clock import FixedClock
-from store.db import create_db_engine
+from store.db import CHUNK, chunked, create_db_engine
 from store.escalations import glance_query
 from store.next_sweep import due_for_sweep_query
 from store.outbox import OutboxMessage, existing_keys
-from store.sweep_reads import CHUNK, sessions_by_pairing_query
+from store.sweep_reads import sessions_by_pairing_query
 
 # A Wednesday mid-morning in London.
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -82,8 +82,8 @@ def _mark_sent(engine, planned, at: datetime) -> None:
             }
         )
     with engine.begin() as connection:
-        for start in range(0, len(rows), 5_000):
-            connection.execute(insert(table), rows[start : start + 5_000])
+        for chunk in chunked(rows, 5_000):
+            connection.execute(insert(table), chunk)
 
 
 def steady_state(ctx: AppContext, now: datetime) -> int:

@@ -46,6 +46,7 @@ from domain.stall_rules import (
     next_stall_change,
     stall_causes,
 )
+from store.db import chunked
 from store.escalations import (
     get_escalation,
     mark_reminded,
@@ -59,7 +60,6 @@ from store.next_sweep import NEVER
 from store.outbox import existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
-    chunked,
     escalation_refs,
     open_repairs_by_pairing,
     pairings_with_people,

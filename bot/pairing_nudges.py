@@ -23,11 +23,11 @@ from bot.proactive import message_payload
 from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
 from domain.local_time import format_local_datetime
 from domain.nudge_policy import nudge_key
+from store.db import chunked
 from store.models import PairingStatus
 from store.outbox import existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
-    chunked,
     pairings_with_people,
     sessions_by_pairing,
 )

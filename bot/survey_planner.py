@@ -28,6 +28,7 @@ from domain.surveys import (
     reminder_due,
     rounds_of,
 )
+from store.db import chunked
 from store.models import Pairing, PairingStatus, Programme, ProgrammeKind
 from store.outbox import OutboxMessage
 from store.pairings import sessions_of
@@ -38,7 +39,7 @@ from store.surveys import (
     invite,
     subject_of,
 )
-from store.sweep_reads import chunked, pairings_with_people, sessions_by_pairing
+from store.sweep_reads import pairings_with_people, sessions_by_pairing
 
 
 def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +23,11 @@ POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy'
 # How stale `updated_at` may be on a row refreshed on every message (a person, a conversation
 # reference) before an otherwise unchanged message writes it again.
 TOUCH_EVERY = timedelta(hours=1)
+# Rows or ids per statement when a list is split up (well under the drivers' bound-parameter
+# limits for an `IN` list).
+CHUNK = 1_000
+
+T = TypeVar("T")
 
 
 def create_db_engine(
@@ -85,6 +91,12 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def insert_unless_exists(

@@ -24,14 +24,14 @@ from sqlalchemy import bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.escalations import Status
-from store.db import insert_unless_exists
+from store.db import chunked, insert_unless_exists
 from store.escalations import Escalation, RepairRequest
 from store.models import CheckIn, MentoringSession, Pairing, Person, Programme, SweepRules
 from store.surveys import SurveyInvitation, pairing_id_of
 
 # Stored when no rule will ever look at the pairing again on these facts.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
-_CHUNK = 5_000
+_ROWS_PER_STATEMENT = 5_000
 
 # Columns whose change can change what a sweep decides, per table; child rows of a pairing
 # (sessions, check-ins, re-pair requests) count whatever changes.
@@ -108,8 +108,8 @@ def record_next_sweep(
         {"pairing": pairing_id, "version": versions[pairing_id], "at": at or NEVER}
         for pairing_id, at in sorted(moments.items())
     ]
-    for start in range(0, len(rows), _CHUNK):
-        session.connection().execute(statement, rows[start : start + _CHUNK])
+    for chunk in chunked(rows, _ROWS_PER_STATEMENT):
+        session.connection().execute(statement, chunk)
 
 
 def facts_changed(

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, and_, func, or_, update
 from sqlmodel import Field, Session, SQLModel, select
 
-from store.db import insert_unless_exists
+from store.db import chunked, insert_unless_exists
 from store.types import UTCDateTime
 
 
@@ -128,14 +128,9 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first()
 
 
-_KEYS_PER_QUERY = 1_000  # well under the drivers' bound-parameter limits
-
-
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
-    keys = list(dict.fromkeys(keys))
     found: set[str] = set()
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start : start + _KEYS_PER_QUERY]
+    for chunk in chunked(list(dict.fromkeys(keys))):
         rows = session.exec(
             select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))
         )

@@ -24,9 +24,8 @@ from sqlalchemy import JSON, Column, UniqueConstraint, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
+from store.db import chunked
 from store.models import utc_column
-
-_CHUNK = 1_000
 
 
 def _random_id() -> str:
@@ -114,11 +113,9 @@ def invitations_about(
     table = SurveyInvitation.__table__
     columns = (table.c.survey_id, table.c.subject, table.c.person_id, table.c.responded_at)
     for survey_id, of_survey in sorted(subjects.items()):
-        ordered = sorted(of_survey)
-        for start in range(0, len(ordered), _CHUNK):
+        for chunk in chunked(sorted(of_survey)):
             query = select(*columns).where(
-                table.c.survey_id == survey_id,
-                table.c.subject.in_(ordered[start : start + _CHUNK]),
+                table.c.survey_id == survey_id, table.c.subject.in_(chunk)
             )
             for row in session.execute(query):
                 found[(row.survey_id, row.subject, row.person_id)] = row.responded_at

@@ -8,7 +8,7 @@ tables' column names, not ORM objects, since a sweep only reads them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
@@ -18,13 +18,6 @@ from sqlmodel import Session
 from domain.escalations import Status
 from store.escalations import Escalation, RepairRequest
 from store.models import CheckIn, MentoringSession, Pairing, Person
-
-CHUNK = 1_000
-
-
-def chunked(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row, Row, Row]]:
