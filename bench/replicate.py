@@ -29,7 +29,7 @@ from bench.sweep_data import CHUNK, _flush, analyse, reset_sequences
 from bot.escalation_sweep import _person_in
 from bot.escalations import card_key
 from domain.escalations import open_key
-from domain.nudge_policy import nudge_key
+from domain.nudge_policy import nudge_key, read_pairing_nudge_key
 from store.db import chunked
 from store.escalations import Escalation, EscalationEvent, RepairRequest
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
@@ -80,12 +80,13 @@ class Copy:
         if key.startswith("escalation:"):
             _prefix, escalation_id, variant = key.split(":")
             return card_key(self.id("escalation", int(escalation_id)), variant)
-        parts = key.rsplit(":", 3)
-        if len(parts) != 4 or not parts[2].startswith("pair-"):
+        read = read_pairing_nudge_key(key)
+        if read is None:
             raise ValueError(f"no rule to copy the outbox key {key!r}")
-        recipient, kind, pairing, period = parts
-        pairing_id = self.id("pairing", int(pairing.removeprefix("pair-")))
-        return nudge_key(self.aad(recipient), kind, period, pairing_id=pairing_id)
+        recipient, kind, pairing_id, period = read
+        return nudge_key(
+            self.aad(recipient), kind, period, pairing_id=self.id("pairing", pairing_id)
+        )
 
     def open_key(self, key: str | None) -> str | None:
         if key is None:

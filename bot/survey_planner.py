@@ -19,7 +19,7 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.proactive import message_payload
-from domain.nudge_policy import nudge_key
+from domain.nudge_policy import nudge_key, read_pairing_nudge_key
 from domain.surveys import (
     PairingFacts,
     Survey,
@@ -105,14 +105,11 @@ def survey_key(aad: str, survey_id: str, pairing_id: int, round_name: str, sendi
 
 def _read_key(key: str) -> tuple[str, int, str] | None:
     """(survey id, pairing id, round) from a `survey_key`; None for any other key."""
-    parts = key.rsplit(":", 3)
-    if len(parts) != 4 or not parts[1].startswith(_KEY_KIND):
+    read = read_pairing_nudge_key(key)
+    if read is None or not read[1].startswith(_KEY_KIND):
         return None
-    _aad, kind, pairing, period = parts
-    number = pairing.removeprefix("pair-")
-    if not number.isdigit():
-        return None
-    return kind.removeprefix(_KEY_KIND), int(number), _REMINDER_SUFFIX.sub("", period)
+    _aad, kind, pairing_id, period = read
+    return kind.removeprefix(_KEY_KIND), pairing_id, _REMINDER_SUFFIX.sub("", period)
 
 
 def survey_still_wanted(ctx: AppContext, session: Session, row: OutboxMessage, now) -> bool:

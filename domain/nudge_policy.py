@@ -65,6 +65,19 @@ def nudge_key(
     return ":".join([recipient, *parts])
 
 
+def read_pairing_nudge_key(key: str) -> tuple[str, str, int, str] | None:
+    """(recipient, kind, pairing id, period) of a `nudge_key` made with a pairing id; None for
+    any other key."""
+    parts = key.rsplit(":", 3)
+    if len(parts) != 4:
+        return None
+    recipient, kind, pairing, period = parts
+    number = pairing.removeprefix("pair-")
+    if not pairing.startswith("pair-") or not number.isdigit():
+        return None
+    return recipient, kind, int(number), period
+
+
 @dataclass(frozen=True)
 class Delivery:
     """When a nudge may be sent; `reason` says why it waits (None when it may go now)."""

@@ -3,7 +3,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.cadence import ItemKind
-from domain.nudge_policy import Delivery, Urgency, delivery_time, may_send_now, nudge_key
+from domain.nudge_policy import (
+    Delivery,
+    Urgency,
+    delivery_time,
+    may_send_now,
+    nudge_key,
+    read_pairing_nudge_key,
+)
 from domain.working_hours import WorkingHours
 
 LONDON = "Europe/London"
@@ -15,6 +22,14 @@ def utc(*args: int) -> datetime:
 
 
 # --- idempotency keys ---------------------------------------------------------------------------
+
+
+def test_a_pairing_nudge_key_reads_back():
+    key = nudge_key("29:1a2b", "survey-end", "end-r1", pairing_id=7)
+    assert read_pairing_nudge_key(key) == ("29:1a2b", "survey-end", 7, "end-r1")
+    assert read_pairing_nudge_key(nudge_key("user-1", "check_in", "week-2")) is None
+    assert read_pairing_nudge_key("escalation:3:card") is None
+    assert read_pairing_nudge_key("user-1:kind:pair-x:month-1") is None
 
 
 def test_nudge_key_with_and_without_pairing():
