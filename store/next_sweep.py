@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, event, inspect, or_, select, update
+from sqlalchemy import bindparam, event, inspect, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from domain.escalations import Status
@@ -61,10 +61,7 @@ def rules_changed(session: Session, fingerprint: str, now: datetime) -> bool:
     stored = session.execute(select(table.c.fingerprint)).scalar_one_or_none()
     if stored == fingerprint:
         return False
-    pairings = Pairing.__table__
-    session.connection().execute(
-        update(pairings).values(next_sweep_at=None, facts_version=pairings.c.facts_version + 1)
-    )
+    _make_due(session, true())
     escalations = Escalation.__table__
     session.connection().execute(
         update(escalations)
@@ -132,18 +129,25 @@ def facts_changed(
         conditions.append(table.c.mentor_person_id.in_(person_ids))
     if programme_ids:
         conditions.append(table.c.programme_id.in_(programme_ids))
-    if not conditions:
-        return
+    if conditions:
+        _make_due(session, or_(*conditions))
+
+
+def _make_due(session: Session, condition) -> None:
+    """Reset the moment and bump the version of the pairings matching `condition`.
+
+    On PostgreSQL the rows are locked in id order first, as a sweep's `record_next_sweep`
+    writes them: an UPDATE alone locks them in the order it finds them on disk, and two
+    transactions taking two pairings in opposite orders would deadlock.
+    """
+    table = Pairing.__table__
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # Lock the rows in id order first, as a sweep's `record_next_sweep` does: an UPDATE
-        # alone locks them in the order it finds them on disk, and a handler and a sweep
-        # taking two pairings in opposite orders would deadlock.
-        lock = select(table.c.id).where(or_(*conditions)).order_by(table.c.id).with_for_update()
+        lock = select(table.c.id).where(condition).order_by(table.c.id).with_for_update()
         connection.execute(lock)
     connection.execute(
         update(table)
-        .where(or_(*conditions))
+        .where(condition)
         .values(next_sweep_at=None, facts_version=table.c.facts_version + 1)
     )
 
