@@ -2,7 +2,7 @@
 
 The same SDK, adapter (CloudAdapter, no app id: no JWT) and aiohttp server as the bot, and
 nothing else: every message is answered with one text reply through the connector. With
-`--keep-clients` it uses the bot's authentication (`bot.connectors`: one connector client kept
+`--keep-clients` it uses the bot's authentication (`bot.teams.connectors`: one connector client kept
 per service URL instead of one built per activity), which shows what the SDK itself costs per
 activity once that is gone.
 
@@ -20,7 +20,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication as SdkAuthentication,
 )
 
-from bot.connectors import ReusingBotFrameworkAuthentication
+from bot.teams.connectors import ReusingBotFrameworkAuthentication
 
 
 class _Config:

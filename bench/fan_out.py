@@ -3,7 +3,7 @@ fake connector that enforces Teams' rate limits (429 with Retry-After when excee
 
 The outbox is seeded with one due row per person (person, conversation reference, outbox
 row), as `tests/test_several_instances.py` does; the bot's scheduler sweeps every second and
-its dispatcher paces itself (`bot.pacing`, Teams' default limits). The connector counts what
+its dispatcher paces itself (`bot.outbox.pacing`, Teams' default limits). The connector counts what
 it accepted per conversation: lost (a person with nothing) and duplicates (a person with more
 than one) are counted there, not assumed. With `--kill`, the bot is SIGKILLed once half the
 messages were accepted and a second process is started on the same database (short outbox

@@ -26,8 +26,8 @@ from sqlalchemy import JSON, func, inspect, select
 from sqlalchemy.engine import Engine
 
 from bench.sweep_data import CHUNK, _flush, analyse, reset_sequences
-from bot.escalation_sweep import _person_in
-from bot.escalations import card_key
+from bot.escalations.escalations import card_key
+from bot.escalations.planner import _person_in
 from domain.escalations import open_key
 from domain.nudge_policy import nudge_key, read_pairing_nudge_key
 from store.db import chunked

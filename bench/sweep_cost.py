@@ -31,8 +31,8 @@ from bench.databases import BACKENDS, scratch_database
 from bench.replicate import replicate as replicate_steady_state
 from bench.sweep_data import analyse, generate
 from bot.context import AppContext
+from bot.outbox.sweep import _plan, record_pass
 from bot.settings import Settings
-from bot.sweep import _plan, record_pass
 from domain.clock import FixedClock
 from store.db import CHUNK, chunked, create_db_engine
 from store.escalations import glance_query
@@ -88,7 +88,7 @@ def _mark_sent(engine, planned, at: datetime) -> None:
 
 def steady_state(ctx: AppContext, now: datetime) -> int:
     """Run the planners for real a minute before `now`, mark all they decided as sent and
-    store when to look at each pairing and escalation again, as `bot.sweep.run_sweep` does.
+    store when to look at each pairing and escalation again, as `bot.outbox.sweep.run_sweep` does.
 
     The activities are not serialised here (an empty payload instead): a sweep reads the
     outbox's keys only, and serialising every message of a first sweep is most of its time.

@@ -11,13 +11,13 @@ from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
 from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 
-from bot.adapter import create_adapter
 from bot.context import AppContext
-from bot.handler import StepForwardBot
-from bot.leadership import SchedulerLeadership
-from bot.scheduler import create_scheduler
+from bot.outbox.leadership import SchedulerLeadership
+from bot.outbox.scheduler import create_scheduler
 from bot.settings import Settings
-from bot.teams import tenant_of
+from bot.teams.activities import tenant_of
+from bot.teams.adapter import create_adapter
+from bot.teams.handler import StepForwardBot
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import ping

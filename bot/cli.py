@@ -67,7 +67,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> None:
-    from bot import playground
+    from bot.tools import playground
     from store.seed import DEMO_COORDINATOR_ID, DEMO_COORDINATOR_NAME, seed_demo
 
     migrate.upgrade(settings.database_url)
@@ -92,7 +92,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
 
 def _start_demo_playground(args: argparse.Namespace, bot_port: int):
     """The Playground process, or None (with the reason and how to connect printed)."""
-    from bot import playground
+    from bot.tools import playground
     from store.seed import DEMO_COORDINATOR_NAME
 
     setup = playground.PlaygroundSetup(args.playground_dir or playground.NODE_DIR)
@@ -117,9 +117,9 @@ def _start_demo_playground(args: argparse.Namespace, bot_port: int):
 
 
 def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
-    from bot.adapter import create_adapter
     from bot.context import AppContext
-    from bot.sweep import run_sweep
+    from bot.outbox.sweep import run_sweep
+    from bot.teams.adapter import create_adapter
 
     migrate.upgrade(settings.database_url)
     ctx = AppContext(
@@ -135,7 +135,7 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
 
 
 def _package(settings: Settings, out: Path, app_id: str | None) -> int:
-    from bot.packaging import PackagingError, build_package, placeholder_warnings
+    from bot.tools.packaging import PackagingError, build_package, placeholder_warnings
 
     try:
         manifest = build_package(settings, out, app_id)

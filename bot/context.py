@@ -11,7 +11,7 @@ from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pacing import Pacer
+from bot.outbox.pacing import Pacer
 from bot.settings import Settings
 from domain.authorisation import Role, roles_for
 from domain.clock import Clock, SystemClock

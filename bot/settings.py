@@ -16,7 +16,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
-from bot.pacing import Window
+from bot.outbox.pacing import Window
 from domain.surveys import SURVEYS_DIR
 from store.db import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
 
@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         ),
         description="How long an activity id is remembered to ignore a repeated delivery.",
     )
-    # Pacing under Teams' rate limits (see bot.pacing): "count/seconds", comma-separated.
+    # Pacing under Teams' rate limits (see bot.outbox.pacing): "count/seconds", comma-separated.
     teams_conversation_limits: Annotated[list[Window], NoDecode] = Field(
         default_factory=lambda: [Window(7, 1), Window(8, 2), Window(60, 30), Window(1800, 3600)],
         validation_alias=AliasChoices(

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
-from bot.teams import Sender, card_message, sender_of
+from bot.teams.activities import Sender, card_message, sender_of
 from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
 from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for

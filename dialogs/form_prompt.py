@@ -6,7 +6,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes
 
 from adaptive_cards.application_cards import form_section_card
-from bot.teams import card_message
+from bot.teams.activities import card_message
 from domain.application_form import section, validate
 
 STOP_WORDS = {"stop", "cancel", "later", "quit", "exit", "finish later"}

@@ -6,7 +6,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import ActivityTypes
 
 from adaptive_cards.application_cards import summary_card
-from bot.teams import card_message
+from bot.teams.activities import card_message
 from dialogs.form_prompt import STOP_WORDS
 
 

@@ -67,7 +67,7 @@ class Escalation(SQLModel, table=True):
     # Posted again to the channel and sent to the champion (once).
     reminded_at: datetime | None = _utc()
     # When a sweep next needs to look at it (NULL: at the next sweep): its card not posted
-    # yet, or its reminder due (see `bot.escalation_sweep`).
+    # yet, or its reminder due (see `bot.escalations.planner`).
     next_sweep_at: datetime | None = _utc(index=True)
 
     @property

@@ -14,9 +14,9 @@ from bench import databases
 from bench.replicate import Copy, check_copyable, copies_of, replicate
 from bench.sweep_cost import NOW, settings_for, steady_state
 from bench.sweep_data import generate
-from bot import escalation_sweep
 from bot.context import AppContext
-from bot.sweep import _plan
+from bot.escalations import planner as escalation_sweep
+from bot.outbox.sweep import _plan
 from domain.clock import FixedClock
 from store.db import create_db_engine
 from tests.conftest import POSTGRES_URL

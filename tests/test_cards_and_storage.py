@@ -8,7 +8,7 @@ import pytest
 
 from adaptive_cards.templating import render_card, template_names
 from bot.context import AppContext
-from bot.dialog_storage import DatabaseStorage
+from bot.teams.dialog_storage import DatabaseStorage
 from store import migrate
 from store.db import create_db_engine
 from store.dialog_state import StaleWrite

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlmodel import Session, select
 
-from bot import cli, sweep
-from bot.sweep import PlannedMessage
+from bot import cli
+from bot.outbox import sweep
+from bot.outbox.sweep import PlannedMessage
 from store.models import Application, Programme, RoleGrant
 from store.seed import DEMO_COORDINATOR_ID
 from tests.processes import free_port, start_demo, wait_until_ready

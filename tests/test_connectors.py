@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
-from bot import connectors
-from bot.connectors import _Clients, _ReusingConnectorFactory, bot_app_id
+from bot.teams import connectors
+from bot.teams.connectors import _Clients, _ReusingConnectorFactory, bot_app_id
 
 
 class _CountingFactory:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.playground import PLAYGROUND_VERSION
+from bot.tools.playground import PLAYGROUND_VERSION
 from tests.processes import free_port, http_status, start_demo, wait_until_ready
 
 # Stands in for the npm package's `agentsplayground`: records how it was started and answers

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from bot import app as bot_app
 from bot.app import ADAPTER
-from bot.sweep import run_sweep
+from bot.outbox.sweep import run_sweep
 from store.db import session_scope
 from store.processed_activities import ProcessedActivity, claim_activity
 from tests.conftest import START

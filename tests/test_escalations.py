@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.app import ADAPTER
-from bot.sweep import run_sweep
+from bot.outbox.sweep import run_sweep
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock
 from store.models import Pairing, Person
 from store.outbox import by_key

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.leadership import SchedulerLeadership
+from bot.outbox.leadership import SchedulerLeadership
 from tests.conftest import postgres_only, sqlite_only
 
 
 @sqlite_only
 def test_sqlite_is_a_single_instance_that_always_leads_and_says_so(engine, caplog):
     leadership = SchedulerLeadership(engine)
-    with caplog.at_level(logging.INFO, logger="bot.leadership"):
+    with caplog.at_level(logging.INFO, logger="bot.outbox.leadership"):
         leadership.announce()
     assert "SQLite, single instance only" in caplog.text
     assert leadership.try_lead() and leadership.is_leader

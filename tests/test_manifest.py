@@ -14,9 +14,10 @@ import pytest
 from PIL import Image, ImageChops
 from referencing.exceptions import Unresolvable
 
-from bot import cli, packaging
+from bot import cli
 from bot.commands import COMMANDS, PERSONAL, TEAM, Command, parse
 from bot.settings import Settings
+from bot.tools import packaging
 from domain.authorisation import Action
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"

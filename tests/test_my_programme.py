@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bot.app import ADAPTER
-from bot.sweep import run_sweep
+from bot.outbox.sweep import run_sweep
 from store.models import MentoringSession, Person
 from tests.applying import Applicant, card_text
 from tests.conftest import START

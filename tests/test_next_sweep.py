@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import sweep
 from bot.context import AppContext
+from bot.outbox import sweep
 from domain.clock import FixedClock
 from store.db import session_scope
 from store.erasure import erase_person

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session, select
 
-from bot.delivery_window import is_working_time, local_day_bounds, next_allowed_time
-from bot.proactive import (
+from bot.outbox.delivery_window import is_working_time, local_day_bounds, next_allowed_time
+from bot.teams.proactive import (
     Outcome,
     backoff_delay,
     classify_error,

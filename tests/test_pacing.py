@@ -14,9 +14,9 @@ import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from bot.app import ADAPTER
-from bot.pacing import IN_FLIGHT_RETRY_SECONDS, Pacer, Window, pacing_delay
+from bot.outbox.pacing import IN_FLIGHT_RETRY_SECONDS, Pacer, Window, pacing_delay
+from bot.outbox.sweep import PlannedMessage, run_sweep
 from bot.settings import Settings
-from bot.sweep import PlannedMessage, run_sweep
 from store.conversations import upsert_conversation_ref
 from store.outbox import OutboxStatus
 from store.people import upsert_person

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.paging import numbered_pages, pages
+from bot.teams.paging import numbered_pages, pages
 from store.escalations import raise_escalation
 from store.models import Person
 from tests.conftest import COORDINATOR_AAD, START

@@ -1,6 +1,6 @@
 """Nudges from rule to Teams: the real app, the outbox on SQLite, the fake connector, a clock.
 
-A planner registered in `bot.sweep.PLANNERS` decides what is due; sweeps at clock times write
+A planner registered in `bot.outbox.sweep.PLANNERS` decides what is due; sweeps at clock times write
 the outbox and send through the app's CloudAdapter to the FakeConnector on loopback. Nobody
 sleeps: time moves by setting the clock.
 """
@@ -15,12 +15,13 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from sqlmodel import Session, select
 
-from bot import cli, sweep
+from bot import cli
 from bot.app import ADAPTER
-from bot.dispatcher import dispatch_due, enqueue_and_dispatch
-from bot.planned import enqueue_planned
-from bot.proactive import message_payload
-from bot.sweep import PlannedMessage, run_sweep
+from bot.outbox import sweep
+from bot.outbox.dispatcher import dispatch_due, enqueue_and_dispatch
+from bot.outbox.planned import enqueue_planned
+from bot.outbox.sweep import PlannedMessage, run_sweep
+from bot.teams.proactive import message_payload
 from store import migrate
 from store.conversations import upsert_conversation_ref
 from store.db import create_db_engine, session_scope
@@ -455,7 +456,7 @@ async def test_configured_holidays_and_working_day_are_respected(
 def test_holidays_and_hours_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("STEPFORWARD_HOLIDAYS", "2026-12-25, 2026-12-28")
     monkeypatch.setenv("STEPFORWARD_WORKDAY_START", "08:30")
-    from bot.delivery_window import working_hours_of
+    from bot.outbox.delivery_window import working_hours_of
     from bot.settings import Settings
 
     hours = working_hours_of(Settings(_env_file=None))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot import sweep
 from bot.app import ADAPTER
-from bot.survey_planner import plan_surveys
+from bot.outbox import sweep
+from bot.surveys.planner import plan_surveys
 from domain.working_hours import is_working_time
 from store.models import Programme, ProgrammeKind
 from store.outbox import OutboxStatus

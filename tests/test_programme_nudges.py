@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.app import ADAPTER
-from bot.sweep import run_sweep
+from bot.outbox.sweep import run_sweep
 from domain.working_hours import is_working_time
 from store.models import MentoringSession
 from tests.applying import card_text

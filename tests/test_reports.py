@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, SQLModel, select
 
-from bot.reports import EXPORT_COLUMNS
+from bot.reports.reports import EXPORT_COLUMNS
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import Application, CheckIn, EqualityMonitoring, MentoringSession, Pairing
 from store.people import upsert_person

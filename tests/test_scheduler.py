@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot import sweep
 from bot.app import SCHEDULER
+from bot.outbox import sweep
 from tests.conftest import start_bot
 
 

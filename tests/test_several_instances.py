@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.proactive import message_payload
+from bot.teams.proactive import message_payload
 from store import migrate
 from store.conversations import upsert_conversation_ref
 from store.db import create_db_engine, session_scope

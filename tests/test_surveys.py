@@ -11,9 +11,9 @@ from datetime import timedelta
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from bot import sweep
 from bot.app import ADAPTER
-from bot.survey_planner import plan_surveys
+from bot.outbox import sweep
+from bot.surveys.planner import plan_surveys
 from domain.cadence import add_months
 from domain.surveys import load_definitions
 from domain.working_hours import is_working_time

@@ -12,14 +12,14 @@ from sqlalchemy import MetaData, create_engine, insert, update
 from sqlmodel import Session, select
 
 from bench.sweep_data import generate
-from bot import sweep
 from bot.context import AppContext
-from bot.delivery_window import working_hours_of
-from bot.escalation_sweep import pairing_facts
-from bot.escalations import CHAMPION, REPOST, card_key
-from bot.pairing_nudges import _plan_pairing
-from bot.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
-from bot.survey_planner import plan_surveys
+from bot.escalations.escalations import CHAMPION, REPOST, card_key
+from bot.escalations.planner import pairing_facts
+from bot.outbox import sweep
+from bot.outbox.delivery_window import working_hours_of
+from bot.outbox.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
+from bot.pairing.nudges import _plan_pairing
+from bot.surveys.planner import plan_surveys
 from domain.cadence import programme_end
 from domain.clock import FixedClock
 from domain.stall_rules import StallSettings, escalation_is_overdue, stall_causes

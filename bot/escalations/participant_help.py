@@ -1,0 +1,394 @@
+"""What participants and mentors say that reaches the coordinators at once: I need help,
+I can't get released (and "we can't this month" because of a release), I want a different
+mentor, and their shadowing / attachment / secondment requests (a refusal is a release block).
+
+What someone writes here is private: it goes on the coordinators' escalation card only, never
+to the other party of the pairing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import TurnContext
+
+from adaptive_cards import render_card
+from bot.context import AppContext
+from bot.escalations.escalations import Escalations, Raised
+from bot.teams.activities import card_int, card_message, sender_of
+from bot.teams.sender import sender_and_pairing
+from domain.escalations import (
+    PLACEMENT_KINDS,
+    PLACEMENT_STATUS_TITLES,
+    RELEASE_BY,
+    RELEASE_FOR,
+    Cause,
+    PlacementStatus,
+    placement_change,
+    read_release,
+    release_evidence,
+)
+from domain.local_time import format_local_date
+from store.escalations import (
+    Placement,
+    ReleaseBlock,
+    RepairRequest,
+    open_repair_requests,
+    placements_of,
+    record_event,
+)
+from store.models import Pairing, PairingStatus
+from store.pairings import pair_people
+from store.programmes import current_programme
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+_RELEASE_FOR_TITLES = {
+    "session": "A mentoring session",
+    "training": "Training",
+    "call_back": "A call-back event",
+    "shadowing": "Shadowing",
+    "attachment": "An attachment",
+    "secondment": "A secondment",
+}
+_RELEASE_BY_TITLES = {
+    "line_manager": "My line manager",
+    "hr": "HR",
+    "host_organisation": "The host organisation",
+}
+NEED_HELP_THANKS = (
+    "Thanks for telling me. I've let the programme coordinators know; someone will be in touch "
+    "with you privately."
+)
+
+
+def _clean(value) -> str | None:
+    return (str(value or "").strip()[:MAX_TEXT]) or None
+
+
+class ParticipantHelp:
+    def __init__(self, ctx: AppContext, escalations: Escalations) -> None:
+        self.ctx = ctx
+        self.escalations = escalations
+
+    @property
+    def _tz(self) -> str:
+        return self.ctx.settings.default_time_zone
+
+    # --- I need help ------------------------------------------------------------------------
+
+    async def need_help(self, turn: TurnContext, argument: str) -> None:
+        now = self.ctx.clock.now()
+        with self.ctx.session() as session:
+            me, pairing = sender_and_pairing(session, turn.activity)
+            if me is None:
+                return
+            ids = (me.id, pairing.id if pairing else None, me.aad_object_id, me.display_name)
+        person_id, pairing_id, aad, name = ids
+        await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.NEEDS_HELP,
+            evidence=f"{name} asked for help (“I need help”)",
+            ref=f"person-{person_id}:said-{now:%Y%m%dT%H%M%S}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=_clean(argument),
+            actor=aad,
+        )
+        reply = NEED_HELP_THANKS
+        if not argument.strip():
+            reply += (
+                " If you'd like to say what's going on, type **I need help** followed by a few "
+                "words: only the coordinators see it."
+            )
+        await turn.send_activity(reply)
+
+    # --- release blocks -----------------------------------------------------------------------
+
+    async def ask_release(self, turn: TurnContext, argument: str) -> None:
+        await turn.send_activity(card_message(self.release_form(details=argument)))
+
+    @staticmethod
+    def release_form(*, what: str = "", by: str = "", details: str = "") -> dict:
+        return render_card(
+            "release_block",
+            {
+                "what": what,
+                "by": by,
+                "details": details,
+                "what_choices": [
+                    {"title": _RELEASE_FOR_TITLES[k], "value": k} for k in RELEASE_FOR
+                ],
+                "by_choices": [{"title": _RELEASE_BY_TITLES[k], "value": k} for k in RELEASE_BY],
+            },
+        )
+
+    async def report_release(
+        self,
+        turn: TurnContext,
+        what,
+        by,
+        details,
+        *,
+        source: str = "command",
+        placement_id: int | None = None,
+    ) -> Raised | None:
+        """Record a release block, look up the line manager, escalate at once, tell them."""
+        read = read_release(what, by)
+        if isinstance(read, str):
+            await turn.send_activity(read)
+            return None
+        what, by = read
+        details = _clean(details)
+        now = self.ctx.clock.now()
+        sender = sender_of(turn.activity)
+        manager = await self.escalations.graph.manager_of(sender.aad_object_id)
+        with self.ctx.session() as session:
+            me, pairing = sender_and_pairing(session, turn.activity)
+            if me is None:
+                return None
+            programme = (
+                pairing.programme_id
+                if pairing
+                else getattr(current_programme(session, now), "id", None)
+            )
+            block = ReleaseBlock(
+                person_id=me.id,
+                pairing_id=pairing.id if pairing else None,
+                programme_id=programme,
+                placement_id=placement_id,
+                released_for=what,
+                blocked_by=by,
+                details=details,
+                source=source,
+                manager_name=manager.name if manager else None,
+                manager_email=manager.email if manager else None,
+                reported_at=now,
+            )
+            session.add(block)
+            session.flush()
+            ids = (block.id, me.id, pairing.id if pairing else None, me.display_name)
+        block_id, person_id, pairing_id, name = ids
+        raised = await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.RELEASE_BLOCK,
+            evidence=release_evidence(name or "They", what, by),
+            ref=f"release-{block_id}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=details,
+            actor=sender.aad_object_id,
+            release_block_id=block_id,
+        )
+        if raised.reached:
+            with self.ctx.session() as session:
+                block = session.get(ReleaseBlock, block_id)
+                block.told_reached_at = now
+                session.add(block)
+                record_event(session, raised.escalation_id, now, None, "told_reached", name or None)
+            await turn.send_activity(
+                "Thanks — that has reached the programme coordinators. Only they see what you "
+                "wrote. I'll tell you here what they decide."
+            )
+        else:
+            await turn.send_activity(
+                "Thanks — I've recorded it for the programme coordinators. Only they will see "
+                "what you wrote. I'll tell you when it has reached them, and what they decide."
+            )
+        return raised
+
+    async def release_form_answer(self, turn: TurnContext, value: dict) -> None:
+        await self.report_release(turn, value.get("what"), value.get("by"), value.get("details"))
+
+    # --- I want a different mentor ---------------------------------------------------------------
+
+    async def ask_repair(self, turn: TurnContext, argument: str) -> None:
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            me, pairing = sender_and_pairing(session, turn.activity)
+            if pairing is None:
+                replies.append(
+                    "You're not paired with anyone at the moment. If something is wrong, type "
+                    "**I need help**."
+                )
+                return
+            trainee, mentor = pair_people(session, pairing)
+            is_trainee = me.id == trainee.id
+            partner = mentor if is_trainee else trainee
+            card = render_card(
+                "repair_request",
+                {
+                    "title": "Ask for a different mentor?"
+                    if is_trainee
+                    else "Ask to be paired with a different mentee?",
+                    "intro": "I'll ask the programme coordinators privately. "
+                    f"{partner.display_name} is not told anything unless the coordinators "
+                    "decide to re-pair you, and then never why.",
+                    "reason": argument,
+                    "pairing_id": pairing.id,
+                },
+            )
+        await turn.send_activity(card_message(card))
+
+    async def repair_answer(self, turn: TurnContext, value: dict) -> None:
+        if value.get("repair_request") != "confirm":
+            await turn.send_activity("OK, nothing was sent. Your pairing carries on.")
+            return
+        now = self.ctx.clock.now()
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            me, pairing = sender_and_pairing(session, turn.activity)
+            asked_for = card_int(value.get("pairing_id"))
+            if pairing is None or pairing.id != asked_for:
+                card_pairing = session.get(Pairing, asked_for or 0)
+                replies.append(
+                    "That pairing has already ended, so there is nothing to ask."
+                    if card_pairing is not None
+                    and card_pairing.status != PairingStatus.ACTIVE.value
+                    and me is not None
+                    and me.id in (card_pairing.trainee_person_id, card_pairing.mentor_person_id)
+                    else "Sorry, that card isn't for a pairing of yours."
+                )
+                return
+            mine = [r for r in open_repair_requests(session, pairing.id) if r.person_id == me.id]
+            if mine:
+                replies.append(
+                    "You already asked on "
+                    f"{format_local_date(mine[0].requested_at, self._tz)}; the coordinators have "
+                    "it and will be in touch. Nothing more was sent."
+                )
+                return
+            request = RepairRequest(
+                pairing_id=pairing.id,
+                person_id=me.id,
+                reason=_clean(value.get("reason")),
+                requested_at=now,
+            )
+            session.add(request)
+            session.flush()
+            ids = (me.id, pairing.id, me.aad_object_id, me.display_name, request.reason)
+        person_id, pairing_id, aad, name, reason = ids
+        await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.REPAIR_REQUESTED,
+            evidence=f"{name} asked to be re-paired",
+            ref=f"person-{person_id}:{now.date().isoformat()}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=reason,
+            actor=aad,
+        )
+        await turn.send_activity(
+            "Thanks — I've asked the programme coordinators privately. They'll be in touch; "
+            "nothing has been said to the other person."
+        )
+
+    # --- shadowing, attachments, secondments ------------------------------------------------
+
+    async def show_placements(self, turn: TurnContext) -> None:
+        with self.ctx.session() as session:
+            me, _pairing = sender_and_pairing(session, turn.activity)
+            if me is None:
+                return
+            rows = placements_of(session, me.id)
+            card = render_card(
+                "placements",
+                {
+                    "intro": "Record a request and update it as it moves. If it is refused, "
+                    "the programme coordinators hear at once."
+                    if rows
+                    else "No requests yet. Record one with **New request**.",
+                    "placements": [
+                        {
+                            "id": row.id,
+                            "title": f"{PLACEMENT_KINDS[row.kind]} with {row.host}",
+                            "status_line": self._status_line(row),
+                            "changeable": row.status
+                            not in (PlacementStatus.TAKEN_UP.value, PlacementStatus.REFUSED.value),
+                        }
+                        for row in rows
+                    ],
+                },
+            )
+        await turn.send_activity(card_message(card))
+
+    def _status_line(self, row: Placement) -> str:
+        status = PLACEMENT_STATUS_TITLES[PlacementStatus(row.status)]
+        line = f"{status.capitalize()} (since {format_local_date(row.updated_at, self._tz)})"
+        if row.status == PlacementStatus.REFUSED.value and row.refused_by:
+            line += f" by {RELEASE_BY[row.refused_by]}"
+        return line
+
+    async def placement_answer(self, turn: TurnContext, value: dict) -> None:
+        action = value.get("placement")
+        if action == "add":
+            await self._add_placement(turn, value)
+        elif action == "update":
+            await self._update_placement(turn, value)
+        else:
+            await turn.send_activity("Sorry, I couldn't read that.")
+
+    async def _add_placement(self, turn: TurnContext, value: dict) -> None:
+        kind = str(value.get("kind") or "")
+        host = " ".join(str(value.get("host") or "").split())[:200]
+        if kind not in PLACEMENT_KINDS or not host:
+            await turn.send_activity("Please choose what it is and say where, then record it.")
+            return
+        now = self.ctx.clock.now()
+        with self.ctx.session() as session:
+            me, pairing = sender_and_pairing(session, turn.activity)
+            if me is None:
+                return
+            programme = current_programme(session, now)
+            row = Placement(
+                person_id=me.id,
+                pairing_id=pairing.id if pairing else None,
+                programme_id=pairing.programme_id if pairing else getattr(programme, "id", None),
+                kind=kind,
+                host=host,
+                details=_clean(value.get("details")),
+                status=PlacementStatus.REQUESTED.value,
+                history=[{"at": now.isoformat(), "status": PlacementStatus.REQUESTED.value}],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+        await turn.send_activity(
+            f"Recorded: {PLACEMENT_KINDS[kind].lower()} with {host}, requested. Type "
+            "**placements** to update it as it moves."
+        )
+
+    async def _update_placement(self, turn: TurnContext, value: dict) -> None:
+        placement_id = card_int(value.get("placement_id")) or 0
+        new = str(value.get(f"status_{placement_id}") or "")
+        refused_by = str(value.get(f"refused_by_{placement_id}") or "")
+        note = _clean(value.get(f"note_{placement_id}"))
+        now = self.ctx.clock.now()
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            me, _pairing = sender_and_pairing(session, turn.activity)
+            row = session.get(Placement, placement_id)
+            if row is None or me is None or row.person_id != me.id:
+                replies.append("Sorry, that request isn't one of yours.")
+                return
+            problem = placement_change(row.status, new)
+            if problem is None and new == PlacementStatus.REFUSED.value:
+                if refused_by not in RELEASE_BY:
+                    problem = "Please say who refused it, then Save."
+            if problem is not None:
+                replies.append(problem)
+                return
+            row.status = new
+            row.refused_by = refused_by if new == PlacementStatus.REFUSED.value else None
+            row.history = [*row.history, {"at": now.isoformat(), "status": new, "note": note}]
+            row.updated_at = now
+            session.add(row)
+            kind, host = row.kind, row.host
+        if new != PlacementStatus.REFUSED.value:
+            await turn.send_activity(
+                f"Updated: {PLACEMENT_KINDS[kind].lower()} with {host} — "
+                f"{PLACEMENT_STATUS_TITLES[PlacementStatus(new)]}."
+            )
+            return
+        details = f"{PLACEMENT_KINDS[kind]} with {host} refused" + (f": {note}" if note else "")
+        await self.report_release(
+            turn, kind, refused_by, details, source="placement", placement_id=placement_id
+        )

@@ -1,0 +1,277 @@
+"""The dispatcher: claims due outbox rows, sends them, and records each outcome on its row.
+
+Guarantees
+- A row is claimed before it is sent: a compare-and-set UPDATE (PostgreSQL: after a
+  `FOR UPDATE SKIP LOCKED` read) gives it to one worker until `now + lease`, committed before
+  the send. Two dispatchers at once (two sweeps, two instances) never both send one row.
+- Right after Teams accepts a message the row is marked `sent` in its own short transaction.
+  The only at-least-once window is a crash between Teams accepting the message and that
+  commit: the claim then expires and the message is sent again. Everything else (a restart
+  after the decision, a crash while holding a claim, a retry) sends it exactly once.
+- Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
+  for 429, else exponential backoff with jitter) and a later sweep picks it up, across
+  restarts. After `outbox_max_attempts` sends the row is `failed`.
+- Sends are paced under Teams' rate limits (`bot.outbox.pacing`, one pacer per process): a send
+  waits for its slot, or, if that would take longer than `pacing_max_wait_seconds`, its row is
+  released until then (not an attempt). Conversations are sent to concurrently.
+- 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
+  `unreachable_since`; their later messages are not attempted (marked unreachable at once)
+  until they talk to the bot again.
+- Whether the message is still wanted is checked at send time: a rule may register a check for
+  its kinds in `STILL_WANTED` (a survey reminder whose survey was answered, or whose round has
+  closed, after it was queued); a row no longer wanted is marked `cancelled`, not sent.
+- Etiquette is checked again at send time, with the recipient's current time zone: a row
+  that waits for working hours and finds itself outside them (a missed window, a retry that
+  slipped past 17:00) moves to the next allowed time, and a routine nudge that finds another
+  routine nudge already sent to that person today moves to the next working day. Two
+  dispatchers sending two *different* routine nudges to one person at the same instant could
+  still both pass that check; the sweep books one routine nudge per person per day up front,
+  so this needs two rules deciding for the same day in two concurrent sweeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from botbuilder.core import BotAdapter
+from sqlmodel import Session
+
+from bot.context import AppContext
+from bot.outbox.delivery_window import (
+    is_working_time,
+    local_day_bounds,
+    next_allowed_day,
+    next_allowed_time,
+    working_hours_of,
+)
+from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.surveys.planner import SURVEY_KINDS, survey_still_wanted
+from bot.teams.proactive import Outcome, SendOutcome, backoff_delay, send_activity
+from store.conversations import personal_ref, ref_by_conversation
+from store.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    claim_due,
+    mark_cancelled,
+    mark_failed,
+    mark_sent,
+    mark_unreachable,
+    reschedule,
+    routine_sent_on,
+)
+from store.people import get_person
+from store.people import mark_unreachable as mark_person_unreachable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 100
+# One id per process: claims show which instance holds a row.
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+DEFERRED = "deferred"  # not attempted now (working hours, daily cap, pacing, throttled batch)
+CANCELLED = "cancelled"  # never to be sent: the rule no longer wants it
+
+# By outbox kind: is this message still wanted at `now`? (False: cancel it.) Kinds without a
+# check are always sent.
+StillWanted = Callable[[AppContext, Session, OutboxMessage, datetime], bool]
+STILL_WANTED: dict[str, StillWanted] = dict.fromkeys(SURVEY_KINDS, survey_still_wanted)
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    message_id: int
+    key: str
+    recipient: str
+    kind: str
+    # "sent", "retry", "failed", "unreachable" (see bot.teams.proactive.Outcome), "deferred" or
+    # "cancelled".
+    outcome: str
+    # When it was sent, when it will be tried next, or when it ended.
+    at: datetime
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def message(self) -> PlannedMessage:
+        return PlannedMessage(self.recipient, self.kind, self.key)
+
+
+def _result(row: OutboxMessage, outcome: str, at: datetime, **extra) -> DispatchResult:
+    return DispatchResult(
+        row.id, row.idempotency_key, row.recipient, row.kind, outcome, at, **extra
+    )
+
+
+async def dispatch_due(
+    ctx: AppContext,
+    adapter: BotAdapter,
+    now: datetime,
+    worker_id: str = WORKER_ID,
+    *,
+    limit: int = DEFAULT_BATCH,
+    lease: timedelta | None = None,
+    ids: Iterable[int] | None = None,
+) -> list[DispatchResult]:
+    """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
+
+    Conversations are sent to concurrently (at most `dispatch_concurrency`, and never more
+    than the app's rate limit allows at once), each conversation's rows in order; every send
+    waits for its slot in `ctx.pacer` (see `bot.outbox.pacing`). After a 429 no further row of the
+    batch is attempted: they are released until the connector's Retry-After, so a throttled
+    bot backs off as a whole instead of hammering row by row. Results come in claim order.
+    """
+    lease = lease or timedelta(seconds=ctx.settings.outbox_lease_seconds)
+    with ctx.session() as session:
+        claimed = claim_due(session, now, limit, worker_id, lease, ids=ids)
+    by_conversation: dict[str, list[OutboxMessage]] = {}
+    for row in claimed:
+        by_conversation.setdefault(row.recipient, []).append(row)
+    ceiling = ctx.pacer.app_ceiling
+    slots = asyncio.Semaphore(min(ctx.settings.dispatch_concurrency, ceiling or len(claimed) or 1))
+    throttled_until: datetime | None = None
+    results: dict[int, DispatchResult] = {}
+
+    async def send_in_order(rows: list[OutboxMessage]) -> None:
+        nonlocal throttled_until
+        async with slots:
+            for row in rows:
+                if throttled_until is not None:
+                    with ctx.session() as session:
+                        reschedule(session, row, throttled_until, None, now=now, attempted=False)
+                    results[row.id] = _result(row, DEFERRED, throttled_until, error="throttled")
+                    continue
+                result = await _dispatch_one(ctx, adapter, row, now)
+                if result.outcome == Outcome.RETRY and result.status == 429:
+                    throttled_until = max(result.at, throttled_until or result.at)
+                results[row.id] = result
+
+    await asyncio.gather(*(send_in_order(rows) for rows in by_conversation.values()))
+    ordered = [results[row.id] for row in claimed]
+    if ordered:
+        log.info(
+            "dispatch worker=%s claimed=%d outcomes=%s",
+            worker_id,
+            len(ordered),
+            ",".join(sorted({r.outcome for r in ordered})),
+        )
+    return ordered
+
+
+async def _dispatch_one(
+    ctx: AppContext, adapter: BotAdapter, row: OutboxMessage, now: datetime
+) -> DispatchResult:
+    settings = ctx.settings
+    hours = working_hours_of(settings)
+    aad = row.recipient_aad_object_id
+    with ctx.session() as session:
+        still_wanted = STILL_WANTED.get(row.kind)
+        if still_wanted is not None and not still_wanted(ctx, session, row, now):
+            mark_cancelled(session, row, "no longer wanted", now=now)
+            log.info("message cancelled message_id=%s kind=%s", row.id, row.kind)
+            return _result(row, CANCELLED, now, error="no longer wanted")
+        tz = recipient_time_zone(session, settings, aad)
+        person = get_person(session, aad) if aad else None
+        if person is not None and person.unreachable_since is not None:
+            mark_unreachable(session, row, "recipient unreachable", now=now, attempted=False)
+            return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
+        snoozed = person.snoozed_until if person is not None and row.routine else None
+        if snoozed is not None and now < snoozed:
+            at = next_allowed_time(snoozed, tz, hours) if row.working_hours else snoozed
+            reschedule(session, row, at, None, now=now, attempted=False)
+            return _result(row, DEFERRED, at, error="snoozed")
+        if row.working_hours and not is_working_time(now, tz, hours):
+            at = next_allowed_time(now, tz, hours)
+            reschedule(session, row, at, None, now=now, attempted=False)
+            return _result(row, DEFERRED, at, error="outside working hours")
+        if row.routine and aad:
+            start, end = local_day_bounds(now, tz)
+            if routine_sent_on(session, aad, start, end, exclude_id=row.id):
+                at = next_allowed_day(now, tz, hours) if row.working_hours else end
+                reschedule(session, row, at, None, now=now, attempted=False)
+                return _result(row, DEFERRED, at, error="daily routine nudge already sent")
+        ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
+        reference = dict(ref.reference) if ref is not None else None
+        if reference is None:
+            error = "no conversation reference"
+            mark_unreachable(session, row, error, now=now, attempted=False)
+            if aad:
+                mark_person_unreachable(session, aad, now)
+            return _result(row, Outcome.UNREACHABLE, now, error=error)
+
+    # No transaction is open while Teams is being called (nor while waiting for a slot).
+    conversation_id = (reference.get("conversation") or {}).get("id") or row.recipient
+    wait = await ctx.pacer.acquire(conversation_id, settings.pacing_max_wait_seconds)
+    if wait:
+        at = now + timedelta(seconds=wait)
+        with ctx.session() as session:
+            reschedule(session, row, at, None, now=now, attempted=False)
+        return _result(row, DEFERRED, at, error="paced under the Teams rate limits")
+    try:
+        sent = await send_activity(adapter, settings.app_id, reference, row.payload, now)
+    finally:
+        ctx.pacer.release(conversation_id)
+    # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
+    at = max(now, ctx.clock.now())
+    with ctx.session() as session:
+        return _record(ctx, session, row, sent, at, tz)
+
+
+def _record(
+    ctx: AppContext, session, row: OutboxMessage, sent: SendOutcome, now: datetime, tz: str
+) -> DispatchResult:
+    settings = ctx.settings
+    if sent.outcome == Outcome.SENT:
+        mark_sent(session, row, now, activity_id=sent.activity_id)
+        return _result(row, Outcome.SENT, now)
+    if sent.outcome == Outcome.UNREACHABLE:
+        mark_unreachable(session, row, sent.error or "unreachable", now=now)
+        if row.recipient_aad_object_id:
+            mark_person_unreachable(session, row.recipient_aad_object_id, now)
+        log.warning("recipient unreachable message_id=%s kind=%s", row.id, row.kind)
+        return _result(row, Outcome.UNREACHABLE, now, status=sent.status, error=sent.error)
+    attempts = row.attempts + 1
+    if sent.outcome == Outcome.FAILED or attempts >= settings.outbox_max_attempts:
+        error = sent.error or "failed"
+        mark_failed(session, row, error, now=now)
+        log.warning("proactive message failed message_id=%s error=%s", row.id, error)
+        return _result(row, Outcome.FAILED, now, status=sent.status, error=error)
+    delay = sent.retry_after or backoff_delay(
+        attempts,
+        base=timedelta(seconds=settings.outbox_retry_base_seconds),
+        cap=timedelta(seconds=settings.outbox_retry_cap_seconds),
+    )
+    at = now + delay
+    if row.working_hours:
+        at = next_allowed_time(at, tz, working_hours_of(ctx.settings))
+    reschedule(session, row, at, sent.error, now=now)
+    return _result(row, Outcome.RETRY, at, status=sent.status, error=sent.error)
+
+
+async def enqueue_and_dispatch(
+    ctx: AppContext,
+    adapter: BotAdapter,
+    message: PlannedMessage,
+    *,
+    worker_id: str = WORKER_ID,
+) -> DispatchResult | None:
+    """Send one message now through the outbox (replies, escalations), with the same guarantees.
+
+    The message is written under its idempotency key and, if it may go now, sent at once;
+    otherwise (working hours, daily cap, already sent under that key) the sweep sends it when
+    due. Returns the outcome of this attempt, or None if nothing was attempted now.
+    """
+    now = ctx.clock.now()
+    with ctx.session() as session:
+        row, _created, _scheduled = enqueue_planned(session, ctx.settings, message, now)
+        if row.status != OutboxStatus.PENDING.value or row.next_attempt_at > now:
+            return None
+        row_id = row.id
+    results = await dispatch_due(ctx, adapter, now, worker_id, limit=1, ids=[row_id])
+    return results[0] if results else None

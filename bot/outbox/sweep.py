@@ -1,0 +1,208 @@
+"""One scheduler sweep: decide what is due at `now`, write it to the outbox, send what is due.
+
+Rules that decide what is due are pure functions in `domain/`; planners registered in
+`PLANNERS` turn their decisions into `PlannedMessage`s, each with an idempotency key. The sweep
+writes them to the outbox (an existing key is left as it is, so sweeping twice, or two sweeps
+at once, decide each message once), holding each until the recipient's next allowed time, and
+then hands the rows due at `now` to the dispatcher (see `bot.outbox.dispatcher` for the guarantees).
+Planners over pairings look only at the pairings whose moment has come, and say when to look
+at each again (`SweepPass`, `store.next_sweep`).
+With `dry_run` nothing is written or sent: the result lists what would be sent at `now`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from botbuilder.core import BotAdapter
+
+from bot.context import AppContext
+from bot.escalations.planner import plan_escalations
+from bot.outbox.delivery_window import working_hours_of
+from bot.outbox.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
+from bot.outbox.planned import (
+    PLANNING_DRY_RUN,
+    SWEEP_PASS,
+    Bookings,
+    PlannedMessage,
+    SweepPass,
+    enqueue_planned,
+    schedule,
+)
+from bot.pairing.nudges import plan_pairing_nudges
+from bot.settings import Settings
+from bot.surveys.planner import plan_surveys
+from bot.teams.adapter import create_adapter
+from domain.surveys import load_definitions
+from store.escalations import record_next_looks
+from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
+from store.outbox import due, existing_keys
+from store.processed_activities import prune_processed
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
+
+Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
+
+# The rule sets a sweep runs.
+PLANNERS: list[Planner] = [plan_pairing_nudges, plan_escalations, plan_surveys]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    at: datetime
+    # What the planners decided at `at` (new or already in the outbox).
+    planned: list[PlannedMessage]
+    # Delivered by this sweep (empty on a dry run).
+    sent: list[PlannedMessage]
+    dry_run: bool
+    # Dry run: what this sweep would send at `at` (new decisions and outbox rows now due).
+    would_send: list[PlannedMessage] = field(default_factory=list)
+    # New decisions held for a later allowed time (`not_before` set).
+    held: list[PlannedMessage] = field(default_factory=list)
+    # Every row the dispatcher handled, whatever became of it.
+    dispatched: list[DispatchResult] = field(default_factory=list)
+
+    def report(self) -> str:
+        shown = self.would_send if self.dry_run else self.sent
+        verb = "would send" if self.dry_run else "sent"
+        lines = [message.line() for message in shown]
+        lines += [f"{m.line()}\theld until {m.not_before.isoformat()}" for m in self.held]
+        problems = [r for r in self.dispatched if r.outcome != "sent"]
+        lines += [
+            f"{r.message.line()}\t{r.outcome} {r.at.isoformat()}"
+            + (f" ({r.error})" if r.error else "")
+            for r in problems
+        ]
+        summary = f"sweep at {self.at.isoformat()}: {verb} {len(shown)} message(s)"
+        if self.held:
+            summary += f"; {len(self.held)} held for an allowed time"
+        if problems:
+            summary += f"; {len(problems)} not delivered now"
+        lines.append(summary)
+        return "\n".join(lines)
+
+
+# Bump when a rule in domain/ or a planner changes what it decides or when, so that every
+# stored moment is worked out again by the next sweep.
+RULES_VERSION = 1
+
+
+def rules_fingerprint(settings: Settings) -> str:
+    """What the stored moments depend on besides the facts: the rules' version, the settings
+    they read and the survey definitions."""
+    rules = (
+        RULES_VERSION,
+        settings.no_session_days,
+        settings.escalation_working_days,
+        settings.default_time_zone,
+        working_hours_of(settings),
+        sorted(load_definitions(settings.surveys_dir).items()),
+    )
+    return hashlib.sha256(repr(rules).encode()).hexdigest()
+
+
+def _plan(
+    ctx: AppContext, now: datetime, dry_run: bool = False
+) -> tuple[list[PlannedMessage], SweepPass]:
+    """What the planners decide at `now`, over the pairings whose moment has come (all of
+    them when the rules have changed since the moments were stored)."""
+    with ctx.session() as session:
+        changed = rules_changed(session, rules_fingerprint(ctx.settings), now)
+        pass_ = SweepPass(due_for_sweep(session, now), everything=changed)
+        if dry_run:
+            session.rollback()
+    planned: list[PlannedMessage] = []
+    dry_token, pass_token = PLANNING_DRY_RUN.set(dry_run), SWEEP_PASS.set(pass_)
+    try:
+        for planner in PLANNERS:
+            planned.extend(planner(ctx, now))
+    finally:
+        SWEEP_PASS.reset(pass_token)
+        PLANNING_DRY_RUN.reset(dry_token)
+    return planned, pass_
+
+
+def record_pass(ctx: AppContext, pass_: SweepPass) -> None:
+    """When to look again at what a sweep looked at. Only once what it decided is in the
+    outbox: a sweep that fails before this looks at the same pairings again."""
+    # Two transactions: a sweep never holds pairing rows while it waits for an escalation row
+    # (a handler resolving an escalation locks it, then the pairing's moment).
+    with ctx.session() as session:
+        record_next_sweep(session, pass_.versions, pass_.next_at)
+    with ctx.session() as session:
+        record_next_looks(session, pass_.escalations_next_at)
+
+
+def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
+    would_send: list[PlannedMessage] = []
+    held: list[PlannedMessage] = []
+    bookings: Bookings = {}
+    with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
+        known = existing_keys(session, (message.key for message in planned))
+        for message in planned:
+            if message.key in known:
+                continue
+            known.add(message.key)
+            scheduled = schedule(session, ctx.settings, message, now, bookings)
+            (would_send if scheduled.not_before <= now else held).append(scheduled)
+        would_send += [PlannedMessage.from_row(row) for row in due(session, now)]
+        session.rollback()  # a dry run writes nothing
+    return SweepResult(
+        at=now, planned=planned, sent=[], dry_run=True, would_send=would_send, held=held
+    )
+
+
+async def run_sweep(
+    ctx: AppContext,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    adapter: BotAdapter | None = None,
+    worker_id: str = WORKER_ID,
+) -> SweepResult:
+    """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
+    planned, pass_ = _plan(ctx, now, dry_run)
+    if dry_run:
+        result = _dry_run(ctx, now, planned)
+        log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
+        return result
+
+    held: list[PlannedMessage] = []
+    bookings: Bookings = {}
+    with ctx.session() as session:
+        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
+        for message in planned:
+            if message.payload is None:
+                log.warning("planned message without payload skipped kind=%s", message.kind)
+                continue
+            row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
+            if created and row.next_attempt_at > now:
+                held.append(scheduled)
+    record_pass(ctx, pass_)
+    if adapter is None:
+        adapter = create_adapter(ctx.settings)
+    dispatched: list[DispatchResult] = []
+    while True:
+        # A full batch may leave more rows due: keep going while batches make progress.
+        batch = await dispatch_due(ctx, adapter, now, worker_id, limit=DEFAULT_BATCH)
+        dispatched += batch
+        if len(batch) < DEFAULT_BATCH or not any(r.outcome == "sent" for r in batch):
+            break
+    sent = [result.message for result in dispatched if result.outcome == "sent"]
+    log.debug(
+        "sweep at=%s planned=%d held=%d sent=%d",
+        now.isoformat(),
+        len(planned),
+        len(held),
+        len(sent),
+    )
+    return SweepResult(
+        at=now, planned=planned, sent=sent, dry_run=False, held=held, dispatched=dispatched
+    )

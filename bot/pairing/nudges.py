@@ -1,0 +1,136 @@
+"""The sweep's rule set for active pairings: book each month's session, remind, ask for the
+log, and the private check-ins at weeks 2, 4 and 6.
+
+Each message has an idempotency key (who, what, which pairing and period), so the planner can
+simply work out everything due at `now` whenever it looks at a pairing: the outbox keeps each
+key once, and the planner returns only the keys it does not hold yet. Items whose moment has
+passed (a month that ended, a check-in two weeks late) are not sent late. It looks at the
+pairings whose moment has come and reports when the next nudge window of each opens or closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from adaptive_cards import render_card
+from bot.context import AppContext
+from bot.outbox.planned import PlannedMessage, sweep_pass
+from bot.teams.proactive import message_payload
+from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
+from domain.local_time import format_local_datetime
+from domain.nudge_policy import nudge_key
+from store.db import chunked
+from store.models import PairingStatus
+from store.outbox import existing_keys
+from store.sweep_reads import (
+    check_ins_by_pairing,
+    pairings_with_people,
+    sessions_by_pairing,
+)
+
+CHECK_IN_LATEST = timedelta(days=14)  # after that, the next check-in asks again
+LOG_REQUEST_LATEST = timedelta(days=21)
+
+
+# A nudge without its payload yet, and how to render the payload (only done for a new key:
+# most of what is due on a sweep was decided on an earlier one).
+Draft = tuple[PlannedMessage, Callable[[], dict]]
+
+
+def _message(me, kind: str, period: str, pairing, render: Callable[[], dict]) -> Draft:
+    key = nudge_key(me.aad_object_id, kind, period, pairing_id=pairing.id)
+    return PlannedMessage(me.aad_object_id, kind, key, routine=True), render
+
+
+def _card(name: str, data: dict):
+    return lambda: message_payload(None, cards=[render_card(name, data)])
+
+
+def _text(text: str):
+    return lambda: message_payload(text)
+
+
+def plan_pairing_nudges(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
+    """Every nudge due at `now` whose key is not in the outbox yet, in pairing order, over
+    the pairings of this sweep's pass (read in chunks, see `store.sweep_reads`)."""
+    messages: list[PlannedMessage] = []
+    default_zone = ctx.settings.default_time_zone
+    with ctx.session() as session:
+        due = sweep_pass(session, now)
+        for chunk in chunked(due.ids):
+            sessions = sessions_by_pairing(session, chunk)
+            check_ins = check_ins_by_pairing(session, chunk)
+            drafts: list[Draft] = []
+            for pairing, trainee, mentor in pairings_with_people(session, chunk):
+                if pairing.status != PairingStatus.ACTIVE.value:
+                    due.look_again(pairing.id, None)
+                    continue
+                people = (trainee, mentor)
+                windows = _windows(
+                    pairing,
+                    people,
+                    sessions.get(pairing.id, ()),
+                    check_ins.get(pairing.id, ()),
+                    now,
+                    default_zone,
+                )
+                due.look_again(pairing.id, next_change(windows, now))
+                drafts.extend(_drafts(pairing, people, open_at(windows, now), default_zone))
+            messages.extend(_payloads_of_new(session, drafts))
+    return messages
+
+
+def _payloads_of_new(session: Session, drafts: list[Draft]) -> list[PlannedMessage]:
+    """The messages whose key the outbox does not hold yet, with their payloads rendered."""
+    known = existing_keys(session, (message.key for message, _render in drafts))
+    return [
+        replace(message, payload=render()) for message, render in drafts if message.key not in known
+    ]
+
+
+def _windows(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+    """The pair's nudge windows still open or to come (see `domain.cadence.nudge_windows`)."""
+    who = {person.id: index for index, person in enumerate(people)}
+    return nudge_windows(
+        pairing.paired_at,
+        pairing.length_months,
+        sessions,
+        {(who[c.person_id], c.week) for c in check_ins if c.person_id in who},
+        tuple(person.time_zone or default_zone for person in people),
+        now,
+        check_in_latest=CHECK_IN_LATEST,
+        log_request_latest=LOG_REQUEST_LATEST,
+    )
+
+
+def _plan_pairing(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+    """The nudges the rules send this pair at `now` (keys already sent or not)."""
+    windows = _windows(pairing, people, sessions, check_ins, now, default_zone)
+    return _drafts(pairing, people, open_at(windows, now), default_zone)
+
+
+def _drafts(pairing, people, windows: list[NudgeWindow], default_zone: str) -> list[Draft]:
+    base = {"pairing_id": pairing.id, "months": pairing.length_months}
+    drafts = []
+    for window in windows:
+        me, partner = people[window.who], people[1 - window.who]
+        data = base | {"partner_name": partner.display_name}
+        if window.kind == ItemKind.BOOK_SESSION:
+            render = _card("book_session", data | {"month": window.month})
+        elif window.kind == ItemKind.CHECK_IN:
+            render = _card("check_in", data | {"week": window.week})
+        elif window.kind == ItemKind.SESSION_REMINDER:
+            tz = me.time_zone or default_zone
+            render = _text(
+                f"Reminder: your mentoring session with {partner.display_name} is on "
+                f"{format_local_datetime(window.booked_for, tz)}."
+            )
+        else:
+            held_on = f"{window.booked_for:%Y-%m-%d}" if window.booked_for else ""
+            render = _card("log_session", data | {"month": window.month, "held_on": held_on})
+        drafts.append(_message(me, window.kind.value, window.period, pairing, render))
+    return drafts

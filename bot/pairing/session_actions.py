@@ -1,0 +1,232 @@
+"""Answers to the pairing cards: booking a session, logging it, and the private check-ins."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+from botbuilder.core import TurnContext
+
+from bot.context import AppContext
+from bot.escalations.participant_help import NEED_HELP_THANKS, ParticipantHelp
+from bot.outbox.dispatcher import enqueue_and_dispatch
+from bot.outbox.planned import PlannedMessage, recipient_time_zone
+from bot.teams.activities import card_int
+from bot.teams.proactive import message_payload
+from bot.teams.sender import sender_person
+from domain.cadence import month_bounds
+from domain.escalations import RELEASE_BY, Cause
+from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
+from store.models import Pairing, PairingStatus, Person
+from store.pairings import pair_people, record_check_in, session_month
+
+log = logging.getLogger(__name__)
+
+CHECK_IN_ANSWERS = {"yes": "Yes", "not_really": "Not really", "need_help": "I need help"}
+CHECK_IN_THANKS = {
+    "yes": "Thanks — glad it's going well.",
+    "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
+    "type **I need help** at any time.",
+    "need_help": NEED_HELP_THANKS,
+}
+
+
+class SessionActions:
+    def __init__(self, ctx: AppContext, help_: ParticipantHelp) -> None:
+        self.ctx = ctx
+        self.help = help_
+        self.escalations = help_.escalations
+
+    def _pairing_for(self, session, turn: TurnContext, value: dict):
+        """The active pairing named on the card, if the sender is one of its two people."""
+        pairing = session.get(Pairing, card_int(value.get("pairing_id")) or 0)
+        me = sender_person(session, turn.activity)
+        if (
+            pairing is None
+            or me is None
+            or me.id
+            not in (
+                pairing.trainee_person_id,
+                pairing.mentor_person_id,
+            )
+        ):
+            return None, None, None
+        trainee, mentor = pair_people(session, pairing)
+        partner = mentor if me.id == trainee.id else trainee
+        return pairing, me, partner
+
+    async def _tell(self, turn: TurnContext, recipient: str, kind: str, key: str, text: str):
+        """Tell the partner (a person's AAD id) at once."""
+        message = PlannedMessage(
+            recipient,
+            kind,
+            key,
+            payload=message_payload(text),
+            routine=False,
+            working_hours=False,
+        )
+        await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+
+    async def session_answer(self, turn: TurnContext, value: dict) -> None:
+        choice = value.get("session")
+        now = self.ctx.clock.now()
+        month = card_int(value.get("month"))
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            pairing, me, partner = self._pairing_for(session, turn, value)
+            if pairing is None or month is None or not 1 <= month <= pairing.length_months:
+                replies.append("Sorry, that card isn't for a pairing of yours.")
+                return
+            if pairing.status != PairingStatus.ACTIVE.value:
+                replies.append("That pairing has ended, so there is nothing to update.")
+                return
+            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+            row = session_month(session, pairing.id, month)
+            if row.logged_at is not None:
+                who = session.get(Person, card_int(row.logged_by) or 0) if row.logged_by else None
+                replies.append(
+                    f"Month {month}'s session is already logged"
+                    + (f" by {who.display_name}" if who else "")
+                    + f" on {format_local_date(row.logged_at, tz)}."
+                )
+                return
+            if choice == "booked":
+                day = parse_date(str(value.get("date") or ""))
+                if day is None:
+                    replies.append("Please pick the date of the session, then Booked.")
+                    return
+                try:
+                    at = time.fromisoformat(str(value.get("time") or "14:00"))
+                except ValueError:
+                    replies.append("Please give the time as HH:MM, e.g. 14:30.")
+                    return
+                booked_for = datetime.combine(day, at, tzinfo=zone(tz))
+                if booked_for <= now:
+                    replies.append("That time has passed; please pick a future time.")
+                    return
+                row.booking, row.booked_for = "booked", booked_for
+                session.add(row)
+                mine = (
+                    f"Booked: your session with {partner.display_name} on "
+                    f"{format_local_datetime(booked_for, tz)}. I'll remind you the day before."
+                )
+                partner_tz = recipient_time_zone(session, self.ctx.settings, partner.aad_object_id)
+                theirs = (
+                    f"{me.display_name} booked your mentoring session for "
+                    f"{format_local_datetime(booked_for, partner_tz)}."
+                )
+                key = f"pairing:{pairing.id}:booked:{month}:{booked_for:%Y%m%d%H%M}:{partner.id}"
+            elif choice == "not_yet":
+                replies.append("No problem. When you have a date, press **Booked** on the card.")
+                return
+            elif choice == "cant":
+                row.booking = "cant"
+                row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
+                session.add(row)
+                why = str(value.get("why") or "other")
+                cant = (me.id, me.aad_object_id, me.display_name, pairing.id, row.cant_reason)
+            elif choice == "log":
+                mine, theirs, key = self._log(session, row, me, partner, value, tz, now, pairing)
+                if mine is None:
+                    replies.append(theirs)
+                    return
+            else:
+                replies.append("Sorry, I couldn't read that answer.")
+                return
+        if choice == "cant":
+            await self._cant_meet(turn, month, why, *cant)
+            return
+        await turn.send_activity(mine)
+        await self._tell(turn, partner.aad_object_id, "session_update", key, theirs)
+
+    async def _cant_meet(self, turn, month, why, person_id, aad, name, pairing_id, reason):
+        """Not released for the session: a release block; anything else: a stalled pairing."""
+        if why in RELEASE_BY:
+            await self.help.report_release(turn, "session", why, reason, source="cant_meet")
+            return
+        await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.CANT_MEET,
+            evidence=f"{name} says the pair can't meet in programme month {month}",
+            ref=f"month-{month}:person-{person_id}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=reason,
+            actor=aad,
+        )
+        await turn.send_activity(
+            "Thanks for letting us know. I've told the programme coordinators, who will help "
+            "find a way; your reason is only shared with them."
+        )
+
+    def _log(self, session, row, me, partner, value, tz, now, pairing):
+        happened = value.get("happened")
+        if happened not in ("yes", "no"):
+            return None, "Please say whether the session happened.", None
+        row.happened = happened == "yes"
+        if row.happened:
+            day = parse_date(str(value.get("held_on") or ""))
+            minutes = card_int(value.get("minutes"))
+            if day is None or minutes is None or not 0 < minutes <= 600:
+                return None, "Please give the date and how long it was (in minutes).", None
+            row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
+            row.minutes = minutes
+        start, _end = month_bounds(pairing.paired_at, row.month)
+        row.steps_moved = (str(value.get("steps_moved") or "").strip()[:1000]) or None
+        row.blocking = (str(value.get("blocking") or "").strip()[:1000]) or None
+        row.logged_by = str(me.id)
+        row.logged_at = now
+        session.add(row)
+        summary = (
+            f"{row.minutes} minutes on {format_local_date(row.held_on, tz)}"
+            if row.happened
+            else "it didn't happen"
+        )
+        mine = f"Logged month {row.month}: {summary}. Thank you!"
+        theirs = f"{me.display_name} logged your month-{row.month} session: {summary}."
+        if row.steps_moved:
+            theirs += f" Steps moved: {row.steps_moved}"
+        return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
+
+    async def check_in(self, turn: TurnContext, value: dict) -> None:
+        answer = value.get("check_in")
+        week = card_int(value.get("week"))
+        now = self.ctx.clock.now()
+        if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
+            await turn.send_activity("Sorry, I couldn't read that answer.")
+            return
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            pairing, me, partner = self._pairing_for(session, turn, value)
+            if pairing is None:
+                replies.append("Sorry, that check-in isn't for a pairing of yours.")
+                return
+            comment = (str(value.get("comment") or "").strip()[:1000]) or None
+            row, created = record_check_in(
+                session,
+                pairing_id=pairing.id,
+                person_id=me.id,
+                week=week,
+                answer=answer,
+                comment=comment,
+                now=now,
+            )
+            if not created:
+                replies.append(
+                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[row.answer]}”. "
+                    "If something has changed, type **I need help** at any time."
+                )
+                return
+            ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
+        await turn.send_activity(CHECK_IN_THANKS[answer])
+        if answer == "need_help":
+            person_id, aad, name, pairing_id = ids
+            # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
+            await self.escalations.raise_now(
+                turn.adapter,
+                cause=Cause.NEEDS_HELP,
+                evidence=f"{name} answered “need help” at the week-{week} check-in",
+                ref=f"person-{person_id}:week-{week}",
+                person_id=person_id,
+                pairing_id=pairing_id,
+                private=comment,
+                actor=aad,
+            )
