@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from bench.databases import BACKENDS, scratch_database
-from tests.fake_connector import TEAMS_APP_LIMITS, FakeConnector
-from tests.test_several_instances import Instance, _outbox_statuses, seed_due_nudges
+from bench.fake_connector import TEAMS_APP_LIMITS, FakeConnector
+from bench.instances import Instance, outbox_statuses, seed_due_nudges
 
 PORTS = 41800  # connector on PORTS, bot processes on PORTS + 1, PORTS + 2
 CEILING = TEAMS_APP_LIMITS[0][0] / TEAMS_APP_LIMITS[0][1]  # 50 sends per second per app
@@ -82,7 +82,7 @@ async def measure(
             finished = time.monotonic()
             # Anything still to arrive (a re-send after a lease expired) arrives in this time.
             await asyncio.sleep(lease + 3 if kill else 3)
-            statuses = await asyncio.to_thread(_outbox_statuses, url)
+            statuses = await asyncio.to_thread(outbox_statuses, url)
             for instance in started:
                 instance.stop()
     finally:

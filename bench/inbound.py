@@ -35,11 +35,11 @@ import aiohttp
 import psutil
 
 from bench.databases import scratch_database
+from bench.fake_connector import FakeConnector
+from bench.instances import ROOT, free_port, http_status
 from bench.sweep_data import generate
+from bench.teams_activities import card_submit, personal_message
 from store.db import create_db_engine
-from tests.fake_connector import FakeConnector
-from tests.teams_activities import card_submit, personal_message
-from tests.test_several_instances import ROOT, _free_port, _status
 
 PORTS = 41830  # connector, then the bot under test
 PAIRINGS = 1000
@@ -105,7 +105,7 @@ class _Server:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
-        while _status(f"http://127.0.0.1:{port}/readyz") != 200:
+        while http_status(f"http://127.0.0.1:{port}/readyz") != 200:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.2)
@@ -199,7 +199,7 @@ def measure(
                 engine = create_db_engine(url)
                 generate(engine, pairings, datetime.now(UTC))
                 engine.dispose()
-            port = ports + 1 if ports else _free_port()
+            port = ports + 1 if ports else free_port()
             server = _server(target, port, Path(folder), url, profile)
             try:
                 asyncio.run(_load(server.url, warm, concurrency))

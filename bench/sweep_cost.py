@@ -24,14 +24,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
-from botbuilder.schema import Activity
 from sqlalchemy import insert
 
 from bench.databases import BACKENDS, scratch_database
 from bench.replicate import replicate as replicate_steady_state
 from bench.sweep_data import analyse, generate
+from bot.assembly import planners
 from bot.context import AppContext
-from bot.outbox.sweep import _plan, record_pass
+from bot.outbox.sweep import plan, record_pass
 from bot.settings import Settings
 from domain.clock import FixedClock
 from store.db import CHUNK, chunked, create_db_engine
@@ -88,14 +88,15 @@ def _mark_sent(engine, planned, at: datetime) -> None:
 
 def steady_state(ctx: AppContext, now: datetime) -> int:
     """Run the planners for real a minute before `now`, mark all they decided as sent and
-    store when to look at each pairing and escalation again, as `bot.outbox.sweep.run_sweep` does.
+    store when to look at each pairing and escalation again, as a real sweep does.
 
     The activities are not serialised here (an empty payload instead): a sweep reads the
     outbox's keys only, and serialising every message of a first sweep is most of its time.
     """
     before = now - timedelta(minutes=1)
-    with patch.object(Activity, "serialize", lambda _activity: {}):
-        planned, pass_ = _plan(ctx, before)
+    # The SDK's Activity is reached through the Teams package, where messages are made.
+    with patch("bot.teams.proactive.Activity.serialize", lambda _activity: {}):
+        planned, pass_ = plan(ctx, planners(ctx), before)
     _mark_sent(ctx.engine, planned, before)
     record_pass(ctx, pass_)
     # The first sweep rewrote every pairing's moment: statistics as the server would have
@@ -109,9 +110,10 @@ def time_sweep(ctx: AppContext, now: datetime, repeat: int) -> tuple[list[float]
     pairings the sweep looked at."""
     timings = []
     planned, looked_at = [], 0
+    rules = planners(ctx)
     for _ in range(repeat):
         started = time.perf_counter()
-        planned, pass_ = _plan(ctx, now, dry_run=True)
+        planned, pass_ = plan(ctx, rules, now, dry_run=True)
         with ctx.session() as session:
             new = len({m.key for m in planned} - existing_keys(session, (m.key for m in planned)))
         timings.append(time.perf_counter() - started)

@@ -1,101 +1,40 @@
-"""The aiohttp application: `/api/messages`, health and readiness, scheduler lifecycle."""
+"""The aiohttp application: `/api/messages`, health and readiness, the features' own routes,
+shared files, and the scheduler's lifecycle."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from aiohttp import web
-from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
-from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 
+from bot.assembly import assemble
 from bot.context import AppContext
+from bot.outbox.engine import Outbox
 from bot.outbox.leadership import SchedulerLeadership
 from bot.outbox.scheduler import create_scheduler
 from bot.settings import Settings
-from bot.teams.activities import tenant_of
+from bot.teams import TeamsMessenger
 from bot.teams.adapter import create_adapter
-from bot.teams.handler import StepForwardBot
+from bot.teams.endpoint import MAX_BODY_BYTES, MessagesEndpoint
+from bot.teams.handler import TeamsHandler
 from domain.clock import Clock, SystemClock
 from store import migrate
 from store.db import ping
-from store.processed_activities import claim_activity, release_activity
 from store.shared_files import shared_file
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 256 * 1024
-
 CTX = web.AppKey("ctx", AppContext)
 ADAPTER = web.AppKey("adapter", object)
-BOT = web.AppKey("bot", StepForwardBot)
+OUTBOX = web.AppKey("outbox", Outbox)
 SCHEDULER = web.AppKey("scheduler", object)
 LEADERSHIP = web.AppKey("leadership", SchedulerLeadership)
 
 
 def _problem(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
-
-
-async def messages(request: web.Request) -> web.Response:
-    if request.content_type != "application/json":
-        return _problem(400, "expected a JSON activity (Content-Type: application/json)")
-    try:
-        raw = await request.read()
-    except HTTPRequestEntityTooLarge:
-        return _problem(413, f"activity larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _problem(400, "body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return _problem(400, "body is not an activity (an object with a 'type')")
-    try:
-        activity = Activity().deserialize(body)
-    except Exception:
-        return _problem(400, "activity could not be read")
-
-    adapter = request.app[ADAPTER]
-    auth_header = request.headers.get("Authorization", "")
-    try:
-        auth_result = await adapter.bot_framework_authentication.authenticate_request(
-            activity, auth_header
-        )
-    except Exception as error:  # any failure of the SDK's validation is a refusal
-        log.info("unauthenticated request refused: %s", type(error).__name__)
-        return _problem(401, "request is not authenticated")
-
-    tenant = tenant_of(activity)
-    allowed = request.app[CTX].settings.allowed_tenants
-    if allowed and tenant not in allowed:
-        # Refused before the bot sees it: nothing about the sender is stored.
-        log.warning(
-            "activity from a tenant not allowed tenant=%s activity_id=%s", tenant, activity.id
-        )
-        return _problem(403, "this bot is not available to your organisation")
-
-    ctx = request.app[CTX]
-    key = _delivery_key(activity)
-    if key is not None:
-        with ctx.session() as session:
-            first = claim_activity(session, *key, ctx.clock.now())
-        if not first:
-            log.info("duplicate delivery ignored activity_id=%s", activity.id)
-            return web.Response(status=200)
-    try:
-        invoke_response = await adapter.process_activity(
-            auth_result, activity, request.app[BOT].on_turn
-        )
-    except BaseException:
-        if key is not None:  # let Teams' redelivery be handled
-            with ctx.session() as session:
-                release_activity(session, *key)
-        raise
-    if invoke_response:
-        return web.json_response(invoke_response.body, status=invoke_response.status)
-    return web.Response(status=200)
 
 
 async def shared_file_download(request: web.Request) -> web.Response:
@@ -111,14 +50,6 @@ async def shared_file_download(request: web.Request) -> web.Response:
         if row.content_type != "image/png":
             headers["Content-Disposition"] = f'attachment; filename="{row.filename}"'
         return web.Response(body=row.body, content_type=row.content_type, headers=headers)
-
-
-def _delivery_key(activity: Activity) -> tuple[str, str] | None:
-    """(conversation id, activity id): what identifies a delivery Teams may repeat."""
-    conversation_id = activity.conversation.id if activity.conversation else None
-    if conversation_id and activity.id:
-        return conversation_id, activity.id
-    return None
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -148,7 +79,7 @@ async def _start_scheduler(app: web.Application) -> None:
         leadership = SchedulerLeadership(ctx.engine)
         leadership.announce()
         app[LEADERSHIP] = leadership
-        scheduler = create_scheduler(ctx, app[ADAPTER], leadership)
+        scheduler = create_scheduler(ctx, app[OUTBOX], leadership)
         scheduler.start()
         app[SCHEDULER] = scheduler
 
@@ -179,11 +110,16 @@ def create_app(
         engine=engine or settings.create_engine(),
         clock=clock or SystemClock(),
     )
+    adapter = create_adapter(settings)
+    messenger = TeamsMessenger(adapter, settings.app_id)
+    bot = assemble(ctx, messenger)
+    handler = TeamsHandler(ctx, messenger, bot.registry, bot.router)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[CTX] = ctx
-    app[ADAPTER] = create_adapter(settings)
-    app[BOT] = StepForwardBot(ctx)
-    app.router.add_post("/api/messages", messages)
+    app[ADAPTER] = adapter
+    app[OUTBOX] = bot.outbox
+    app.router.add_post("/api/messages", MessagesEndpoint(ctx, adapter, handler).handle)
+    app.router.add_routes(bot.registry.routes)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/files/{token}", shared_file_download)

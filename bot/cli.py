@@ -117,8 +117,9 @@ def _start_demo_playground(args: argparse.Namespace, bot_port: int):
 
 
 def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
+    from bot.assembly import assemble
     from bot.context import AppContext
-    from bot.outbox.sweep import run_sweep
+    from bot.teams import TeamsMessenger
     from bot.teams.adapter import create_adapter
 
     migrate.upgrade(settings.database_url)
@@ -128,8 +129,9 @@ def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:
         clock=FixedClock(now),
     )
     # Without --dry-run this sends for real, through a CloudAdapter built from the settings.
-    adapter = None if dry_run else create_adapter(settings)
-    result = asyncio.run(run_sweep(ctx, now, dry_run=dry_run, adapter=adapter))
+    messenger = None if dry_run else TeamsMessenger(create_adapter(settings), settings.app_id)
+    outbox = assemble(ctx, messenger).outbox
+    result = asyncio.run(outbox.sweep(now, dry_run=dry_run))
     ctx.engine.dispose()
     print(result.report())
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -17,6 +16,9 @@ from domain.authorisation import Role, roles_for
 from domain.clock import Clock, SystemClock
 from store.db import session_scope
 from store.people import roles_of
+
+if TYPE_CHECKING:
+    from bot.teams import Reply, Turn
 
 
 @dataclass
@@ -40,8 +42,8 @@ class AppContext:
 
     @asynccontextmanager
     async def session_then_reply(
-        self, turn: TurnContext
-    ) -> AsyncIterator[tuple[Session, list[str | Activity]]]:
+        self, turn: Turn
+    ) -> AsyncIterator[tuple[Session, list[Reply]]]:
         """A session for a handler's database work and a list for the replies it decides on.
 
         The block must not await. When it ends (a `return` inside it too) the session commits
@@ -49,11 +51,11 @@ class AppContext:
         connection while it waits for Teams. If the block raises, it rolls back and nothing
         is sent.
         """
-        replies: list[str | Activity] = []
+        replies: list[Reply] = []
         with self.session() as session:
             yield session, replies
         for reply in replies:
-            await turn.send_activity(reply)
+            await turn.send(reply)
 
     def roles(self, session: Session, aad_object_id: str | None) -> frozenset[Role]:
         granted = roles_of(session, aad_object_id) if aad_object_id else set()

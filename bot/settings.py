@@ -11,7 +11,6 @@ from datetime import date, time
 from pathlib import Path
 from typing import Annotated
 
-from botframework.connector.auth import AuthenticationConstants
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import Engine
@@ -278,38 +277,8 @@ class Settings(BaseSettings):
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
 
-    def bot_framework_config(self) -> BotFrameworkConfig:
-        return BotFrameworkConfig(self)
-
     def create_engine(self) -> Engine:
         """The database engine these settings describe (URL and connection pool)."""
         return create_db_engine(
             self.database_url, self.db_pool_size, self.db_max_overflow, self.db_pool_timeout
         )
-
-
-class BotFrameworkConfig:
-    """The attribute-style configuration object botbuilder's authentication expects."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.app_id
-        self.APP_PASSWORD = settings.app_password.get_secret_value()
-        self.APP_TYPE = settings.app_type
-        self.APP_TENANTID = settings.app_tenant_id
-        if settings.openid_metadata_url:
-            # Overriding one endpoint switches botbuilder to its "parameterized" mode, which
-            # then needs every endpoint: keep the public cloud's for the others.
-            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
-            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
-                AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
-            )
-            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
-                AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
-            )
-            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
-                AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
-            )
-            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
-                AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
-            )
-            self.OAUTH_URL = AuthenticationConstants.OAUTH_URL

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from botbuilder.core import TurnContext
 from botbuilder.dialogs import (
     ComponentDialog,
     DialogTurnResult,
@@ -21,6 +20,7 @@ from sqlmodel import select
 
 from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
+from bot.teams import Turn
 from bot.teams.activities import Sender, card_message, sender_of
 from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
@@ -36,7 +36,7 @@ LOOP = "application.loop"
 EDITABLE = (Status.STARTED.value, Status.SUBMITTED.value)
 
 # Called after a submitted application changes: (turn, application id, event name).
-ChangeListener = Callable[[TurnContext, int, str], Awaitable[None]]
+ChangeListener = Callable[[Turn, int, str], Awaitable[None]]
 
 
 def window_is_open(programme: Programme, now) -> bool:
@@ -206,7 +206,7 @@ class ApplicationDialog(ComponentDialog):
         if result["section"] == REVIEW:
             return await self._after_review(step, saved)
         if saved.submitted:
-            await self.on_change(step.context, saved.application_id, "updated")
+            await self.on_change(Turn.of(step.context), saved.application_id, "updated")
         return await step.replace_dialog(LOOP, {})
 
     def _store(self, sender: Sender, result: dict) -> Saved:
@@ -287,5 +287,5 @@ class ApplicationDialog(ComponentDialog):
         if choice != "submit":
             return await step.replace_dialog(LOOP, {})
         await step.context.send_activity(saved.thanks)
-        await self.on_change(step.context, saved.application_id, "submitted")
+        await self.on_change(Turn.of(step.context), saved.application_id, "submitted")
         return await step.end_dialog()

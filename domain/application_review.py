@@ -6,6 +6,7 @@ acted, changes nothing the second time and says what already happened.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -164,3 +165,23 @@ def decide(facts: Facts, op: Op, args: dict | None = None) -> Decision:
             )
         return Decision(True, "Application withdrawn.", Status.WITHDRAWN)
     raise ValueError(op)
+
+
+FUNNEL = (
+    ("requested", None),
+    ("started", (Status.STARTED,)),
+    ("submitted", tuple(s for s in Status if s not in (Status.STARTED, Status.WITHDRAWN))),
+    ("shortlisted", (Status.SHORTLISTED, Status.OFFERED, Status.ACCEPTED, Status.DECLINED)),
+    ("selected", (Status.ACCEPTED,)),
+)
+
+
+def funnel_counts(statuses: Counter) -> dict[str, int]:
+    """Applications at each stage of the seeds' Table 1 (a later stage counts in earlier ones)."""
+    result = {}
+    for stage, members in FUNNEL:
+        result[stage] = (
+            sum(statuses.values()) if members is None else sum(statuses[m.value] for m in members)
+        )
+    result["withdrawn"] = statuses[Status.WITHDRAWN.value]
+    return result

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bench.teams_activities import card_submit, channel_message, personal_message
 from tests.conftest import COORDINATOR_AAD, BotClient
-from tests.teams_activities import card_submit, channel_message, personal_message
 
 TRAINEE = "aad-trainee-1"
 MENTOR = "aad-mentor-9"

@@ -14,12 +14,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import CTX, create_app
+from bench.fake_connector import FakeConnector
+from bot.app import CTX, OUTBOX, create_app
+from bot.outbox.engine import Outbox
 from bot.settings import Settings
 from domain.clock import FixedClock
 from store import migrate
 from store.db import create_db_engine
-from tests.fake_connector import FakeConnector
 
 COORDINATOR_AAD = "aad-coordinator-1"
 # A Monday morning in term time, London.
@@ -109,10 +110,19 @@ class BotClient:
     def ctx(self):
         return self.client.server.app[CTX]
 
+    @property
+    def outbox(self) -> Outbox:
+        return self.client.server.app[OUTBOX]
+
     async def post(self, activity: dict, **kwargs):
         response = await self.client.post("/api/messages", json=activity, **kwargs)
         assert response.status in (200, 201), await response.text()
         return response
+
+
+def use_planners(monkeypatch, *planners) -> None:
+    """Every outbox sweeps with just `planners` (bots running now and bots started later)."""
+    monkeypatch.setattr(Outbox, "planners", property(lambda _outbox: list(planners)))
 
 
 async def start_bot(

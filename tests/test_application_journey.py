@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from bench.teams_activities import CHANNEL_ID
 from store.models import Application, ApplicationEvent, EqualityMonitoring, Person
 from store.seed import seed_demo
 from tests.applying import (
@@ -19,7 +20,6 @@ from tests.applying import (
     set_up_channel,
 )
 from tests.conftest import START, start_bot
-from tests.teams_activities import CHANNEL_ID
 
 
 def _applications(bot) -> list[Application]:

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from bench.teams_activities import CHANNEL_ID, channel_card_submit, channel_message
 from store.models import Application, ApplicationEvent, Person, Programme
 from store.seed import seed_demo
 from tests.applying import TRAINEE, Applicant, action_data, card_text, set_up_channel
 from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import CHANNEL_ID, channel_card_submit, channel_message
 
 
 async def _submitted(bot) -> tuple[Applicant, int, str]:

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from sqlmodel import Session, select
 
+from bench.teams_activities import personal_message
 from bot.settings import Settings
 from store.models import ConversationRef
 from tests.conftest import start_bot
-from tests.teams_activities import personal_message
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 ISSUER = "https://api.botframework.com"

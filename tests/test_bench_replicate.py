@@ -14,9 +14,10 @@ from bench import databases
 from bench.replicate import Copy, check_copyable, copies_of, replicate
 from bench.sweep_cost import NOW, settings_for, steady_state
 from bench.sweep_data import generate
+from bot.assembly import planners
 from bot.context import AppContext
 from bot.escalations import planner as escalation_sweep
-from bot.outbox.sweep import _plan
+from bot.outbox.sweep import plan
 from domain.clock import FixedClock
 from store.db import create_db_engine
 from tests.conftest import POSTGRES_URL
@@ -54,7 +55,7 @@ def _decisions(ctx: AppContext, at) -> tuple[list, dict, dict, list]:
     raise_escalation_of_the_store = escalation_sweep.raise_escalation
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(escalation_sweep, "raise_escalation", raise_escalation)
-        planned, pass_ = _plan(ctx, at, dry_run=True)
+        planned, pass_ = plan(ctx, planners(ctx), at, dry_run=True)
     assert pass_.ids == sorted(pass_.next_at)
     return planned, pass_.next_at, pass_.escalations_next_at, raised
 

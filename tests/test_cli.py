@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, inspect
 from sqlmodel import Session, select
 
 from bot import cli
-from bot.outbox import sweep
 from bot.outbox.sweep import PlannedMessage
 from store.models import Application, Programme, RoleGrant
 from store.seed import DEMO_COORDINATOR_ID
+from tests.conftest import use_planners
 from tests.processes import free_port, start_demo, wait_until_ready
 
 
@@ -41,7 +41,7 @@ def test_sweep_dry_run_prints_one_line_per_message(env_db, capsys, monkeypatch):
     def planner(_ctx, now):
         return [PlannedMessage("aad-1", "book_session", f"aad-1:book_session:{now:%Y-%m}")]
 
-    monkeypatch.setattr(sweep, "PLANNERS", [planner])
+    use_planners(monkeypatch, planner)
     assert cli.main(["sweep", "--now", "2026-12-01T09:00:00+00:00", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from domain.authorisation import Role
-from store.models import ConversationRef, Programme
-from store.people import grant_role
-from store.seed import seed_demo
-from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import (
+from bench.teams_activities import (
     CHANNEL_ID,
     TEAM_ID,
     card_submit,
     channel_message,
     personal_message,
 )
+from domain.authorisation import Role
+from store.models import ConversationRef, Programme
+from store.people import grant_role
+from store.seed import seed_demo
+from tests.conftest import COORDINATOR_AAD, START
 
 USER = "aad-trainee-1"
 

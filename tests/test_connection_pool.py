@@ -14,13 +14,13 @@ import asyncio
 import pytest
 from sqlmodel import Session, select
 
+from bench.fake_connector import Gate
+from bench.teams_activities import CHANNEL_ID, card_submit, channel_card_submit, personal_message
 from bot.settings import Settings
 from store.db import create_db_engine
 from store.models import Application, ApplicationEvent, Person
 from tests.applying import TRAINEE, Applicant
 from tests.conftest import COORDINATOR_AAD, start_bot
-from tests.fake_connector import Gate
-from tests.teams_activities import CHANNEL_ID, card_submit, channel_card_submit, personal_message
 from tests.test_application_review import _submitted
 
 CHANNEL_THREAD = f"{CHANNEL_ID};messageid=1700000000000"

@@ -14,11 +14,13 @@ import pytest
 from sqlalchemy import inspect, text
 
 import adaptive_cards
-from bot.commands import COMMANDS, TEAM
+from bench.teams_activities import CHANNEL_ID, channel_card_submit, channel_message
+from bot.assembly import command_table
+from bot.commands import TEAM
+from bot.settings import Settings
 from domain.authorisation import COORDINATOR_ONLY
 from store.seed import seed_demo
 from tests.conftest import START
-from tests.teams_activities import CHANNEL_ID, channel_card_submit, channel_message
 
 PARTICIPANT = "aad-trainee-sam"
 REFUSAL = "only programme coordinators can do that"
@@ -34,7 +36,9 @@ ARGUMENTS = {
     "window": "close",
 }
 
-COORDINATOR_COMMANDS = [c for c in COMMANDS if c.action in COORDINATOR_ONLY]
+COORDINATOR_COMMANDS = [
+    c for c in command_table(Settings(_env_file=None)) if c.action in COORDINATOR_ONLY
+]
 
 
 def _submit_values(node) -> list[dict]:

@@ -10,13 +10,12 @@ from datetime import timedelta
 from botbuilder.schema import Activity, ConversationAccount
 from sqlmodel import func, select
 
-from bot import app as bot_app
+from bench.teams_activities import personal_message
 from bot.app import ADAPTER
-from bot.outbox.sweep import run_sweep
+from bot.teams.endpoint import delivery_key
 from store.db import session_scope
 from store.processed_activities import ProcessedActivity, claim_activity
 from tests.conftest import START
-from tests.teams_activities import personal_message
 
 SAM = "aad-trainee-sam"
 ALEX = "aad-mentor-alex"
@@ -83,10 +82,9 @@ async def test_a_delivery_that_failed_is_handled_when_teams_delivers_it_again(
 async def test_remembered_ids_are_pruned_by_the_sweep(bot, connector):
     await bot.post(personal_message(connector.url, SAM, "help"))
     assert remembered(bot) == 1
-    adapter = bot.client.server.app[ADAPTER]
-    await run_sweep(bot.ctx, START + timedelta(hours=23), adapter=adapter)
+    await bot.outbox.sweep(START + timedelta(hours=23))
     assert remembered(bot) == 1
-    await run_sweep(bot.ctx, START + timedelta(hours=24, minutes=1), adapter=adapter)
+    await bot.outbox.sweep(START + timedelta(hours=24, minutes=1))
     assert remembered(bot) == 0
 
 
@@ -100,5 +98,5 @@ def test_a_claim_is_taken_once(engine):
 
 def test_the_app_names_a_delivery_by_conversation_and_activity():
     named = Activity(id="1", conversation=ConversationAccount(id="a:chat"))
-    assert bot_app._delivery_key(named) == ("a:chat", "1")
-    assert bot_app._delivery_key(Activity(conversation=ConversationAccount(id="a:chat"))) is None
+    assert delivery_key(named) == ("a:chat", "1")
+    assert delivery_key(Activity(conversation=ConversationAccount(id="a:chat"))) is None

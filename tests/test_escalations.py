@@ -8,19 +8,17 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import ADAPTER
-from bot.outbox.sweep import run_sweep
-from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock
-from store.models import Pairing, Person
-from store.outbox import by_key
-from tests.applying import Applicant, card_text
-from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import (
+from bench.teams_activities import (
     CHANNEL_ID,
     card_submit,
     channel_card_submit,
     channel_message,
 )
+from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock
+from store.models import Pairing, Person
+from store.outbox import by_key
+from tests.applying import Applicant, card_text
+from tests.conftest import COORDINATOR_AAD, START
 from tests.test_pairing import ADELE, MEGAN, SAM, _programme_with_accepted_trainee
 
 CHAMPION = "aad-champion-1"
@@ -44,7 +42,7 @@ async def _paired(bot):
 
 
 async def _sweep(bot, clock, **kwargs):
-    return await run_sweep(bot.ctx, clock.now(), adapter=bot.client.server.app[ADAPTER], **kwargs)
+    return await bot.outbox.sweep(clock.now(), **kwargs)
 
 
 def _is_escalation(request) -> bool:

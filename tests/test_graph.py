@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
+from bench.teams_activities import CHANNEL_ID, card_submit
 from bot.graph import GraphClient, Manager
 from bot.settings import Settings
 from tests.applying import card_text
 from tests.conftest import start_bot
-from tests.teams_activities import CHANNEL_ID, card_submit
 from tests.test_pairing import SAM, _programme_with_accepted_trainee
 
 TENANT = "contoso-tenant"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine
 
-from tests.teams_activities import personal_message
+from bench.teams_activities import personal_message
 
 
 async def test_healthz_says_alive(bot):
@@ -72,9 +72,9 @@ async def test_unknown_activity_type_is_acknowledged_and_ignored(bot, connector)
 async def test_activities_from_other_tenants_are_refused_and_not_stored(settings, clock, connector):
     from sqlmodel import Session, select
 
+    from bench.teams_activities import TENANT_ID
     from store.models import ConversationRef, Person
     from tests.conftest import start_bot
-    from tests.teams_activities import TENANT_ID
 
     restricted = settings.model_copy(update={"allowed_tenants": ["another-tenant"]})
     bot = await start_bot(restricted, clock, connector)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from bench.teams_activities import card_submit, channel_message, personal_message
 from store.models import Pairing, Person
 from store.surveys import MentorFeedbackTally, SurveyAnswer, invite, subject_of
 from tests.conftest import POSTGRES_URL, START
-from tests.teams_activities import card_submit, channel_message, personal_message
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 
 # Sam's pulse answers about the sessions with Adele, months 1 to 5.

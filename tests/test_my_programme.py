@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.app import ADAPTER
-from bot.outbox.sweep import run_sweep
+from bench.teams_activities import channel_message
 from store.models import MentoringSession, Person
 from tests.applying import Applicant, card_text
 from tests.conftest import START
-from tests.teams_activities import channel_message
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 
 
@@ -163,9 +161,8 @@ async def test_snooze_holds_routine_nudges_until_it_ends(bot, clock):
     sam, _adele = await _paired(bot)
     await sam.say("snooze 7")
     assert sam.texts()[-1].startswith("OK — I'll hold routine reminders until 30 November 2026")
-    adapter = bot.client.server.app[ADAPTER]
     before = len(sam.texts()) + len(bot.connector.cards(sam.conversation))
-    await run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    await bot.outbox.sweep(clock.now())
     booking_cards = [
         c for c in bot.connector.cards(sam.conversation) if "book this month" in str(c)
     ]
@@ -177,7 +174,7 @@ async def test_snooze_holds_routine_nudges_until_it_ends(bot, clock):
         for c in bot.connector.cards(f"a:personal-{ADELE.aad_object_id}")
     )
     clock.set(START + timedelta(days=7, hours=1))  # Monday 30 Nov, 11:00 London
-    await run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    await bot.outbox.sweep(clock.now())
     assert any("book this month" in str(c) for c in bot.connector.cards(sam.conversation))
     await sam.say("snooze forever")
     assert "from 1 to 30" in sam.texts()[-1]

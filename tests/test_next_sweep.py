@@ -279,39 +279,37 @@ def test_a_change_while_a_sweep_plans_is_not_overwritten(pairings):
 
 
 def test_changed_rules_make_every_pairing_due_once(pairings, settings, monkeypatch):
-    monkeypatch.setattr(sweep, "PLANNERS", [])
     ctx = AppContext(settings, pairings, FixedClock(NOW))
-    _planned, first_pass = sweep._plan(ctx, NOW)  # the first sweep after the upgrade
+    _planned, first_pass = sweep.plan(ctx, [], NOW)  # the first sweep after the upgrade
     assert first_pass.everything and first_pass.ids == [A, B, C]
     with session_scope(pairings) as session:
         record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
-    assert sweep._plan(ctx, NOW)[1].ids == []
+    assert sweep.plan(ctx, [], NOW)[1].ids == []
     stricter = AppContext(settings.model_copy(update={"no_session_days": 30}), pairings)
-    _planned, changed = sweep._plan(stricter, NOW)
+    _planned, changed = sweep.plan(stricter, [], NOW)
     assert changed.everything and changed.ids == [A, B, C]
     # A dry run shows it without storing anything.
     with session_scope(pairings) as session:
         record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
-    assert sweep._plan(ctx, NOW, dry_run=True)[1].everything
-    assert sweep._plan(ctx, NOW, dry_run=True)[1].everything
+    assert sweep.plan(ctx, [], NOW, dry_run=True)[1].everything
+    assert sweep.plan(ctx, [], NOW, dry_run=True)[1].everything
 
 
 def test_a_changed_survey_definition_makes_every_pairing_due(
     pairings, settings, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(sweep, "PLANNERS", [])
     for path in settings.surveys_dir.glob("*.json"):
         (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     ctx = AppContext(settings.model_copy(update={"surveys_dir": tmp_path}), pairings)
-    sweep._plan(ctx, NOW)
+    sweep.plan(ctx, [], NOW)
     with session_scope(pairings) as session:
         record_next_sweep(session, due_for_sweep(session, NOW), dict.fromkeys([A, B, C], LATER))
-    assert sweep._plan(ctx, NOW)[1].ids == []
+    assert sweep.plan(ctx, [], NOW)[1].ids == []
 
     follow_up = json.loads((tmp_path / "follow_up.json").read_text(encoding="utf-8"))
     follow_up["send"]["months"] = [3, 6, 9, 12]
     (tmp_path / "follow_up.json").write_text(json.dumps(follow_up), encoding="utf-8")
-    _planned, changed = sweep._plan(ctx, NOW)
+    _planned, changed = sweep.plan(ctx, [], NOW)
     assert changed.everything and changed.ids == [A, B, C]
 
 

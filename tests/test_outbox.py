@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import Session, select
 
+from bot.outbox.backoff import backoff_delay
 from bot.outbox.delivery_window import is_working_time, local_day_bounds, next_allowed_time
 from bot.teams.proactive import (
     Outcome,
-    backoff_delay,
     classify_error,
     message_payload,
     parse_retry_after,

@@ -13,9 +13,8 @@ from datetime import timedelta
 import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.app import ADAPTER
 from bot.outbox.pacing import IN_FLIGHT_RETRY_SECONDS, Pacer, Window, pacing_delay
-from bot.outbox.sweep import PlannedMessage, run_sweep
+from bot.outbox.sweep import PlannedMessage
 from bot.settings import Settings
 from store.conversations import upsert_conversation_ref
 from store.outbox import OutboxStatus
@@ -211,12 +210,11 @@ def _channel_post(number: int) -> PlannedMessage:
 
 async def _sweep_until_done(bot, time: VirtualTime, expected: int) -> int:
     """Sweep every 30 s (clock and virtual time) until the outbox is empty; return sweeps."""
-    adapter = bot.client.server.app[ADAPTER]
     for sweeps in range(1, 30):
         at = START + timedelta(seconds=30 * (sweeps - 1))
         bot.ctx.clock.set(at)
         time.now = max(time.now, 30.0 * (sweeps - 1))
-        await run_sweep(bot.ctx, at, adapter=adapter)
+        await bot.outbox.sweep(at)
         if sum(bot.connector.per_conversation().values()) >= expected:
             return sweeps
     raise AssertionError("the outbox did not empty")
@@ -269,5 +267,5 @@ async def test_without_pacing_the_same_load_is_throttled(bot, connector, monkeyp
     )
     bot.ctx.settings = no_limits
     await _fan_out(bot, monkeypatch, 60, 20)
-    await run_sweep(bot.ctx, START, adapter=bot.client.server.app[ADAPTER])
+    await bot.outbox.sweep(START)
     assert connector.throttled[CHANNEL] > 0

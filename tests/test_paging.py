@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bench.teams_activities import CHANNEL_ID, channel_message
 from bot.teams.paging import numbered_pages, pages
 from store.escalations import raise_escalation
 from store.models import Person
 from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import CHANNEL_ID, channel_message
 
 LIMIT = 80_000
 

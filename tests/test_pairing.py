@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from store.models import Application, Pairing
-from store.people import upsert_person
-from store.seed import DEMO_MENTORS, seed_demo
-from tests.applying import action_data, card_text, set_up_channel
-from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import (
+from bench.teams_activities import (
     CHANNEL_ID,
     channel_card_submit,
     channel_message,
     personal_message,
 )
+from store.models import Application, Pairing
+from store.people import upsert_person
+from store.seed import DEMO_MENTORS, seed_demo
+from tests.applying import action_data, card_text, set_up_channel
+from tests.conftest import COORDINATOR_AAD, START
 
 SAM = "aad-trainee-sam"
 ADELE, MEGAN = DEMO_MENTORS[1], DEMO_MENTORS[0]

@@ -1,6 +1,6 @@
 """Nudges from rule to Teams: the real app, the outbox on SQLite, the fake connector, a clock.
 
-A planner registered in `bot.outbox.sweep.PLANNERS` decides what is due; sweeps at clock times write
+A planner (`use_planners`) decides what is due; sweeps at clock times write
 the outbox and send through the app's CloudAdapter to the FakeConnector on loopback. Nobody
 sleeps: time moves by setting the clock.
 """
@@ -15,20 +15,18 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from sqlmodel import Session, select
 
+from bench.teams_activities import CHANNEL_ID, channel_message, personal_message
 from bot import cli
 from bot.app import ADAPTER
-from bot.outbox import sweep
-from bot.outbox.dispatcher import dispatch_due, enqueue_and_dispatch
 from bot.outbox.planned import enqueue_planned
-from bot.outbox.sweep import PlannedMessage, run_sweep
+from bot.outbox.sweep import PlannedMessage
 from bot.teams.proactive import message_payload
 from store import migrate
 from store.conversations import upsert_conversation_ref
 from store.db import create_db_engine, session_scope
 from store.outbox import OutboxMessage, OutboxStatus, claim_due
 from store.people import get_person, unreachable_people, upsert_person
-from tests.conftest import COORDINATOR_AAD, START, start_bot
-from tests.teams_activities import CHANNEL_ID, channel_message, personal_message
+from tests.conftest import COORDINATOR_AAD, START, start_bot, use_planners
 
 SAM = "aad-trainee-sam"
 ALEX = "aad-mentor-alex"
@@ -62,7 +60,7 @@ def plan(monkeypatch, *messages: PlannedMessage, due_at: datetime | None = None)
     def planner(_ctx, now):
         return list(messages) if due_at is None or now >= due_at else []
 
-    monkeypatch.setattr(sweep, "PLANNERS", [planner])
+    use_planners(monkeypatch, planner)
 
 
 async def say_hello(bot, user: str = SAM, tz: str | None = "Europe/London") -> None:
@@ -73,7 +71,7 @@ async def say_hello(bot, user: str = SAM, tz: str | None = "Europe/London") -> N
 
 async def sweep_at(bot, at: datetime, **kw):
     bot.ctx.clock.set(at)
-    return await run_sweep(bot.ctx, at, adapter=bot.client.server.app[ADAPTER], **kw)
+    return await bot.outbox.sweep(at, **kw)
 
 
 def outbox(bot) -> list[OutboxMessage]:
@@ -122,10 +120,9 @@ async def test_two_sweeps_at_the_same_time_send_once(bot, connector, monkeypatch
     plan(monkeypatch, nudge())
     at = START
     bot.ctx.clock.set(at)
-    adapter = bot.client.server.app[ADAPTER]
     first, second = await asyncio.gather(
-        run_sweep(bot.ctx, at, adapter=adapter, worker_id="instance-a"),
-        run_sweep(bot.ctx, at, adapter=adapter, worker_id="instance-b"),
+        bot.outbox.sweep(at, worker_id="instance-a"),
+        bot.outbox.sweep(at, worker_id="instance-b"),
     )
     assert len(first.sent) + len(second.sent) == 1
     assert len(connector.sent_to(SAM_CHAT)) == 1
@@ -375,7 +372,6 @@ async def test_immediate_messages_go_through_the_same_outbox(bot, connector):
     """A channel post (an escalation, say) goes at once, also at night, and only once."""
     await bot.post(channel_message(connector.url, COORDINATOR_AAD, "help"))
     await say_hello(bot)
-    adapter = bot.client.server.app[ADAPTER]
     bot.ctx.clock.set(MONDAY_EVENING)
     alert = PlannedMessage(
         CHANNEL_ID,
@@ -385,15 +381,15 @@ async def test_immediate_messages_go_through_the_same_outbox(bot, connector):
         routine=False,
         to_channel=True,
     )
-    result = await enqueue_and_dispatch(bot.ctx, adapter, alert)
+    result = await bot.outbox.send_now(alert)
     assert result.outcome == "sent"
-    assert await enqueue_and_dispatch(bot.ctx, adapter, alert) is None
+    assert await bot.outbox.send_now(alert) is None
     assert connector.texts(CHANNEL_ID) == ["A pairing has stalled"]
 
     # A reply to a person that should respect working hours waits for the sweep.
     reply = nudge(kind="offer", routine=False, working_hours=True)
-    assert await enqueue_and_dispatch(bot.ctx, adapter, reply) is None
-    assert (await dispatch_due(bot.ctx, adapter, TUESDAY_9AM))[0].outcome == "sent"
+    assert await bot.outbox.send_now(reply) is None
+    assert (await bot.outbox.dispatch_due(TUESDAY_9AM))[0].outcome == "sent"
     assert connector.texts(SAM_CHAT) == ["Time to book your offer"]
 
 

@@ -8,14 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.app import ADAPTER
-from bot.outbox import sweep
+from bench.teams_activities import channel_message, personal_message
 from bot.surveys.planner import plan_surveys
 from domain.working_hours import is_working_time
 from store.models import Programme, ProgrammeKind
 from store.outbox import OutboxStatus
-from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import channel_message, personal_message
+from tests.conftest import COORDINATOR_AAD, START, use_planners
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 from tests.test_surveys import reminders_to, survey_of
 
@@ -26,7 +24,7 @@ async def _say(bot, text: str, who: str = COORDINATOR_AAD) -> str:
 
 
 async def _paired(bot, monkeypatch, *, promotion_support: bool = False) -> None:
-    monkeypatch.setattr(sweep, "PLANNERS", [plan_surveys])
+    use_planners(monkeypatch, plan_surveys)
     await _programme_with_accepted_trainee(bot)
     if promotion_support:
         with bot.ctx.session() as session:
@@ -40,10 +38,9 @@ async def _paired(bot, monkeypatch, *, promotion_support: bool = False) -> None:
 async def _sweep_until(bot, clock, until: datetime) -> list[tuple[str, str, datetime]]:
     """Sweep every 3 hours (twice each time) until `until`: (who, survey, when sent)."""
     bot.connector.clock = clock
-    adapter = bot.client.server.app[ADAPTER]
     while clock.now() < until:
-        await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
-        await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+        await bot.outbox.sweep(clock.now())
+        await bot.outbox.sweep(clock.now())
         clock.advance(timedelta(hours=3))
     return [
         (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0]), r.at)

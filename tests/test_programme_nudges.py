@@ -10,13 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.app import ADAPTER
-from bot.outbox.sweep import run_sweep
+from bench.teams_activities import card_submit, channel_message
 from domain.working_hours import is_working_time
 from store.models import MentoringSession
 from tests.applying import card_text
 from tests.conftest import START, start_bot
-from tests.teams_activities import card_submit, channel_message
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 
 LONDON = ZoneInfo("Europe/London")
@@ -89,7 +87,7 @@ async def test_six_month_programme_exactly_once_in_working_hours(settings, clock
             await bot.client.close()  # a restart in the middle: new app, same database
             bot = await start_bot(settings, clock, connector)
             restarted = True
-        await run_sweep(bot.ctx, clock.now(), adapter=bot.client.server.app[ADAPTER])
+        await bot.outbox.sweep(clock.now())
         new = connector.requests[seen:]
         seen = len(connector.requests)
         for request in new:

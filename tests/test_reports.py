@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, SQLModel, select
 
+from bench.teams_activities import CHANNEL_ID, card_submit, channel_message, personal_message
 from bot.reports.reports import EXPORT_COLUMNS
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import Application, CheckIn, EqualityMonitoring, MentoringSession, Pairing
@@ -18,7 +19,6 @@ from store.shared_files import SharedFile
 from store.surveys import invite, record_response
 from tests.applying import card_text, set_up_channel
 from tests.conftest import COORDINATOR_AAD, START
-from tests.teams_activities import CHANNEL_ID, card_submit, channel_message, personal_message
 
 MEGAN, ADELE = DEMO_MENTORS[0], DEMO_MENTORS[1]
 # City Council trainees (accepted, accepted, shortlisted, submitted, started), one Police one.

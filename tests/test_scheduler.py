@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import SCHEDULER
-from bot.outbox import sweep
-from tests.conftest import start_bot
+from tests.conftest import start_bot, use_planners
 
 
 async def test_scheduler_runs_sweep_at_clock_time_and_stops_with_app(
     settings, clock, connector, monkeypatch
 ):
     seen: list[datetime] = []
-    monkeypatch.setattr(sweep, "PLANNERS", [lambda _ctx, now: seen.append(now) or []])
+    use_planners(monkeypatch, lambda _ctx, now: seen.append(now) or [])
 
     running = await start_bot(settings, clock, connector)
     scheduler = running.client.server.app[SCHEDULER]
@@ -34,7 +33,7 @@ async def test_a_failing_sweep_does_not_kill_the_job(settings, clock, connector,
     def broken(_ctx, _now):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sweep, "PLANNERS", [broken])
+    use_planners(monkeypatch, broken)
     running = await start_bot(settings, clock, connector)
     try:
         job = running.client.server.app[SCHEDULER].get_job("sweep")

@@ -8,144 +8,28 @@ outcomes with deadlines; they run in the PostgreSQL pass.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 from sqlalchemy.engine import make_url
-from sqlmodel import select
 
+from bench.instances import (
+    Instance,
+    free_port,
+    outbox_statuses,
+    seed_due_nudges,
+    wait_until,
+)
 from bot.app import create_app
-from bot.teams.proactive import message_payload
-from store import migrate
-from store.conversations import upsert_conversation_ref
-from store.db import create_db_engine, session_scope
-from store.outbox import OutboxMessage, OutboxStatus, enqueue
-from store.people import upsert_person
+from store.outbox import OutboxStatus
 from tests.conftest import postgres_only
 
 pytestmark = postgres_only
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def _wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.1)
-
-
-def seed_due_nudges(db_url: str, connector_url: str, count: int) -> list[str]:
-    """People the bot can reach through the connector, each with one nudge due now."""
-    migrate.upgrade(db_url)
-    engine = create_db_engine(db_url)
-    now = datetime.now(UTC)
-    chats = []
-    with session_scope(engine) as session:
-        for number in range(count):
-            aad = f"aad-person-{number:03d}"
-            chat = f"a:personal-{aad}"
-            reference = ConversationReference(
-                channel_id="msteams",
-                service_url=connector_url,
-                conversation=ConversationAccount(id=chat, conversation_type="personal"),
-                bot=ChannelAccount(id="28:bot-app-id"),
-                user=ChannelAccount(id=f"29:{aad}", aad_object_id=aad),
-            )
-            upsert_person(session, aad, now, time_zone="Europe/London")
-            upsert_conversation_ref(
-                session,
-                conversation_id=chat,
-                conversation_type="personal",
-                service_url=connector_url,
-                reference=reference.serialize(),
-                now=now,
-                aad_object_id=aad,
-            )
-            enqueue(
-                session,
-                key=f"{aad}:offer:1",
-                kind="offer",
-                payload=message_payload(f"Message {number}"),
-                not_before=now,
-                now=now,
-                recipient_aad_object_id=aad,
-            )
-            chats.append(chat)
-    engine.dispose()
-    return chats
-
-
-class Instance:
-    """One `stepforward serve` process with its scheduler sweeping every second."""
-
-    def __init__(self, db_url: str, log_path: Path, port: int | None = None, **env: str) -> None:
-        self.port = port or _free_port()
-        self.log_path = log_path
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("STEPFORWARD_")}
-        environment |= {
-            "DATABASE_URL": db_url,
-            "STEPFORWARD_SWEEP_SECONDS": "1",
-            "PYTHONPATH": str(ROOT),
-            **env,
-        }
-        self._log = log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
-            + ["--port", str(self.port)],
-            cwd=log_path.parent,
-            env=environment,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def ready(self) -> bool:
-        assert self.process.poll() is None, self.log_path.read_text()
-        return _status(f"http://127.0.0.1:{self.port}/readyz") == 200
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
 
 @pytest.fixture
 def instances(tmp_path) -> Iterator[Callable[..., Instance]]:
@@ -161,27 +45,19 @@ def instances(tmp_path) -> Iterator[Callable[..., Instance]]:
         instance.stop()
 
 
-def _outbox_statuses(db_url: str) -> list[str]:
-    engine = create_db_engine(db_url)
-    with session_scope(engine) as session:
-        statuses = list(session.exec(select(OutboxMessage.status)).all())
-    engine.dispose()
-    return statuses
-
-
 def test_two_instances_send_every_nudge_exactly_once(db_url, threaded_connector, instances):
     chats = seed_due_nudges(db_url, threaded_connector.url, 60)
     first = instances(db_url, "first")
     second = instances(db_url, "second")
-    _wait_until(lambda: first.ready() and second.ready(), "both instances are ready")
+    wait_until(lambda: first.ready() and second.ready(), "both instances are ready")
 
-    _wait_until(lambda: len(threaded_connector.requests) >= len(chats), "every nudge was delivered")
+    wait_until(lambda: len(threaded_connector.requests) >= len(chats), "every nudge was delivered")
     time.sleep(3)  # three more sweep intervals of both instances: nothing more may arrive
 
     counts = threaded_connector.per_conversation()
     assert {chat: counts[chat] for chat in chats} == dict.fromkeys(chats, 1)
     assert len(threaded_connector.requests) == len(chats)
-    assert set(_outbox_statuses(db_url)) == {OutboxStatus.SENT}
+    assert set(outbox_statuses(db_url)) == {OutboxStatus.SENT}
     # Both ran schedulers; exactly one led the sweeps.
     leaders = [i for i in (first, second) if "scheduler leadership taken" in i.log()]
     assert len(leaders) == 1
@@ -197,22 +73,22 @@ def test_a_killed_instance_loses_nothing_and_duplicates_nothing(
     threaded_connector.hold_after = 10
     slow = {"STEPFORWARD_DISPATCH_CONCURRENCY": "1", "STEPFORWARD_OUTBOX_LEASE_SECONDS": "6"}
     first = instances(db_url, "first", **slow)
-    _wait_until(lambda: threaded_connector.holding == 1, "the leader is mid-way")
+    wait_until(lambda: threaded_connector.holding == 1, "the leader is mid-way")
     second = instances(db_url, "second", **slow)
-    _wait_until(second.ready, "the second instance is ready")
+    wait_until(second.ready, "the second instance is ready")
     assert len(threaded_connector.requests) == 10
 
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(timeout=10)
     threaded_connector.release_held()  # the stalled send is answered 503 to nobody
 
-    _wait_until(
+    wait_until(
         lambda: len(threaded_connector.requests) >= len(chats), "the rest was delivered", 40
     )
     time.sleep(2)
     counts = threaded_connector.per_conversation()
     assert {chat: counts[chat] for chat in chats} == dict.fromkeys(chats, 1)
-    assert set(_outbox_statuses(db_url)) == {OutboxStatus.SENT}
+    assert set(outbox_statuses(db_url)) == {OutboxStatus.SENT}
     assert "scheduler leadership taken" in second.log()
 
 
@@ -225,7 +101,7 @@ class Cuttable:
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        self.port = _free_port()
+        self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._loop = asyncio.new_event_loop()

@@ -11,8 +11,7 @@ from datetime import timedelta
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from bot.app import ADAPTER
-from bot.outbox import sweep
+from bench.teams_activities import card_submit, channel_message
 from bot.surveys.planner import plan_surveys
 from domain.cadence import add_months
 from domain.surveys import load_definitions
@@ -21,8 +20,7 @@ from store.models import MentoringSession, Pairing, Person
 from store.outbox import OutboxMessage, OutboxStatus
 from store.surveys import SurveyAnswer, SurveyInvitation
 from tests.applying import action_data, card_inputs, card_text
-from tests.conftest import POSTGRES_URL, START
-from tests.teams_activities import card_submit, channel_message
+from tests.conftest import POSTGRES_URL, START, use_planners
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 
 TITLES = {
@@ -35,7 +33,7 @@ TITLES = {
 
 async def _paired_near_the_end(bot, monkeypatch):
     """Sam and Adele, paired so their 6 months end a day after START, month 1 logged."""
-    monkeypatch.setattr(sweep, "PLANNERS", [plan_surveys])
+    use_planners(monkeypatch, plan_surveys)
     await _programme_with_accepted_trainee(bot)
     await bot.post(channel_message(bot.connector.url, "aad-coordinator-1", "pair sam with adele"))
     with bot.ctx.session() as session:
@@ -72,11 +70,10 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
 ):
     await _paired_near_the_end(bot, monkeypatch)
     bot.connector.clock = clock
-    adapter = bot.client.server.app[ADAPTER]
     seen = 0
     while clock.now() < START + timedelta(days=40):
-        await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
-        await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)  # twice: still once
+        await bot.outbox.sweep(clock.now())
+        await bot.outbox.sweep(clock.now())  # twice: still once
         for request in bot.connector.requests[seen:]:
             [card] = request.cards or [None]
             who = request.conversation_id.removeprefix("a:personal-")
@@ -117,10 +114,9 @@ async def test_surveys_exactly_once_in_working_hours_with_at_most_two_reminders(
 
 async def test_anonymous_answers_have_no_join_path_to_people(bot, clock, monkeypatch):
     await _paired_near_the_end(bot, monkeypatch)
-    adapter = bot.client.server.app[ADAPTER]
     clock.advance(timedelta(days=2))
     for _ in range(3):  # one routine nudge a day: pulse, then the end surveys
-        await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+        await bot.outbox.sweep(clock.now())
         clock.advance(timedelta(days=1))
     cards = {
         (r.conversation_id.removeprefix("a:personal-"), survey_of(r.cards[0])): r.cards[0]
@@ -181,18 +177,17 @@ async def test_a_reminder_queued_before_the_answer_is_cancelled_at_send_time(
 ):
     await _paired_near_the_end(bot, monkeypatch)
     bot.connector.clock = clock
-    adapter = bot.client.server.app[ADAPTER]
     # Monday: the pulses; Tuesday: the end surveys (the pairing ends Tuesday 10:00).
-    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    await bot.outbox.sweep(clock.now())
     clock.advance(timedelta(days=1, minutes=1))
-    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    await bot.outbox.sweep(clock.now())
     [sam_end] = [
         c for c in bot.connector.cards(f"a:personal-{SAM}") if survey_of(c) == "mentee_end"
     ]
 
     # A week on, in the evening: the reminders are decided and wait for the morning.
     clock.advance(timedelta(days=7, hours=10))  # Tuesday 20:01
-    result = await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    result = await bot.outbox.sweep(clock.now())
     assert sorted(m.recipient for m in result.held) == sorted([SAM, ADELE.aad_object_id])
     # Sam answers the first card that evening.
     values = {i: "4" for i in card_inputs(sam_end)} | {"met_goals": "yes", "recommend": "yes"}
@@ -200,7 +195,7 @@ async def test_a_reminder_queued_before_the_answer_is_cancelled_at_send_time(
     before = len(bot.connector.requests)
 
     clock.advance(timedelta(hours=13))  # Wednesday 09:01
-    result = await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    result = await bot.outbox.sweep(clock.now())
     outcomes = {(r.recipient, r.outcome) for r in result.dispatched}
     assert outcomes == {(SAM, "cancelled"), (ADELE.aad_object_id, "sent")}
     sent = bot.connector.requests[before:]
@@ -209,6 +204,6 @@ async def test_a_reminder_queued_before_the_answer_is_cancelled_at_send_time(
     assert row.status == OutboxStatus.CANCELLED and row.sent_at is None
     # Nothing more for Sam, ever: later sweeps neither send it nor plan another.
     clock.advance(timedelta(days=10))
-    await sweep.run_sweep(bot.ctx, clock.now(), adapter=adapter)
+    await bot.outbox.sweep(clock.now())
     sams = bot.connector.cards(f"a:personal-{SAM}")
     assert [survey_of(card) for card in sams] == ["pulse", "mentee_end"]

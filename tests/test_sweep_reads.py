@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, create_engine, insert, update
 from sqlmodel import Session, select
 
 from bench.sweep_data import generate
+from bot.assembly import planners
 from bot.context import AppContext
 from bot.escalations.escalations import CHAMPION, REPOST, card_key
 from bot.escalations.planner import pairing_facts
@@ -86,8 +87,8 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
 
 
 def _sweep(ctx: AppContext, now: datetime) -> tuple[list, SweepPass]:
-    """A sweep at `now` as `run_sweep` makes it, everything decided then taken as sent."""
-    planned, pass_ = sweep._plan(ctx, now)
+    """A sweep at `now` as the running bot makes it, everything decided then taken as sent."""
+    planned, pass_ = sweep.plan(ctx, planners(ctx), now)
     with Session(ctx.engine) as session:
         known = set(session.execute(select(OutboxMessage.idempotency_key)).scalars())
         rows = [
@@ -300,7 +301,7 @@ def test_pairings_written_before_the_migration_are_looked_at(tmp_path, settings,
 def test_a_fact_changed_while_a_sweep_plans_keeps_the_pairing_due(engine, settings):
     generate(engine, 20, GENERATED_AT, seed=6)
     ctx = AppContext(settings, engine, FixedClock(GENERATED_AT))
-    planned, pass_ = sweep._plan(ctx, GENERATED_AT)
+    planned, pass_ = sweep.plan(ctx, planners(ctx), GENERATED_AT)
     with Session(engine) as session:  # a re-pair request meanwhile
         session.add(RepairRequest(pairing_id=7, person_id=7, requested_at=GENERATED_AT))
         session.commit()

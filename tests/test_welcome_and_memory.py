@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from store.models import ConversationRef, Person
-from store.seed import seed_demo
-from tests.applying import card_inputs
-from tests.conftest import START
-from tests.teams_activities import (
+from bench.teams_activities import (
     BOT_ID,
     card_submit,
     installation_update,
     members_added,
     personal_message,
 )
+from store.models import ConversationRef, Person
+from store.seed import seed_demo
+from tests.applying import card_inputs
+from tests.conftest import START
 
 USER = "aad-trainee-1"
 

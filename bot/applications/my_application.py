@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
-
 from adaptive_cards.application_cards import (
     answer_sections,
     summary_card,
@@ -11,7 +9,7 @@ from adaptive_cards.application_cards import (
 )
 from bot.applications.review import ApplicationReview
 from bot.context import AppContext
-from bot.teams.activities import card_message, sender_of
+from bot.teams import Turn
 from dialogs.application_dialog import EDITABLE, equality_answers, window_is_open
 from domain.application_review import Facts, Op, Status, decide, describe
 from domain.local_time import format_closing_date
@@ -25,9 +23,9 @@ class MyApplication:
         self.ctx = ctx
         self.review = review
 
-    def _load(self, session, turn: TurnContext):
+    def _load(self, session, turn: Turn):
         now = self.ctx.clock.now()
-        sender = sender_of(turn.activity)
+        sender = turn.sender
         programme = current_programme(session, now)
         person = get_person(session, sender.aad_object_id) if sender.aad_object_id else None
         application = (
@@ -36,7 +34,7 @@ class MyApplication:
         tz = (person.time_zone if person else None) or self.ctx.settings.default_time_zone
         return now, programme, person, application, tz
 
-    async def show(self, turn: TurnContext) -> None:
+    async def show(self, turn: Turn) -> None:
         async with self.ctx.session_then_reply(turn) as (session, replies):
             now, programme, _person, application, tz = self._load(session, turn)
             if application is None:
@@ -64,13 +62,13 @@ class MyApplication:
                 ),
                 actions=actions,
             )
-        await turn.send_activity(card_message(card))
+        await turn.send(card)
 
-    async def ask_to_withdraw(self, turn: TurnContext) -> None:
-        await turn.send_activity(card_message(withdraw_confirmation_card()))
+    async def ask_to_withdraw(self, turn: Turn) -> None:
+        await turn.send(withdraw_confirmation_card())
 
-    async def withdraw(self, turn: TurnContext) -> None:
-        sender = sender_of(turn.activity)
+    async def withdraw(self, turn: Turn) -> None:
+        sender = turn.sender
         async with self.ctx.session_then_reply(turn) as (session, replies):
             now, programme, _person, application, _tz = self._load(session, turn)
             if application is None:
@@ -92,16 +90,16 @@ class MyApplication:
             session.add(application)
             record_event(session, application, now, sender.aad_object_id, "withdrawn")
             application_id = application.id
-        await turn.send_activity(
+        await turn.send(
             "Your application is withdrawn. If you change your mind while the window is open, "
             "type **apply** and your answers will still be there."
         )
         if had_card:
             await self.review.application_changed(turn, application_id, "withdrawn")
 
-    def reopen_if_withdrawn(self, turn: TurnContext) -> bool:
+    def reopen_if_withdrawn(self, turn: Turn) -> bool:
         """`apply` after withdrawing starts again from the saved answers."""
-        sender = sender_of(turn.activity)
+        sender = turn.sender
         with self.ctx.session() as session:
             now, programme, _person, application, _tz = self._load(session, turn)
             if (

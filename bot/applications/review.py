@@ -5,23 +5,26 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from adaptive_cards.application_cards import offer_card, review_card
+from adaptive_cards.submitted import card_int
 from bot.context import AppContext
-from bot.outbox.dispatcher import enqueue_and_dispatch
+from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
-from bot.teams.activities import card_int, card_message, sender_of
-from bot.teams.channel_posts import update_in_reference
-from bot.teams.proactive import message_payload
+from bot.teams import Turn, message_payload
 from domain.application_form import ABOUT, GOALS, MENTORING, answer_title, role_choices
-from domain.application_review import Decision, Facts, Op, Status, decide, describe
+from domain.application_review import (
+    Decision,
+    Facts,
+    Op,
+    Status,
+    decide,
+    describe,
+    funnel_counts,
+)
 from domain.local_time import (
-    end_of_local_day,
-    format_closing_date,
     format_local_datetime,
-    parse_date,
 )
 from store.applications import (
     applications_with_people,
@@ -108,8 +111,9 @@ def review_card_for(
 class ApplicationReview:
     """Coordinator actions and the channel posts that keep coordinators informed."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, outbox: Outbox) -> None:
         self.ctx = ctx
+        self.outbox = outbox
 
     @property
     def _tz(self) -> str:
@@ -117,7 +121,7 @@ class ApplicationReview:
 
     async def _post(
         self,
-        turn: TurnContext,
+        turn: Turn,
         recipient: str,
         kind: str,
         key: str,
@@ -136,21 +140,19 @@ class ApplicationReview:
             to_channel=to_channel,
             working_hours=False,
         )
-        await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+        await self.outbox.send_now(message)
         with self.ctx.session() as session:
             row = by_key(session, key)
             return row.activity_id if row else None
 
-    async def _refresh_card(self, turn: TurnContext, reference: dict, card_id: str, card: dict):
+    async def _refresh_card(self, turn: Turn, reference: dict, card_id: str, card: dict):
         """Show the new state on the channel card; a failure only leaves the old card showing."""
         try:
-            await update_in_reference(
-                turn.adapter, self.ctx.settings.app_id, reference, card_id, card_message(card)
-            )
+            await turn.messenger.update(reference, card_id, card)
         except Exception:
             log.warning("could not refresh the application card activity=%s", card_id)
 
-    async def application_changed(self, turn: TurnContext, application_id: int, event: str) -> None:
+    async def application_changed(self, turn: Turn, application_id: int, event: str) -> None:
         """Post a newly submitted application to the channel, or refresh its card there."""
         with self.ctx.session() as session:
             application = session.get(Application, application_id)
@@ -193,18 +195,18 @@ class ApplicationReview:
             application.channel_card_activity_id = new_id
             session.add(application)
 
-    async def act(self, turn: TurnContext, value: dict) -> None:
+    async def act(self, turn: Turn, value: dict) -> None:
         """A review button on an application card was pressed (roles already checked)."""
-        actor = sender_of(turn.activity)
+        actor = turn.sender
         now = self.ctx.clock.now()
         try:
             op = Op(str(value.get("review")))
             application_id = int(value.get("application_id"))
         except (ValueError, TypeError):
-            await turn.send_activity("Sorry, I couldn't read that action. Please try again.")
+            await turn.send("Sorry, I couldn't read that action. Please try again.")
             return
         if op not in (Op.SHORTLIST, Op.REJECT, Op.INTERVIEW, Op.MANAGER_SUPPORT, Op.OFFER):
-            await turn.send_activity("Sorry, that isn't a review action.")
+            await turn.send("Sorry, that isn't a review action.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             application = session.get(Application, application_id)
@@ -239,14 +241,14 @@ class ApplicationReview:
             person = session.get(Person, application.person_id)
             programme = session.get(Programme, application.programme_id)
             card = review_card_for(session, application, person, programme, self._tz)
-            card_id = turn.activity.reply_to_id or application.channel_card_activity_id
+            card_id = turn.replied_to_id or application.channel_card_activity_id
             applicant_aad = person.aad_object_id
             offer = self._offer(application, programme) if op == Op.OFFER else None
         if card_id:
-            here = TurnContext.get_conversation_reference(turn.activity).serialize()
+            here = turn.conversation_reference()
             await self._refresh_card(turn, here, card_id, card)
         who = actor.name or "a coordinator"
-        await turn.send_activity(f"{decision.message} ({who})")
+        await turn.send(f"{decision.message} ({who})")
         if offer is not None:
             await self._post(
                 turn, applicant_aad, "offer", f"application:{application_id}:offer", card=offer
@@ -296,14 +298,14 @@ class ApplicationReview:
             ],
         )
 
-    async def answer_offer(self, turn: TurnContext, value: dict) -> None:
+    async def answer_offer(self, turn: Turn, value: dict) -> None:
         """The applicant pressed Accept or Decline on their offer card."""
-        sender = sender_of(turn.activity)
+        sender = turn.sender
         now = self.ctx.clock.now()
         op = Op.ACCEPT if value.get("offer") == "accept" else Op.DECLINE
         application_id = card_int(value.get("application_id"))
         if application_id is None:
-            await turn.send_activity("Sorry, I couldn't read that answer.")
+            await turn.send("Sorry, I couldn't read that answer.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             application = session.get(Application, application_id)
@@ -330,12 +332,12 @@ class ApplicationReview:
             card = review_card_for(session, application, person, programme, self._tz)
             card_id = application.channel_card_activity_id
         if op == Op.ACCEPT:
-            await turn.send_activity(
+            await turn.send(
                 "Wonderful — you're in! Next, the coordinators will pair you with a mentor and "
                 "I'll introduce you both here."
             )
         else:
-            await turn.send_activity(
+            await turn.send(
                 "Thanks for letting us know. You're welcome to apply again in a future window."
             )
         if channel is not None:
@@ -369,66 +371,6 @@ class ApplicationReview:
             )
         return funnel_text(programme.name, by_role, waiting)
 
-    def window(self, argument: str, now, actor_aad: str | None) -> str:
-        parts = argument.split(maxsplit=1)
-        verb = parts[0] if parts else ""
-        rest = parts[1] if len(parts) > 1 else ""
-        with self.ctx.session() as session:
-            programme = current_programme(session, now)
-            if programme is None:
-                return "There is no programme yet."
-            tz = self._actor_tz(session, actor_aad)
-            if verb == "close":
-                if programme.window_closes_at <= now:
-                    return f"Applications for {programme.name} are already closed."
-                programme.window_closes_at = now
-                session.add(programme)
-                return f"Applications for {programme.name} are now closed."
-            if verb in ("open", "extend"):
-                day = parse_date(rest) if rest else None
-                if day is None:
-                    return (
-                        f"Please give a date, e.g. **window {verb} 2027-01-31** "
-                        "(or 31 January 2027)."
-                    )
-                closes = end_of_local_day(day, tz)
-                if closes <= now:
-                    return "That date has already passed; please give a date in the future."
-                if verb == "open":
-                    programme.window_opens_at = min(programme.window_opens_at, now)
-                    if programme.window_opens_at > now or programme.window_closes_at <= now:
-                        programme.window_opens_at = now
-                programme.window_closes_at = closes
-                session.add(programme)
-                return (
-                    f"Applications for {programme.name} are open until "
-                    f"{format_closing_date(closes, tz)}."
-                )
-        return "Please say **window open <date>**, **window close** or **window extend <date>**."
-
-    def _actor_tz(self, session, aad: str | None) -> str:
-        person = get_person(session, aad) if aad else None
-        return (person.time_zone if person else None) or self._tz
-
-
-FUNNEL = (
-    ("requested", None),
-    ("started", (Status.STARTED,)),
-    ("submitted", tuple(s for s in Status if s not in (Status.STARTED, Status.WITHDRAWN))),
-    ("shortlisted", (Status.SHORTLISTED, Status.OFFERED, Status.ACCEPTED, Status.DECLINED)),
-    ("selected", (Status.ACCEPTED,)),
-)
-
-
-def funnel_counts(statuses: Counter) -> dict[str, int]:
-    """Applications at each stage of the seeds' Table 1 (a later stage counts in earlier ones)."""
-    result = {}
-    for stage, members in FUNNEL:
-        result[stage] = (
-            sum(statuses.values()) if members is None else sum(statuses[m.value] for m in members)
-        )
-    result["withdrawn"] = statuses[Status.WITHDRAWN.value]
-    return result
 
 
 def funnel_text(programme_name: str, by_role: dict[str, dict[str, Counter]], waiting: int) -> str:

@@ -14,19 +14,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from adaptive_cards import render_card
+from adaptive_cards.submitted import card_int
 from bot.commands import TEAM
 from bot.context import AppContext
+from bot.events import PairingEnded, PairingEndRequested
+from bot.features import Events
 from bot.graph import GraphClient
-from bot.outbox.dispatcher import enqueue_and_dispatch
+from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
 from bot.settings import Settings
-from bot.teams.activities import card_int, card_message, scope_of, sender_of
-from bot.teams.channel_posts import update_in_reference
-from bot.teams.proactive import message_payload
+from bot.teams import TeamsMessenger, Turn, message_payload
 from domain.authorisation import Role
 from domain.escalations import (
     RELEASE_FOR,
@@ -333,10 +333,19 @@ class Raised:
 class Escalations:
     """Raising escalations at once, and what coordinators (or the champion) do with them."""
 
-    def __init__(self, ctx: AppContext, graph: GraphClient | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        outbox: Outbox,
+        messenger: TeamsMessenger,
+        graph: GraphClient,
+        events: Events,
+    ) -> None:
         self.ctx = ctx
-        self.graph = graph or GraphClient(ctx.settings)
-        self.pairings = None  # bot.pairing.pairings.Pairings, set by the handler
+        self.outbox = outbox
+        self.messenger = messenger
+        self.graph = graph
+        self.events = events
 
     @property
     def _tz(self) -> str:
@@ -346,7 +355,6 @@ class Escalations:
 
     async def raise_now(
         self,
-        adapter,
         *,
         cause: Cause,
         evidence: str,
@@ -390,14 +398,14 @@ class Escalations:
             )
         log.info("escalation id=%s cause=%s %s", escalation_id, cause, what)
         if post is not None:
-            await enqueue_and_dispatch(self.ctx, adapter, post)
+            await self.outbox.send_now(post)
         elif what == "evidence":
-            await self.refresh(adapter, escalation_id)
+            await self.refresh(escalation_id)
         with self.ctx.session() as session:
             reached = reached_coordinators(session, escalation_id)
         return Raised(escalation_id, what, reached)
 
-    async def refresh(self, adapter, escalation_id: int, turn: TurnContext | None = None):
+    async def refresh(self, escalation_id: int, turn: Turn | None = None) -> None:
         """Replace every copy of the card (channel post, re-post, champion's, the one clicked)."""
         now = self.ctx.clock.now()
         settings = self.ctx.settings
@@ -410,10 +418,10 @@ class Escalations:
                 row = by_key(session, card_key(escalation_id, variant))
                 if row is not None and row.activity_id and ref is not None:
                     targets.append((dict(ref.reference), row.activity_id, variant))
-            clicked = turn.activity.reply_to_id if turn is not None else None
+            clicked = turn.replied_to_id if turn is not None else None
             if clicked and clicked not in {activity_id for _, activity_id, _ in targets}:
-                here = TurnContext.get_conversation_reference(turn.activity).serialize()
-                personal = scope_of(turn.activity) != TEAM
+                here = turn.conversation_reference()
+                personal = turn.scope != TEAM
                 targets.append((here, clicked, CHAMPION if personal else CARD))
             cards = {
                 variant: escalation_card(session, settings, escalation, now, variant)
@@ -421,9 +429,7 @@ class Escalations:
             }
         for reference, activity_id, variant in targets:
             try:
-                await update_in_reference(
-                    adapter, settings.app_id, reference, activity_id, card_message(cards[variant])
-                )
+                await self.messenger.update(reference, activity_id, cards[variant])
             except Exception:
                 log.warning("could not refresh the escalation card activity=%s", activity_id)
 
@@ -452,15 +458,15 @@ class Escalations:
             return True
         return False
 
-    async def act(self, turn: TurnContext, value: dict) -> None:
+    async def act(self, turn: Turn, value: dict) -> None:
         """A button on an escalation card (roles already checked: coordinator or champion)."""
-        actor = sender_of(turn.activity)
+        actor = turn.sender
         aad = actor.aad_object_id or ""
         now = self.ctx.clock.now()
         try:
             op = Op(str(value.get("escalation")))
         except ValueError:
-            await turn.send_activity("Sorry, I couldn't read that action. Please try again.")
+            await turn.send("Sorry, I couldn't read that action. Please try again.")
             return
         escalation_id = card_int(value.get("escalation_id"))
         text = str(value.get(_TEXT_INPUT.get(op, ""), "") or "").strip()
@@ -547,11 +553,13 @@ class Escalations:
                     )
                     recipient_name = recipient.display_name
         if op in (Op.REPAIR, Op.END_PAIRING):
-            await self._end_pairing(turn, escalation_id, pairing_id, op, aad)
+            await self.events.publish(
+                PairingEndRequested(turn, pairing_id, op == Op.REPAIR, escalation_id)
+            )
             return
-        await self.refresh(turn.adapter, escalation_id, turn)
+        await self.refresh(escalation_id, turn)
         if op == Op.MESSAGE:
-            result = await enqueue_and_dispatch(self.ctx, turn.adapter, direct)
+            result = await self.outbox.send_now(direct)
             outcome = result.outcome if result is not None else None
             if outcome == "sent":
                 reply = f"Sent to {recipient_name} privately ({who})."
@@ -562,9 +570,9 @@ class Escalations:
                 )
             else:
                 reply = f"Queued for {recipient_name}; it goes as soon as Teams accepts it."
-        await turn.send_activity(reply)
+        await turn.send(reply)
         for message in later:
-            await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+            await self.outbox.send_now(message)
 
     def _resolved(
         self, session: Session, escalation_id: int, actor: str | None, now, outcome: str
@@ -602,13 +610,13 @@ class Escalations:
             record_event(session, escalation_id, now, None, "told_outcome", person.display_name)
         return messages
 
-    async def _end_pairing(self, turn, escalation_id: int, pairing_id: int, op: Op, actor: str):
-        repair = op == Op.REPAIR
-        ended = await self.pairings.end_by_id(turn, pairing_id, repair=repair)
-        if not ended:
+    async def pairing_ended(self, ended: PairingEnded) -> None:
+        """A pairing was ended or re-paired: its stalled-pairing escalations are resolved, and
+        the escalation whose card asked for it (a release block too: the coordinator acted)."""
+        await self._resolve_stalled(ended)
+        if ended.escalation_id is None:
             return
-        # `pairing_ended` (called by Pairings) resolved the stalled ones; a release block on
-        # this card is resolved here too, since the coordinator acted on it.
+        actor, repair, escalation_id = ended.actor_aad_object_id, ended.repair, ended.escalation_id
         now = self.ctx.clock.now()
         later: list[PlannedMessage] = []
         with self.ctx.session() as session:
@@ -617,13 +625,12 @@ class Escalations:
                 later = self._resolved(session, escalation_id, actor, now, outcome)
                 event = "re_paired" if repair else "pairing_ended"
                 record_event(session, escalation_id, now, actor, event)
-        await self.refresh(turn.adapter, escalation_id, turn)
+        await self.refresh(escalation_id, ended.turn)
         for message in later:
-            await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+            await self.outbox.send_now(message)
 
-    async def pairing_ended(self, turn: TurnContext, pairing_id: int, repair: bool) -> None:
-        """A pairing was ended or re-paired: its stalled-pairing escalations are resolved."""
-        actor = sender_of(turn.activity).aad_object_id
+    async def _resolve_stalled(self, ended: PairingEnded) -> None:
+        actor, pairing_id, repair = ended.actor_aad_object_id, ended.pairing_id, ended.repair
         now = self.ctx.clock.now()
         outcome = "Re-paired" if repair else "Pairing ended"
         done: list[int] = []
@@ -642,7 +649,7 @@ class Escalations:
                     )
                     done.append(escalation.id)
         for escalation_id in done:
-            await self.refresh(turn.adapter, escalation_id)
+            await self.refresh(escalation_id)
 
     # --- the channel listing --------------------------------------------------------------------
 

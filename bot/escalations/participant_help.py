@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import TurnContext
-
 from adaptive_cards import render_card
+from adaptive_cards.submitted import card_int
 from bot.context import AppContext
 from bot.escalations.escalations import Escalations, Raised
-from bot.teams.activities import card_int, card_message, sender_of
-from bot.teams.sender import sender_and_pairing
+from bot.participants import sender_and_pairing
+from bot.teams import Turn
 from domain.escalations import (
     PLACEMENT_KINDS,
     PLACEMENT_STATUS_TITLES,
@@ -78,16 +77,15 @@ class ParticipantHelp:
 
     # --- I need help ------------------------------------------------------------------------
 
-    async def need_help(self, turn: TurnContext, argument: str) -> None:
+    async def need_help(self, turn: Turn, argument: str) -> None:
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if me is None:
                 return
             ids = (me.id, pairing.id if pairing else None, me.aad_object_id, me.display_name)
         person_id, pairing_id, aad, name = ids
         await self.escalations.raise_now(
-            turn.adapter,
             cause=Cause.NEEDS_HELP,
             evidence=f"{name} asked for help (“I need help”)",
             ref=f"person-{person_id}:said-{now:%Y%m%dT%H%M%S}",
@@ -102,12 +100,12 @@ class ParticipantHelp:
                 " If you'd like to say what's going on, type **I need help** followed by a few "
                 "words: only the coordinators see it."
             )
-        await turn.send_activity(reply)
+        await turn.send(reply)
 
     # --- release blocks -----------------------------------------------------------------------
 
-    async def ask_release(self, turn: TurnContext, argument: str) -> None:
-        await turn.send_activity(card_message(self.release_form(details=argument)))
+    async def ask_release(self, turn: Turn, argument: str) -> None:
+        await turn.send(self.release_form(details=argument))
 
     @staticmethod
     def release_form(*, what: str = "", by: str = "", details: str = "") -> dict:
@@ -126,7 +124,7 @@ class ParticipantHelp:
 
     async def report_release(
         self,
-        turn: TurnContext,
+        turn: Turn,
         what,
         by,
         details,
@@ -137,15 +135,15 @@ class ParticipantHelp:
         """Record a release block, look up the line manager, escalate at once, tell them."""
         read = read_release(what, by)
         if isinstance(read, str):
-            await turn.send_activity(read)
+            await turn.send(read)
             return None
         what, by = read
         details = _clean(details)
         now = self.ctx.clock.now()
-        sender = sender_of(turn.activity)
+        sender = turn.sender
         manager = await self.escalations.graph.manager_of(sender.aad_object_id)
         with self.ctx.session() as session:
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if me is None:
                 return None
             programme = (
@@ -171,7 +169,6 @@ class ParticipantHelp:
             ids = (block.id, me.id, pairing.id if pairing else None, me.display_name)
         block_id, person_id, pairing_id, name = ids
         raised = await self.escalations.raise_now(
-            turn.adapter,
             cause=Cause.RELEASE_BLOCK,
             evidence=release_evidence(name or "They", what, by),
             ref=f"release-{block_id}",
@@ -187,25 +184,25 @@ class ParticipantHelp:
                 block.told_reached_at = now
                 session.add(block)
                 record_event(session, raised.escalation_id, now, None, "told_reached", name or None)
-            await turn.send_activity(
+            await turn.send(
                 "Thanks — that has reached the programme coordinators. Only they see what you "
                 "wrote. I'll tell you here what they decide."
             )
         else:
-            await turn.send_activity(
+            await turn.send(
                 "Thanks — I've recorded it for the programme coordinators. Only they will see "
                 "what you wrote. I'll tell you when it has reached them, and what they decide."
             )
         return raised
 
-    async def release_form_answer(self, turn: TurnContext, value: dict) -> None:
+    async def release_form_answer(self, turn: Turn, value: dict) -> None:
         await self.report_release(turn, value.get("what"), value.get("by"), value.get("details"))
 
     # --- I want a different mentor ---------------------------------------------------------------
 
-    async def ask_repair(self, turn: TurnContext, argument: str) -> None:
+    async def ask_repair(self, turn: Turn, argument: str) -> None:
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if pairing is None:
                 replies.append(
                     "You're not paired with anyone at the moment. If something is wrong, type "
@@ -228,15 +225,15 @@ class ParticipantHelp:
                     "pairing_id": pairing.id,
                 },
             )
-        await turn.send_activity(card_message(card))
+        await turn.send(card)
 
-    async def repair_answer(self, turn: TurnContext, value: dict) -> None:
+    async def repair_answer(self, turn: Turn, value: dict) -> None:
         if value.get("repair_request") != "confirm":
-            await turn.send_activity("OK, nothing was sent. Your pairing carries on.")
+            await turn.send("OK, nothing was sent. Your pairing carries on.")
             return
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             asked_for = card_int(value.get("pairing_id"))
             if pairing is None or pairing.id != asked_for:
                 card_pairing = session.get(Pairing, asked_for or 0)
@@ -268,7 +265,6 @@ class ParticipantHelp:
             ids = (me.id, pairing.id, me.aad_object_id, me.display_name, request.reason)
         person_id, pairing_id, aad, name, reason = ids
         await self.escalations.raise_now(
-            turn.adapter,
             cause=Cause.REPAIR_REQUESTED,
             evidence=f"{name} asked to be re-paired",
             ref=f"person-{person_id}:{now.date().isoformat()}",
@@ -277,16 +273,16 @@ class ParticipantHelp:
             private=reason,
             actor=aad,
         )
-        await turn.send_activity(
+        await turn.send(
             "Thanks — I've asked the programme coordinators privately. They'll be in touch; "
             "nothing has been said to the other person."
         )
 
     # --- shadowing, attachments, secondments ------------------------------------------------
 
-    async def show_placements(self, turn: TurnContext) -> None:
+    async def show_placements(self, turn: Turn) -> None:
         with self.ctx.session() as session:
-            me, _pairing = sender_and_pairing(session, turn.activity)
+            me, _pairing = sender_and_pairing(session, turn.sender)
             if me is None:
                 return
             rows = placements_of(session, me.id)
@@ -309,7 +305,7 @@ class ParticipantHelp:
                     ],
                 },
             )
-        await turn.send_activity(card_message(card))
+        await turn.send(card)
 
     def _status_line(self, row: Placement) -> str:
         status = PLACEMENT_STATUS_TITLES[PlacementStatus(row.status)]
@@ -318,24 +314,24 @@ class ParticipantHelp:
             line += f" by {RELEASE_BY[row.refused_by]}"
         return line
 
-    async def placement_answer(self, turn: TurnContext, value: dict) -> None:
+    async def placement_answer(self, turn: Turn, value: dict) -> None:
         action = value.get("placement")
         if action == "add":
             await self._add_placement(turn, value)
         elif action == "update":
             await self._update_placement(turn, value)
         else:
-            await turn.send_activity("Sorry, I couldn't read that.")
+            await turn.send("Sorry, I couldn't read that.")
 
-    async def _add_placement(self, turn: TurnContext, value: dict) -> None:
+    async def _add_placement(self, turn: Turn, value: dict) -> None:
         kind = str(value.get("kind") or "")
         host = " ".join(str(value.get("host") or "").split())[:200]
         if kind not in PLACEMENT_KINDS or not host:
-            await turn.send_activity("Please choose what it is and say where, then record it.")
+            await turn.send("Please choose what it is and say where, then record it.")
             return
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if me is None:
                 return
             programme = current_programme(session, now)
@@ -352,19 +348,19 @@ class ParticipantHelp:
                 updated_at=now,
             )
             session.add(row)
-        await turn.send_activity(
+        await turn.send(
             f"Recorded: {PLACEMENT_KINDS[kind].lower()} with {host}, requested. Type "
             "**placements** to update it as it moves."
         )
 
-    async def _update_placement(self, turn: TurnContext, value: dict) -> None:
+    async def _update_placement(self, turn: Turn, value: dict) -> None:
         placement_id = card_int(value.get("placement_id")) or 0
         new = str(value.get(f"status_{placement_id}") or "")
         refused_by = str(value.get(f"refused_by_{placement_id}") or "")
         note = _clean(value.get(f"note_{placement_id}"))
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, _pairing = sender_and_pairing(session, turn.activity)
+            me, _pairing = sender_and_pairing(session, turn.sender)
             row = session.get(Placement, placement_id)
             if row is None or me is None or row.person_id != me.id:
                 replies.append("Sorry, that request isn't one of yours.")
@@ -383,7 +379,7 @@ class ParticipantHelp:
             session.add(row)
             kind, host = row.kind, row.host
         if new != PlacementStatus.REFUSED.value:
-            await turn.send_activity(
+            await turn.send(
                 f"Updated: {PLACEMENT_KINDS[kind].lower()} with {host} — "
                 f"{PLACEMENT_STATUS_TITLES[PlacementStatus(new)]}."
             )

@@ -1,1 +1,42 @@
-"""my_data"""
+"""A person's rights over their data: `my data` shows everything held about them, readable;
+`delete my data` erases what identifies them (after they confirm)."""
+
+from __future__ import annotations
+
+from bot.commands import PERSONAL, Command
+from bot.features import Registry, Services
+from bot.my_data.subject_rights import MyData
+from bot.teams import Turn
+from domain.authorisation import Action
+
+
+def register(registry: Registry, services: Services) -> None:
+    my_data = MyData(services.ctx)
+
+    async def show(turn: Turn, _argument: str, _roles) -> None:
+        await my_data.show(turn)
+
+    async def ask_to_delete(turn: Turn, _argument: str, _roles) -> None:
+        await my_data.ask_to_delete(turn)
+
+    registry.command(
+        Command(
+            "my data",
+            "Everything the programme holds about you",
+            (PERSONAL,),
+            Action.VIEW_OWN,
+            listed=False,
+        ),
+        show,
+    )
+    registry.command(
+        Command(
+            "delete my data",
+            "Ask for your data to be deleted",
+            (PERSONAL,),
+            Action.VIEW_OWN,
+            listed=False,
+        ),
+        ask_to_delete,
+    )
+    registry.card_action("my_data", my_data.answer)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
-from botbuilder.core import TurnContext
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.surveys.mentor_feedback import feedback_lines
-from bot.teams.activities import card_message, sender_of
-from bot.teams.paging import send_paged
+from bot.teams import Turn
 from domain.local_time import format_local_date
 from domain.surveys import Survey, load_definitions
 from store.erasure import erase_person
@@ -143,8 +141,8 @@ class MyData:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def show(self, turn: TurnContext) -> None:
-        aad = sender_of(turn.activity).aad_object_id or ""
+    async def show(self, turn: Turn) -> None:
+        aad = turn.sender.aad_object_id or ""
         async with self.ctx.session_then_reply(turn) as (session, replies):
             person = get_person(session, aad)
             if person is None:
@@ -152,22 +150,22 @@ class MyData:
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
             lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))
-        await send_paged(turn, "\n".join(lines))
+        await turn.send_paged("\n".join(lines))
 
-    async def ask_to_delete(self, turn: TurnContext) -> None:
-        await turn.send_activity(card_message(render_card("delete_my_data")))
+    async def ask_to_delete(self, turn: Turn) -> None:
+        await turn.send(render_card("delete_my_data"))
 
-    async def answer(self, turn: TurnContext, value: dict) -> None:
+    async def answer(self, turn: Turn, value: dict) -> None:
         if value.get("my_data") != "delete_confirmed":
-            await turn.send_activity("Nothing was deleted.")
+            await turn.send("Nothing was deleted.")
             return
-        aad = sender_of(turn.activity).aad_object_id or ""
+        aad = turn.sender.aad_object_id or ""
         with self.ctx.session() as session:
             person = get_person(session, aad)
             if person is not None:
                 erase_person(session, person, self.ctx.clock.now())
                 log.info("person erased person_id=%s", person.id)
-        await turn.send_activity(
+        await turn.send(
             "Done: your data has been deleted. Only counts that cannot identify you remain. "
             "If you message me again, I will start afresh."
         )

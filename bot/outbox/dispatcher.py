@@ -17,9 +17,10 @@ Guarantees
 - 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
   `unreachable_since`; their later messages are not attempted (marked unreachable at once)
   until they talk to the bot again.
-- Whether the message is still wanted is checked at send time: a rule may register a check for
-  its kinds in `STILL_WANTED` (a survey reminder whose survey was answered, or whose round has
-  closed, after it was queued); a row no longer wanted is marked `cancelled`, not sent.
+- Whether the message is still wanted is checked at send time: a feature may register a check
+  for its kinds (`Registry.still_wanted_check`), e.g. a survey reminder whose survey was
+  answered, or whose round has closed, after it was queued; a row no longer wanted is marked
+  `cancelled`, not sent.
 - Etiquette is checked again at send time, with the recipient's current time zone: a row
   that waits for working hours and finds itself outside them (a missed window, a retry that
   slipped past 17:00) moves to the next allowed time, and a routine nudge that finds another
@@ -36,14 +37,14 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from botbuilder.core import BotAdapter
 from sqlmodel import Session
 
 from bot.context import AppContext
+from bot.outbox.backoff import backoff_delay
 from bot.outbox.delivery_window import (
     is_working_time,
     local_day_bounds,
@@ -52,8 +53,7 @@ from bot.outbox.delivery_window import (
     working_hours_of,
 )
 from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
-from bot.surveys.planner import SURVEY_KINDS, survey_still_wanted
-from bot.teams.proactive import Outcome, SendOutcome, backoff_delay, send_activity
+from bot.teams import Outcome, SendOutcome, TeamsMessenger
 from store.conversations import personal_ref, ref_by_conversation
 from store.outbox import (
     OutboxMessage,
@@ -78,10 +78,9 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 DEFERRED = "deferred"  # not attempted now (working hours, daily cap, pacing, throttled batch)
 CANCELLED = "cancelled"  # never to be sent: the rule no longer wants it
 
-# By outbox kind: is this message still wanted at `now`? (False: cancel it.) Kinds without a
-# check are always sent.
+# Is this message still wanted at `now`? (False: cancel it.) Registered by features per outbox
+# kind; kinds without a check are always sent.
 StillWanted = Callable[[AppContext, Session, OutboxMessage, datetime], bool]
-STILL_WANTED: dict[str, StillWanted] = dict.fromkeys(SURVEY_KINDS, survey_still_wanted)
 
 
 @dataclass(frozen=True)
@@ -111,13 +110,14 @@ def _result(row: OutboxMessage, outcome: str, at: datetime, **extra) -> Dispatch
 
 async def dispatch_due(
     ctx: AppContext,
-    adapter: BotAdapter,
+    messenger: TeamsMessenger,
     now: datetime,
     worker_id: str = WORKER_ID,
     *,
     limit: int = DEFAULT_BATCH,
     lease: timedelta | None = None,
     ids: Iterable[int] | None = None,
+    still_wanted: Mapping[str, StillWanted] | None = None,
 ) -> list[DispatchResult]:
     """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
 
@@ -147,7 +147,7 @@ async def dispatch_due(
                         reschedule(session, row, throttled_until, None, now=now, attempted=False)
                     results[row.id] = _result(row, DEFERRED, throttled_until, error="throttled")
                     continue
-                result = await _dispatch_one(ctx, adapter, row, now)
+                result = await _dispatch_one(ctx, messenger, row, now, still_wanted or {})
                 if result.outcome == Outcome.RETRY and result.status == 429:
                     throttled_until = max(result.at, throttled_until or result.at)
                 results[row.id] = result
@@ -165,14 +165,18 @@ async def dispatch_due(
 
 
 async def _dispatch_one(
-    ctx: AppContext, adapter: BotAdapter, row: OutboxMessage, now: datetime
+    ctx: AppContext,
+    messenger: TeamsMessenger,
+    row: OutboxMessage,
+    now: datetime,
+    still_wanted: Mapping[str, StillWanted],
 ) -> DispatchResult:
     settings = ctx.settings
     hours = working_hours_of(settings)
     aad = row.recipient_aad_object_id
     with ctx.session() as session:
-        still_wanted = STILL_WANTED.get(row.kind)
-        if still_wanted is not None and not still_wanted(ctx, session, row, now):
+        wanted = still_wanted.get(row.kind)
+        if wanted is not None and not wanted(ctx, session, row, now):
             mark_cancelled(session, row, "no longer wanted", now=now)
             log.info("message cancelled message_id=%s kind=%s", row.id, row.kind)
             return _result(row, CANCELLED, now, error="no longer wanted")
@@ -214,7 +218,7 @@ async def _dispatch_one(
             reschedule(session, row, at, None, now=now, attempted=False)
         return _result(row, DEFERRED, at, error="paced under the Teams rate limits")
     try:
-        sent = await send_activity(adapter, settings.app_id, reference, row.payload, now)
+        sent = await messenger.send(reference, row.payload, now)
     finally:
         ctx.pacer.release(conversation_id)
     # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
@@ -256,10 +260,11 @@ def _record(
 
 async def enqueue_and_dispatch(
     ctx: AppContext,
-    adapter: BotAdapter,
+    messenger: TeamsMessenger,
     message: PlannedMessage,
     *,
     worker_id: str = WORKER_ID,
+    still_wanted: Mapping[str, StillWanted] | None = None,
 ) -> DispatchResult | None:
     """Send one message now through the outbox (replies, escalations), with the same guarantees.
 
@@ -273,5 +278,7 @@ async def enqueue_and_dispatch(
         if row.status != OutboxStatus.PENDING.value or row.next_attempt_at > now:
             return None
         row_id = row.id
-    results = await dispatch_due(ctx, adapter, now, worker_id, limit=1, ids=[row_id])
+    results = await dispatch_due(
+        ctx, messenger, now, worker_id, limit=1, ids=[row_id], still_wanted=still_wanted
+    )
     return results[0] if results else None

@@ -6,21 +6,20 @@ from __future__ import annotations
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from botbuilder.core import BotAdapter
 
 from bot.context import AppContext
+from bot.outbox.engine import Outbox
 from bot.outbox.leadership import SchedulerLeadership
-from bot.outbox.sweep import run_sweep
 
 log = logging.getLogger(__name__)
 
 
 def create_scheduler(
     ctx: AppContext,
-    adapter: BotAdapter | None = None,
+    outbox: Outbox,
     leadership: SchedulerLeadership | None = None,
 ) -> AsyncIOScheduler:
-    """The sweep job; it sends through `adapter` (the app's), else one built from settings.
+    """The sweep job: the app's outbox sweeps at every interval.
 
     With `leadership`, each run first asks whether this instance leads; if not it skips the
     sweep and asks again at the next interval.
@@ -32,7 +31,7 @@ def create_scheduler(
             log.debug("sweep skipped: another instance leads")
             return
         try:
-            await run_sweep(ctx, ctx.clock.now(), adapter=adapter)
+            await outbox.sweep(ctx.clock.now())
         except Exception:
             log.exception("sweep failed; the next one will try again")
 

@@ -1,7 +1,8 @@
 """One scheduler sweep: decide what is due at `now`, write it to the outbox, send what is due.
 
-Rules that decide what is due are pure functions in `domain/`; planners registered in
-`PLANNERS` turn their decisions into `PlannedMessage`s, each with an idempotency key. The sweep
+Rules that decide what is due are pure functions in `domain/`; the planners features register
+(`bot.features.Registry.planner`) turn their decisions into `PlannedMessage`s, each with an
+idempotency key. The sweep
 writes them to the outbox (an existing key is left as it is, so sweeping twice, or two sweeps
 at once, decide each message once), holding each until the recipient's next allowed time, and
 then hands the rows due at `now` to the dispatcher (see `bot.outbox.dispatcher` for the guarantees).
@@ -14,16 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from botbuilder.core import BotAdapter
-
 from bot.context import AppContext
-from bot.escalations.planner import plan_escalations
 from bot.outbox.delivery_window import working_hours_of
-from bot.outbox.dispatcher import DEFAULT_BATCH, WORKER_ID, DispatchResult, dispatch_due
+from bot.outbox.dispatcher import (
+    DEFAULT_BATCH,
+    WORKER_ID,
+    DispatchResult,
+    StillWanted,
+    dispatch_due,
+)
 from bot.outbox.planned import (
     PLANNING_DRY_RUN,
     SWEEP_PASS,
@@ -33,10 +37,8 @@ from bot.outbox.planned import (
     enqueue_planned,
     schedule,
 )
-from bot.pairing.nudges import plan_pairing_nudges
 from bot.settings import Settings
-from bot.surveys.planner import plan_surveys
-from bot.teams.adapter import create_adapter
+from bot.teams import TeamsMessenger
 from domain.surveys import load_definitions
 from store.escalations import record_next_looks
 from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
@@ -45,12 +47,10 @@ from store.processed_activities import prune_processed
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PLANNERS", "PlannedMessage", "Planner", "SweepResult", "run_sweep"]
+__all__ = ["PlannedMessage", "Planner", "SweepResult", "plan", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
 
-# The rule sets a sweep runs.
-PLANNERS: list[Planner] = [plan_pairing_nudges, plan_escalations, plan_surveys]
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def rules_fingerprint(settings: Settings) -> str:
     return hashlib.sha256(repr(rules).encode()).hexdigest()
 
 
-def _plan(
-    ctx: AppContext, now: datetime, dry_run: bool = False
+def plan(
+    ctx: AppContext, planners: Sequence[Planner], now: datetime, dry_run: bool = False
 ) -> tuple[list[PlannedMessage], SweepPass]:
     """What the planners decide at `now`, over the pairings whose moment has come (all of
     them when the rules have changed since the moments were stored)."""
@@ -120,7 +120,7 @@ def _plan(
     planned: list[PlannedMessage] = []
     dry_token, pass_token = PLANNING_DRY_RUN.set(dry_run), SWEEP_PASS.set(pass_)
     try:
-        for planner in PLANNERS:
+        for planner in planners:
             planned.extend(planner(ctx, now))
     finally:
         SWEEP_PASS.reset(pass_token)
@@ -163,12 +163,14 @@ async def run_sweep(
     ctx: AppContext,
     now: datetime,
     *,
+    planners: Sequence[Planner],
+    still_wanted: Mapping[str, StillWanted],
+    messenger: TeamsMessenger | None,
     dry_run: bool = False,
-    adapter: BotAdapter | None = None,
     worker_id: str = WORKER_ID,
 ) -> SweepResult:
-    """Plan, enqueue and dispatch at `now`. Without an `adapter` one is built from settings."""
-    planned, pass_ = _plan(ctx, now, dry_run)
+    """Plan, enqueue and dispatch at `now` (a dry run needs no `messenger`)."""
+    planned, pass_ = plan(ctx, planners, now, dry_run)
     if dry_run:
         result = _dry_run(ctx, now, planned)
         log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
@@ -186,12 +188,14 @@ async def run_sweep(
             if created and row.next_attempt_at > now:
                 held.append(scheduled)
     record_pass(ctx, pass_)
-    if adapter is None:
-        adapter = create_adapter(ctx.settings)
+    if messenger is None:
+        raise ValueError("a sweep that sends needs a messenger")
     dispatched: list[DispatchResult] = []
     while True:
         # A full batch may leave more rows due: keep going while batches make progress.
-        batch = await dispatch_due(ctx, adapter, now, worker_id, limit=DEFAULT_BATCH)
+        batch = await dispatch_due(
+            ctx, messenger, now, worker_id, limit=DEFAULT_BATCH, still_wanted=still_wanted
+        )
         dispatched += batch
         if len(batch) < DEFAULT_BATCH or not any(r.outcome == "sent" for r in batch):
             break

@@ -1,1 +1,151 @@
-"""pairing"""
+"""Pairing and sessions: coordinators pair trainees with mentors; the pair is nudged to book,
+reminded, asked to log each month's session and checked in with at weeks 2, 4 and 6; each
+person sees their own programme and action plan."""
+
+from __future__ import annotations
+
+from adaptive_cards.submitted import card_int
+from bot.commands import PERSONAL, TEAM, Command
+from bot.escalations.participant_help import ParticipantHelp
+from bot.events import PairingEndRequested
+from bot.features import Registry, Services
+from bot.pairing.my_programme import MyProgramme
+from bot.pairing.nudges import plan_pairing_nudges
+from bot.pairing.pairings import Pairings
+from bot.pairing.session_actions import SessionActions
+from bot.teams import Turn
+from domain.authorisation import Action
+
+
+def register(registry: Registry, services: Services, *, help_: ParticipantHelp) -> Pairings:
+    ctx = services.ctx
+    pairings = Pairings(ctx, services.outbox, services.events)
+    sessions = SessionActions(ctx, services.outbox, help_)
+    mine = MyProgramme(ctx)
+    registry.events.subscribe(PairingEndRequested, pairings.end_requested)
+    registry.planner(plan_pairing_nudges)
+
+    async def my_programme(turn: Turn, _argument: str, _roles) -> None:
+        await mine.show(turn)
+
+    async def add_step(turn: Turn, argument: str, _roles) -> None:
+        await mine.add_step(turn, argument)
+
+    async def done(turn: Turn, argument: str, _roles) -> None:
+        await mine.tick(turn, argument)
+
+    async def snooze(turn: Turn, argument: str, _roles) -> None:
+        await mine.snooze(turn, argument)
+
+    async def suggest_pairs(turn: Turn, _argument: str, _roles) -> None:
+        await pairings.suggest(turn)
+
+    async def pair(turn: Turn, argument: str, _roles) -> None:
+        await pairings.pair_by_name(turn, argument)
+
+    async def pairs(turn: Turn, _argument: str, _roles) -> None:
+        await turn.send_paged(pairings.listing(ctx.clock.now()))
+
+    async def end_pairing(turn: Turn, argument: str, _roles) -> None:
+        await pairings.end(turn, argument, repair=False)
+
+    async def re_pair(turn: Turn, argument: str, _roles) -> None:
+        await pairings.end(turn, argument, repair=True)
+
+    async def confirm_pair(turn: Turn, value: dict) -> None:
+        trainee, mentor = card_int(value.get("trainee")), card_int(value.get("mentor"))
+        if trainee is None or mentor is None:
+            await turn.send("Sorry, I couldn't read that pairing.")
+            return
+        await pairings.confirm(turn, trainee, mentor)
+
+    own = (PERSONAL,)
+    registry.command(
+        Command("my programme", "Your pairing, sessions and next step", own, Action.VIEW_OWN),
+        my_programme,
+    )
+    registry.command(
+        Command(
+            "add step",
+            "add step <what>: add to your action plan",
+            own,
+            Action.VIEW_OWN,
+            takes_argument=True,
+        ),
+        add_step,
+    )
+    registry.command(
+        Command(
+            "done",
+            "done <number>: tick a step of your action plan",
+            own,
+            Action.VIEW_OWN,
+            takes_argument=True,
+        ),
+        done,
+    )
+    registry.command(
+        Command(
+            "snooze",
+            "snooze <days>: hold routine reminders (snooze off to undo)",
+            own,
+            Action.VIEW_OWN,
+            takes_argument=True,
+        ),
+        snooze,
+    )
+    registry.command(
+        Command(
+            "suggest pairs",
+            "Suggest mentors for trainees without one",
+            (TEAM,),
+            Action.MANAGE_PAIRS,
+        ),
+        suggest_pairs,
+    )
+    registry.command(
+        Command(
+            "pair",
+            "pair <trainee> with <mentor>",
+            (TEAM,),
+            Action.MANAGE_PAIRS,
+            takes_argument=True,
+        ),
+        pair,
+    )
+    registry.command(
+        Command(
+            "pairs", "Active pairs: sessions achieved vs planned", (TEAM,), Action.MANAGE_PAIRS
+        ),
+        pairs,
+    )
+    registry.command(
+        Command(
+            "end pairing",
+            "end pairing <trainee>",
+            (TEAM,),
+            Action.MANAGE_PAIRS,
+            takes_argument=True,
+        ),
+        end_pairing,
+    )
+    registry.command(
+        Command(
+            "re-pair",
+            "re-pair <trainee>: end the pairing and suggest new mentors",
+            (TEAM,),
+            Action.MANAGE_PAIRS,
+            takes_argument=True,
+            listed=False,
+        ),
+        re_pair,
+    )
+    registry.card_action(
+        "pairing",
+        confirm_pair,
+        action=Action.MANAGE_PAIRS,
+        when=lambda value: value.get("pairing") == "confirm",
+    )
+    registry.card_action("session", sessions.session_answer)
+    registry.card_action("check_in", sessions.check_in)
+    return pairings

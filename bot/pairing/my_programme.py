@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from botbuilder.core import TurnContext
-
 from bot.context import AppContext
 from bot.outbox.planned import recipient_time_zone
-from bot.teams.sender import sender_and_pairing, sender_person
+from bot.participants import sender_and_pairing, sender_person
+from bot.teams import Turn
 from domain.cadence import month_bounds, programme_month, sessions_planned_by
 from domain.local_time import format_local_date, format_local_datetime
 from store.pairings import add_step, pair_people, sessions_of, steps_of
@@ -22,10 +21,10 @@ class MyProgramme:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def show(self, turn: TurnContext) -> None:
+    async def show(self, turn: Turn) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if pairing is None:
                 replies.append(
                     "You're not paired with anyone yet. Type **apply** to join the programme, "
@@ -57,7 +56,7 @@ class MyProgramme:
                 "Something in the way? **I need help** · **I can't get released** · "
                 "shadowing and secondments: **placements**",
             ]
-        await turn.send_activity("\n".join(lines))
+        await turn.send("\n".join(lines))
 
     @staticmethod
     def _next_step(pairing, rows, now, tz) -> str:
@@ -79,26 +78,26 @@ class MyProgramme:
             return "the coordinators know you can't meet this month and will be in touch."
         return f"book your month-{month} session (use the card I sent you)."
 
-    async def add_step(self, turn: TurnContext, text: str) -> None:
+    async def add_step(self, turn: Turn, text: str) -> None:
         text = " ".join(text.split())
         if not text:
-            await turn.send_activity("Please say what the step is, e.g. **add step update my CV**.")
+            await turn.send("Please say what the step is, e.g. **add step update my CV**.")
             return
         if len(text) > MAX_STEP_LENGTH:
-            await turn.send_activity(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
+            await turn.send(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if pairing is None:
                 replies.append("Your action plan starts once you're paired.")
                 return
             add_step(session, pairing.id, me.id, text, self.ctx.clock.now())
             count = len(steps_of(session, pairing.id, me.id))
-        await turn.send_activity(f"Added step {count}: {text}")
+        await turn.send(f"Added step {count}: {text}")
 
-    async def tick(self, turn: TurnContext, argument: str) -> None:
+    async def tick(self, turn: Turn, argument: str) -> None:
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me, pairing = sender_and_pairing(session, turn.activity)
+            me, pairing = sender_and_pairing(session, turn.sender)
             if pairing is None:
                 replies.append("Your action plan starts once you're paired.")
                 return
@@ -120,12 +119,12 @@ class MyProgramme:
             step.done_at = self.ctx.clock.now()
             session.add(step)
             text = step.text
-        await turn.send_activity(f"Ticked: {text}. Nice one!")
+        await turn.send(f"Ticked: {text}. Nice one!")
 
-    async def snooze(self, turn: TurnContext, argument: str) -> None:
+    async def snooze(self, turn: Turn, argument: str) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me = sender_person(session, turn.activity)
+            me = sender_person(session, turn.sender)
             if me is None:
                 return
             if argument.lower() in ("off", "0", "stop"):
@@ -146,7 +145,7 @@ class MyProgramme:
             session.add(me)
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             until = format_local_date(me.snoozed_until, tz)
-        await turn.send_activity(
+        await turn.send(
             f"OK — I'll hold routine reminders until {until}. Messages from the coordinators "
             "still reach you. Type **snooze off** to undo."
         )

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from botbuilder.core import TurnContext
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
 from bot.context import AppContext
-from bot.outbox.dispatcher import enqueue_and_dispatch
+from bot.events import PairingEnded, PairingEndRequested
+from bot.features import Events
+from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
-from bot.teams.activities import card_message, sender_of
-from bot.teams.proactive import message_payload
+from bot.teams import Turn, message_payload
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
 from domain.local_time import format_local_date
@@ -71,14 +70,11 @@ def mentor_profile(application: Application, person: Person, load: int) -> Mento
 
 
 class Pairings:
-    def __init__(
-        self,
-        ctx: AppContext,
-        on_ended: Callable[[TurnContext, int, bool], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, ctx: AppContext, outbox: Outbox, events: Events) -> None:
         self.ctx = ctx
+        self.outbox = outbox
         # Told when a pairing is ended or re-paired (its open escalations are resolved).
-        self.on_ended = on_ended
+        self.events = events
 
     @property
     def _tz(self) -> str:
@@ -128,7 +124,7 @@ class Pairings:
 
     # --- commands -------------------------------------------------------------------------------
 
-    async def suggest(self, turn: TurnContext) -> None:
+    async def suggest(self, turn: Turn) -> None:
         now = self.ctx.clock.now()
         cards = []
         async with self.ctx.session_then_reply(turn) as (session, replies):
@@ -145,10 +141,10 @@ class Pairings:
                 ranked = suggest_mentors(profile, [m for _, _, m in mentors.values()], dissolved)
                 cards.append(self._suggestion_card(trainee_app, trainee, ranked, mentors))
         if not cards:
-            await turn.send_activity("Every accepted trainee has a mentor. Nothing to suggest.")
+            await turn.send("Every accepted trainee has a mentor. Nothing to suggest.")
             return
         for card in cards:
-            await turn.send_activity(card_message(card))
+            await turn.send(card)
 
     def _suggestion_card(self, trainee_app, trainee, ranked, mentors) -> dict:
         answers = trainee_app.answers
@@ -173,10 +169,10 @@ class Pairings:
             },
         )
 
-    async def pair_by_name(self, turn: TurnContext, argument: str) -> None:
+    async def pair_by_name(self, turn: Turn, argument: str) -> None:
         match = _PAIR_WITH.match(argument.strip())
         if not match:
-            await turn.send_activity("Please say **pair <trainee> with <mentor>**.")
+            await turn.send("Please say **pair <trainee> with <mentor>**.")
             return
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
@@ -196,9 +192,9 @@ class Pairings:
             trainee_id, mentor_id = trainee[1].id, mentor[1].id
         await self.confirm(turn, trainee_id, mentor_id)
 
-    async def confirm(self, turn: TurnContext, trainee_id: int, mentor_id: int) -> None:
+    async def confirm(self, turn: Turn, trainee_id: int, mentor_id: int) -> None:
         """Create the pairing after re-checking everything (cards may be clicked twice)."""
-        actor = sender_of(turn.activity)
+        actor = turn.sender
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
@@ -239,11 +235,11 @@ class Pairings:
             )
             intros = self._intros(session, pairing, programme, trainee, mentor)
             names = (trainee.display_name, mentor.display_name)
-        await turn.send_activity(
+        await turn.send(
             f"Paired {names[0]} with {names[1]}. I've introduced them to each other."
         )
         for message in intros:
-            await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+            await self.outbox.send_now(message)
 
     def _intros(
         self, session, pairing: Pairing, programme, trainee, mentor
@@ -308,12 +304,12 @@ class Pairings:
             )
         return messages
 
-    async def end(self, turn: TurnContext, argument: str, *, repair: bool) -> None:
+    async def end(self, turn: Turn, argument: str, *, repair: bool) -> None:
         now = self.ctx.clock.now()
         name = argument.strip()
         if not name:
             verb = "re-pair" if repair else "end pairing"
-            await turn.send_activity(f"Please say **{verb} <trainee's name>**.")
+            await turn.send(f"Please say **{verb} <trainee's name>**.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             programme = current_programme(session, now)
@@ -333,8 +329,13 @@ class Pairings:
             pairing_id = found[0].id
         await self.end_by_id(turn, pairing_id, repair=repair)
 
-    async def end_by_id(self, turn: TurnContext, pairing_id: int, *, repair: bool) -> bool:
-        """End an active pairing (re-pair: then suggest new mentors); False if not active."""
+    async def end_by_id(
+        self, turn: Turn, pairing_id: int, *, repair: bool, escalation_id: int | None = None
+    ) -> bool:
+        """End an active pairing (re-pair: then suggest new mentors); False if not active.
+
+        `escalation_id`: the escalation whose card asked for it (told with `PairingEnded`).
+        """
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing = session.get(Pairing, pairing_id)
@@ -369,14 +370,24 @@ class Pairings:
                 for person, other in ((trainee, mentor), (mentor, trainee))
             ]
             names = (trainee.display_name, mentor.display_name)
-        await turn.send_activity(f"Ended the pairing of {names[0]} and {names[1]}.")
+        await turn.send(f"Ended the pairing of {names[0]} and {names[1]}.")
         for message in notices:
-            await enqueue_and_dispatch(self.ctx, turn.adapter, message)
-        if self.on_ended is not None:
-            await self.on_ended(turn, pairing_id, repair)
+            await self.outbox.send_now(message)
+        await self.events.publish(
+            PairingEnded(turn, pairing_id, repair, turn.sender.aad_object_id, escalation_id)
+        )
         if repair:
             await self.suggest(turn)
         return True
+
+    async def end_requested(self, request: PairingEndRequested) -> None:
+        """End pairing / Re-pair pressed on an escalation card."""
+        await self.end_by_id(
+            request.turn,
+            request.pairing_id,
+            repair=request.repair,
+            escalation_id=request.escalation_id,
+        )
 
     def listing(self, now: datetime) -> str:
         with self.ctx.session() as session:

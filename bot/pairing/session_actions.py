@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
-from botbuilder.core import TurnContext
-
+from adaptive_cards.submitted import card_int
 from bot.context import AppContext
 from bot.escalations.participant_help import NEED_HELP_THANKS, ParticipantHelp
-from bot.outbox.dispatcher import enqueue_and_dispatch
+from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage, recipient_time_zone
-from bot.teams.activities import card_int
-from bot.teams.proactive import message_payload
-from bot.teams.sender import sender_person
+from bot.participants import sender_person
+from bot.teams import Turn, message_payload
 from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
@@ -32,15 +30,16 @@ CHECK_IN_THANKS = {
 
 
 class SessionActions:
-    def __init__(self, ctx: AppContext, help_: ParticipantHelp) -> None:
+    def __init__(self, ctx: AppContext, outbox: Outbox, help_: ParticipantHelp) -> None:
         self.ctx = ctx
+        self.outbox = outbox
         self.help = help_
         self.escalations = help_.escalations
 
-    def _pairing_for(self, session, turn: TurnContext, value: dict):
+    def _pairing_for(self, session, turn: Turn, value: dict):
         """The active pairing named on the card, if the sender is one of its two people."""
         pairing = session.get(Pairing, card_int(value.get("pairing_id")) or 0)
-        me = sender_person(session, turn.activity)
+        me = sender_person(session, turn.sender)
         if (
             pairing is None
             or me is None
@@ -55,7 +54,7 @@ class SessionActions:
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
 
-    async def _tell(self, turn: TurnContext, recipient: str, kind: str, key: str, text: str):
+    async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str):
         """Tell the partner (a person's AAD id) at once."""
         message = PlannedMessage(
             recipient,
@@ -65,9 +64,9 @@ class SessionActions:
             routine=False,
             working_hours=False,
         )
-        await enqueue_and_dispatch(self.ctx, turn.adapter, message)
+        await self.outbox.send_now(message)
 
-    async def session_answer(self, turn: TurnContext, value: dict) -> None:
+    async def session_answer(self, turn: Turn, value: dict) -> None:
         choice = value.get("session")
         now = self.ctx.clock.now()
         month = card_int(value.get("month"))
@@ -135,7 +134,7 @@ class SessionActions:
         if choice == "cant":
             await self._cant_meet(turn, month, why, *cant)
             return
-        await turn.send_activity(mine)
+        await turn.send(mine)
         await self._tell(turn, partner.aad_object_id, "session_update", key, theirs)
 
     async def _cant_meet(self, turn, month, why, person_id, aad, name, pairing_id, reason):
@@ -144,7 +143,6 @@ class SessionActions:
             await self.help.report_release(turn, "session", why, reason, source="cant_meet")
             return
         await self.escalations.raise_now(
-            turn.adapter,
             cause=Cause.CANT_MEET,
             evidence=f"{name} says the pair can't meet in programme month {month}",
             ref=f"month-{month}:person-{person_id}",
@@ -153,7 +151,7 @@ class SessionActions:
             private=reason,
             actor=aad,
         )
-        await turn.send_activity(
+        await turn.send(
             "Thanks for letting us know. I've told the programme coordinators, who will help "
             "find a way; your reason is only shared with them."
         )
@@ -187,12 +185,12 @@ class SessionActions:
             theirs += f" Steps moved: {row.steps_moved}"
         return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
 
-    async def check_in(self, turn: TurnContext, value: dict) -> None:
+    async def check_in(self, turn: Turn, value: dict) -> None:
         answer = value.get("check_in")
         week = card_int(value.get("week"))
         now = self.ctx.clock.now()
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
-            await turn.send_activity("Sorry, I couldn't read that answer.")
+            await turn.send("Sorry, I couldn't read that answer.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
@@ -216,12 +214,11 @@ class SessionActions:
                 )
                 return
             ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
-        await turn.send_activity(CHECK_IN_THANKS[answer])
+        await turn.send(CHECK_IN_THANKS[answer])
         if answer == "need_help":
             person_id, aad, name, pairing_id = ids
             # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
             await self.escalations.raise_now(
-                turn.adapter,
                 cause=Cause.NEEDS_HELP,
                 evidence=f"{name} answered “need help” at the week-{week} check-in",
                 ref=f"person-{person_id}:week-{week}",

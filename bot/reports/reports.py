@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
-from bot.applications.review import funnel_counts
 from bot.context import AppContext
 from bot.reports.charts import sessions_chart
 from domain.application_form import EQUALITY
+from domain.application_review import funnel_counts
 from domain.cadence import sessions_planned_by
 from domain.escalations import PlacementStatus, title_of
 from domain.local_time import format_local_date

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from botbuilder.core import TurnContext
-
 from bot.context import AppContext
-from bot.teams.sender import sender_person
+from bot.participants import sender_person
+from bot.teams import Turn
 from domain.surveys import load_definitions, read_answers, tally_entries
 from store.models import Pairing
 from store.surveys import invitation, pairing_id_of, record_response
@@ -20,12 +19,12 @@ class SurveyAnswers:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def answer(self, turn: TurnContext, value: dict) -> None:
+    async def answer(self, turn: Turn, value: dict) -> None:
         survey = load_definitions(self.ctx.settings.surveys_dir).get(str(value.get("survey")))
         subject = str(value.get("subject") or "")
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me = sender_person(session, turn.activity)
+            me = sender_person(session, turn.sender)
             row = (
                 invitation(session, survey.id, subject, me.id)
                 if survey is not None and me is not None
@@ -57,7 +56,7 @@ class SurveyAnswers:
                 tallied=tallied,
             )
         log.info("survey answered survey=%s", survey.id)
-        await turn.send_activity(
+        await turn.send(
             "Thank you! Your answers are anonymous: they are kept apart from your name."
             if survey.anonymous
             else "Thank you! Your answers are in the programme's records."

@@ -7,11 +7,11 @@ exist (`domain.report_rules.may_show`); below that it says how feedback is prote
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
 from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.teams.sender import sender_person
+from bot.participants import sender_person
+from bot.teams import Turn
 from domain.report_rules import MIN_GROUP, may_show, shown
 from domain.surveys import Survey, load_definitions, summarise_tally
 from store.models import Person
@@ -51,15 +51,15 @@ class MentorFeedback:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def show(self, turn: TurnContext) -> None:
+    async def show(self, turn: Turn) -> None:
         surveys = load_definitions(self.ctx.settings.surveys_dir)
         with self.ctx.session() as session:
-            person = sender_person(session, turn.activity)
+            person = sender_person(session, turn.sender)
             lines = feedback_lines(session, person, surveys) if person is not None else []
         if not lines:
-            await turn.send_activity(
+            await turn.send(
                 "There is no feedback about your mentoring yet. When your mentees answer the "
                 f"surveys, their answers are added up here. {PROTECTED}"
             )
             return
-        await turn.send_activity("\n".join(lines))
+        await turn.send("\n".join(lines))

@@ -10,6 +10,8 @@ from botbuilder.schema import Activity
 
 from bot.commands import PERSONAL, TEAM
 
+THREAD_SUFFIX = ";messageid="
+
 
 @dataclass(frozen=True)
 class Sender:
@@ -62,6 +64,21 @@ def time_zone_of(activity: Activity) -> str | None:
     return None
 
 
+def channel_conversation_id(conversation_id: str) -> str:
+    """A channel reply carries `;messageid=` (the thread); proactive posts go to the channel."""
+    return conversation_id.split(THREAD_SUFFIX, 1)[0]
+
+
+def conversation_id_of(activity: Activity) -> str | None:
+    """The conversation an activity came from; for a channel, the channel itself."""
+    conversation = activity.conversation
+    if conversation is None or not conversation.id:
+        return None
+    if conversation.conversation_type == "channel":
+        return channel_conversation_id(conversation.id)
+    return conversation.id
+
+
 def scope_of(activity: Activity) -> str:
     conversation_type = getattr(activity.conversation, "conversation_type", None)
     return PERSONAL if conversation_type in (None, "personal") else TEAM
@@ -83,11 +100,3 @@ def command_text(activity: Activity) -> str:
 def card_message(card: dict) -> Activity:
     """A message carrying one Adaptive Card (a filled template)."""
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
-
-
-def card_int(value) -> int | None:
-    """A whole number from a card's submitted data (ids, weeks, minutes), or None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

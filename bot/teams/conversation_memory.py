@@ -8,17 +8,10 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 from sqlmodel import Session
 
-from bot.teams.activities import sender_of, team_of, tenant_of
+from bot.teams.activities import channel_conversation_id, sender_of, team_of, tenant_of
 from store.conversations import upsert_conversation_ref
 from store.models import ConversationRef
 from store.people import upsert_person
-
-THREAD_SUFFIX = ";messageid="
-
-
-def channel_conversation_id(conversation_id: str) -> str:
-    """A channel reply carries `;messageid=` (the thread); proactive posts go to the channel."""
-    return conversation_id.split(THREAD_SUFFIX, 1)[0]
 
 
 def remember_activity(

@@ -20,8 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -77,25 +76,6 @@ def message_payload(
         attachments=[CardFactory.adaptive_card(card) for card in cards] or None,
     )
     return activity.serialize()
-
-
-# --- backoff ----------------------------------------------------------------------------------
-
-
-def backoff_delay(
-    attempt: int,
-    *,
-    base: timedelta,
-    cap: timedelta,
-    rng: Callable[[], float] = random.random,
-) -> timedelta:
-    """Exponential backoff with "equal jitter" for the `attempt`-th retry (1, 2, ...).
-
-    The ceiling doubles from `base` up to `cap`; the delay is half the ceiling plus a random
-    part of the other half, so retries of many rows spread out yet never come back at once.
-    """
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return ceiling / 2 + (ceiling / 2) * rng()
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -3,8 +3,9 @@
 `manifest/manifest.json` is a template: `${{NAME}}` placeholders are filled in here (the app
 and bot ids from `MicrosoftAppId`, the version from the project, the developer details and
 public host from the settings) and the bot's command lists (`${{COMMAND_LISTS}}`) are
-generated from `bot.commands.COMMANDS`, so the menu Teams shows can never drift from what the
-bot understands. Before anything is written the result is validated against Microsoft's
+generated from the commands the features register (`bot.assembly.command_table`), so the
+menu Teams shows can never drift from what the bot understands. Before anything is written
+the result is validated against Microsoft's
 published manifest schema, vendored in `manifest/schema/`, without touching the network.
 """
 
@@ -16,7 +17,7 @@ import re
 import struct
 import tomllib
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +29,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT4
 
-from bot.commands import commands_for
+from bot.assembly import command_table
+from bot.commands import Command, commands_for
 from bot.settings import PLACEHOLDER_WEBSITE_URL, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,18 +178,16 @@ def load_template() -> dict[str, Any]:
     return json.loads(TEMPLATE.read_text(encoding="utf-8"))
 
 
-def command_lists(scopes: list[str]) -> list[dict[str, Any]]:
+def command_lists(commands: Sequence[Command], scopes: list[str]) -> list[dict[str, Any]]:
     """One command list per scope: every listed command the bot understands there, nothing
     else (an unlisted command, `Command.listed` False, is understood but not in the menu)."""
     lists = []
     problems = []
     for scope in scopes:
-        commands = [command for command in commands_for(scope) if command.listed]
-        if len(commands) > MAX_COMMANDS:
-            problems.append(
-                f"{scope}: {len(commands)} commands, Teams shows at most {MAX_COMMANDS}"
-            )
-        for command in commands:
+        listed = [command for command in commands_for(commands, scope) if command.listed]
+        if len(listed) > MAX_COMMANDS:
+            problems.append(f"{scope}: {len(listed)} commands, Teams shows at most {MAX_COMMANDS}")
+        for command in listed:
             if len(command.name) > MAX_TITLE:
                 problems.append(f"{command.name!r}: title longer than {MAX_TITLE} characters")
             if len(command.description) > MAX_DESCRIPTION:
@@ -199,7 +199,7 @@ def command_lists(scopes: list[str]) -> list[dict[str, Any]]:
                 "scopes": [scope],
                 "commands": [
                     {"title": command.name, "description": command.description}
-                    for command in commands
+                    for command in listed
                 ],
             }
         )
@@ -242,7 +242,7 @@ def build_manifest(
     manifest = copy.deepcopy(dict(template or load_template()))
     for bot in manifest.get("bots", []):
         if bot.get("commandLists") == "${{COMMAND_LISTS}}":
-            bot["commandLists"] = command_lists(bot.get("scopes", []))
+            bot["commandLists"] = command_lists(command_table(settings), bot.get("scopes", []))
     manifest = _fill(manifest, values)
     # An unset host leaves no entry rather than an empty one.
     manifest["validDomains"] = [domain for domain in manifest.get("validDomains", []) if domain]

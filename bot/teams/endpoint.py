@@ -1,0 +1,105 @@
+"""`POST /api/messages`: an activity from Teams, read and checked, authenticated by the SDK's
+own JWT validation, refused for a tenant not allowed, handled once however often Teams
+delivers it, then given to the handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
+from botbuilder.core import ActivityHandler
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+from bot.context import AppContext
+from bot.teams.activities import tenant_of
+from store.processed_activities import claim_activity, release_activity
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _problem(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+class MessagesEndpoint:
+    """`POST /api/messages` for the bot's `handler` through `adapter`."""
+
+    def __init__(self, ctx: AppContext, adapter: CloudAdapter, handler: ActivityHandler) -> None:
+        self.ctx = ctx
+        self.adapter = adapter
+        self.handler = handler
+
+    async def handle(self, request: web.Request) -> web.Response:
+        return await messages(request, self.ctx, self.adapter, self.handler)
+
+
+async def messages(
+    request: web.Request, ctx: AppContext, adapter: CloudAdapter, handler: ActivityHandler
+) -> web.Response:
+    if request.content_type != "application/json":
+        return _problem(400, "expected a JSON activity (Content-Type: application/json)")
+    try:
+        raw = await request.read()
+    except HTTPRequestEntityTooLarge:
+        return _problem(413, f"activity larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _problem(400, "body is not valid JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return _problem(400, "body is not an activity (an object with a 'type')")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:
+        return _problem(400, "activity could not be read")
+
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        auth_result = await adapter.bot_framework_authentication.authenticate_request(
+            activity, auth_header
+        )
+    except Exception as error:  # any failure of the SDK's validation is a refusal
+        log.info("unauthenticated request refused: %s", type(error).__name__)
+        return _problem(401, "request is not authenticated")
+
+    tenant = tenant_of(activity)
+    allowed = ctx.settings.allowed_tenants
+    if allowed and tenant not in allowed:
+        # Refused before the bot sees it: nothing about the sender is stored.
+        log.warning(
+            "activity from a tenant not allowed tenant=%s activity_id=%s", tenant, activity.id
+        )
+        return _problem(403, "this bot is not available to your organisation")
+
+    key = delivery_key(activity)
+    if key is not None:
+        with ctx.session() as session:
+            first = claim_activity(session, *key, ctx.clock.now())
+        if not first:
+            log.info("duplicate delivery ignored activity_id=%s", activity.id)
+            return web.Response(status=200)
+    try:
+        invoke_response = await adapter.process_activity(
+            auth_result, activity, handler.on_turn
+        )
+    except BaseException:
+        if key is not None:  # let Teams' redelivery be handled
+            with ctx.session() as session:
+                release_activity(session, *key)
+        raise
+    if invoke_response:
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+    return web.Response(status=200)
+
+
+def delivery_key(activity: Activity) -> tuple[str, str] | None:
+    """(conversation id, activity id): what identifies a delivery Teams may repeat."""
+    conversation_id = activity.conversation.id if activity.conversation else None
+    if conversation_id and activity.id:
+        return conversation_id, activity.id
+    return None
