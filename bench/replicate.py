@@ -25,11 +25,16 @@ from dataclasses import dataclass
 from sqlalchemy import JSON, func, inspect, select
 from sqlalchemy.engine import Engine
 
-from bench.sweep_data import CHUNK, _flush, analyse, reset_sequences
-from bot.escalations.escalations import card_key
-from bot.escalations.planner import _person_in
-from domain.escalations import open_key
-from domain.nudge_policy import nudge_key, read_pairing_nudge_key
+from bench.sweep_data import CHUNK, analyse, flush, reset_sequences
+from domain.keys import (
+    escalation_card_key,
+    escalation_open_key,
+    nudge_key,
+    occurrence_of_person,
+    person_of_occurrence,
+    read_escalation_open_key,
+    read_pairing_nudge_key,
+)
 from store.db import chunked
 from store.escalations import Escalation, EscalationEvent, RepairRequest
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
@@ -79,7 +84,7 @@ class Copy:
         sending's (`nudge_key` with the pairing id)."""
         if key.startswith("escalation:"):
             _prefix, escalation_id, variant = key.split(":")
-            return card_key(self.id("escalation", int(escalation_id)), variant)
+            return escalation_card_key(self.id("escalation", int(escalation_id)), variant)
         read = read_pairing_nudge_key(key)
         if read is None:
             raise ValueError(f"no rule to copy the outbox key {key!r}")
@@ -91,10 +96,10 @@ class Copy:
     def open_key(self, key: str | None) -> str | None:
         if key is None:
             return None
-        about, number, cause = key.split(":")
+        about, number, cause = read_escalation_open_key(key)
         if about == "pairing":
-            return open_key(cause, pairing_id=self.id("pairing", int(number)), person_id=None)
-        return open_key(cause, pairing_id=None, person_id=self.id("person", int(number)))
+            return escalation_open_key(cause, pairing_id=self.id("pairing", number), person_id=None)
+        return escalation_open_key(cause, pairing_id=None, person_id=self.id("person", number))
 
     def subject(self, subject: str) -> str:
         pairing_id = pairing_id_of(subject)
@@ -104,10 +109,10 @@ class Copy:
 
     def ref(self, ref: str | None) -> str | None:
         """An occurrence ref: a person's ("person-12:week-4") names the person."""
-        person_id = _person_in(ref) if ref else None
+        person_id = person_of_occurrence(ref) if ref else None
         if person_id is None:
             return ref
-        return f"person-{self.id('person', person_id)}:{ref.split(':', 1)[1]}"
+        return occurrence_of_person(ref, self.id("person", person_id))
 
     def evidence(self, items: list[dict]) -> list[dict]:
         return [
@@ -184,7 +189,7 @@ def copies_of(engine: Engine, number: int = 0) -> Copy:
 def _write(connection, table, rows: list[dict]) -> None:
     """Bulk inserts; on PostgreSQL through COPY (several times faster for millions of rows)."""
     if connection.dialect.name != "postgresql":
-        _flush(connection, table, rows)
+        flush(connection, table, rows)
         return
     names = [column.name for column in table.columns]
     as_json = {column.name for column in table.columns if isinstance(column.type, JSON)}

@@ -31,7 +31,7 @@ CHANNEL = "19:coordinators@thread.tacv2"
 LENGTH_MONTHS = 6
 
 
-def _flush(connection, table, rows: list[dict]) -> None:
+def flush(connection, table, rows: list[dict]) -> None:
     if rows:
         connection.execute(insert(table), rows)
         rows.clear()
@@ -81,8 +81,8 @@ def generate(engine: Engine, pairings: int, now: datetime, seed: int = 8) -> Non
                 }
             )
             if len(people) >= CHUNK:
-                _flush(connection, Person.__table__, people)
-        _flush(connection, Person.__table__, people)
+                flush(connection, Person.__table__, people)
+        flush(connection, Person.__table__, people)
 
         pairing_rows, session_rows, check_in_rows, repair_rows = [], [], [], []
         for index in range(pairings):
@@ -180,7 +180,7 @@ def analyse(engine: Engine) -> None:
 
 
 def _flush_all(connection, pairing_rows, session_rows, check_in_rows, repair_rows) -> None:
-    _flush(connection, Pairing.__table__, pairing_rows)
-    _flush(connection, MentoringSession.__table__, session_rows)
-    _flush(connection, CheckIn.__table__, check_in_rows)
-    _flush(connection, RepairRequest.__table__, repair_rows)
+    flush(connection, Pairing.__table__, pairing_rows)
+    flush(connection, MentoringSession.__table__, session_rows)
+    flush(connection, CheckIn.__table__, check_in_rows)
+    flush(connection, RepairRequest.__table__, repair_rows)

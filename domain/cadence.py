@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.keys import month_period, reminder_period, week_period
 from domain.working_hours import (
     DEFAULT_HOURS,
     DEFAULT_ZONE,
@@ -68,14 +69,6 @@ def add_months(at: datetime, months: int) -> datetime:
     if day > 28:
         day = min(day, calendar.monthrange(year, month)[1])
     return at.replace(year=year, month=month, day=day)
-
-
-def month_period(month: int) -> str:
-    return f"month-{month}"
-
-
-def week_period(week: int) -> str:
-    return f"week-{week}"
 
 
 def month_start(paired_at: datetime, month: int) -> datetime:
@@ -266,7 +259,7 @@ def nudge_windows(
         if booked_for is not None and booked_for > now:
             for who in (0, 1):
                 reminder = max(start, session_reminder_due(booked_for, zones[who]))
-                period = f"month-{k}-at-{booked_for:%Y%m%d%H%M}"
+                period = reminder_period(k, booked_for)
                 windows.append(
                     NudgeWindow(
                         ItemKind.SESSION_REMINDER,

@@ -54,15 +54,6 @@ def title_of(cause: Cause | str) -> str:
     return f"{kind}: {CAUSE_TITLES[Cause(cause)]}"
 
 
-def open_key(cause: Cause | str, *, pairing_id: int | None, person_id: int | None) -> str:
-    """The key that allows one open escalation per pairing (else per person) and cause."""
-    if pairing_id is not None:
-        return f"pairing:{pairing_id}:{Cause(cause).value}"
-    if person_id is None:
-        raise ValueError("an escalation is about a pairing or a person")
-    return f"person:{person_id}:{Cause(cause).value}"
-
-
 # --- release blocks -------------------------------------------------------------------------
 
 RELEASE_FOR: dict[str, str] = {

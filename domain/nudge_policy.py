@@ -1,4 +1,4 @@
-"""Nudge etiquette: idempotency keys, and when a due message may go out.
+"""Nudge etiquette: when a due message may go out (its idempotency key: `domain.keys`).
 
 Routine nudges go out only in the recipient's working hours, at most one per person per local
 calendar day, and not while the person has snoozed them. Escalations wait for working hours
@@ -33,49 +33,6 @@ class Urgency(StrEnum):
     ROUTINE = "routine"  # working hours, snooze, one per person per local day
     ESCALATION = "escalation"  # working hours only
     REPLY = "reply"  # at once
-
-
-def nudge_key(
-    recipient_id: str | int,
-    kind: str,
-    period: str,
-    *,
-    pairing_id: str | int | None = None,
-) -> str:
-    """A stable idempotency key: who, what, (which pairing,) which period.
-
-    nudge_key("user-1", "book_session", "month-3", pairing_id=7)
-        == "user-1:book_session:pair-7:month-3"
-
-    The recipient id may contain colons (Teams ids like "29:1a2b" do); kind, period and pairing
-    id may not (nor may a kind start with "pair-"), so two different nudges never share a key.
-    """
-    recipient = str(recipient_id).strip()
-    if not recipient:
-        raise ValueError("nudge key needs a recipient id")
-    parts = [str(kind).strip()]
-    if pairing_id is not None:
-        parts.append(f"pair-{str(pairing_id).strip()}")
-    parts.append(str(period).strip())
-    for part in parts:
-        if not part or part == "pair-" or ":" in part:
-            raise ValueError(f"nudge key parts must be non-empty and without ':' ({part!r})")
-    if parts[0].startswith("pair-"):
-        raise ValueError("a nudge kind may not start with 'pair-' (kept for the pairing id)")
-    return ":".join([recipient, *parts])
-
-
-def read_pairing_nudge_key(key: str) -> tuple[str, str, int, str] | None:
-    """(recipient, kind, pairing id, period) of a `nudge_key` made with a pairing id; None for
-    any other key."""
-    parts = key.rsplit(":", 3)
-    if len(parts) != 4:
-        return None
-    recipient, kind, pairing, period = parts
-    number = pairing.removeprefix("pair-")
-    if not pairing.startswith("pair-") or not number.isdigit():
-        return None
-    return recipient, kind, int(number), period
 
 
 @dataclass(frozen=True)

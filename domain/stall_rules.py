@@ -20,6 +20,7 @@ from domain.cadence import (
     programme_month,
     sessions_planned_by,
 )
+from domain.keys import check_in_occurrence, dated_occurrence
 from domain.working_hours import (
     DEFAULT_HOURS,
     DEFAULT_ZONE,
@@ -188,7 +189,7 @@ def stall_causes(
                     StallCause.NEEDS_HELP,
                     f"{who} answered “need help” at the week-{latest.week} check-in "
                     f"({_ago(to_utc(latest.answered_at), now)})",
-                    f"person-{person_id}:week-{latest.week}",
+                    check_in_occurrence(person_id, latest.week),
                 )
             )
             continue
@@ -201,7 +202,7 @@ def stall_causes(
                 Stall(
                     StallCause.NOT_RUNNING_SMOOTHLY,
                     f"{who} answered “not really” {len(streak)} times in a row ({weeks})",
-                    f"person-{person_id}:week-{latest.week}",
+                    check_in_occurrence(person_id, latest.week),
                 )
             )
 
@@ -213,7 +214,7 @@ def stall_causes(
                 StallCause.REPAIR_REQUESTED,
                 f"{_who(request.person_id, request.person_name)} asked to be re-paired "
                 f"{_ago(at, now)}",
-                f"person-{request.person_id}:{at.date().isoformat()}",
+                dated_occurrence(request.person_id, at.date()),
             )
         )
 
@@ -225,7 +226,7 @@ def stall_causes(
                 StallCause.UNREACHABLE,
                 f"{_who(gone.person_id, gone.person_name)} can't be reached in Teams "
                 f"(messages failing {_for(at, now)})",
-                f"person-{gone.person_id}:{at.date().isoformat()}",
+                dated_occurrence(gone.person_id, at.date()),
             )
         )
     order = list(StallCause)

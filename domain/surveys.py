@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from domain.cadence import add_months, programme_end
+from domain.keys import month_period
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 ROLES = ("trainee", "mentor")
@@ -252,7 +253,7 @@ def rounds_of(survey: Survey, facts: PairingFacts) -> list[Round]:
     """Every round of the survey for one pairing, whether due yet or not."""
     if survey.trigger == "session_logged":
         return [
-            Round(f"month-{month}", at, at + OPEN_FOR)
+            Round(month_period(month), at, at + OPEN_FOR)
             for month, at in sorted(facts.sessions_logged.items())
         ]
     if survey.trigger == "training_ended":

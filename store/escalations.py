@@ -16,7 +16,8 @@ from sqlalchemy import JSON, Column, Index, Text, bindparam, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
-from domain.escalations import Cause, Status, kind_of, open_key
+from domain.escalations import Cause, Status, kind_of
+from domain.keys import escalation_open_key
 from store.types import UTCDateTime
 
 
@@ -216,7 +217,7 @@ def raise_escalation(
     """
     cause = Cause(cause)
     said_by = said_by or actor
-    key = open_key(cause, pairing_id=pairing_id, person_id=person_id)
+    key = escalation_open_key(Cause(cause).value, pairing_id=pairing_id, person_id=person_id)
     for _ in range(2):
         existing = open_escalation(session, key, lock=True)
         if existing is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
 from bot.teams import connectors
-from bot.teams.connectors import _Clients, _ReusingConnectorFactory, bot_app_id
+from bot.teams.connectors import ConnectorClients, ReusingConnectorFactory, bot_app_id
 
 
 class _CountingFactory:
@@ -27,8 +27,8 @@ def test_the_app_id_is_the_token_audience_as_the_sdk_factory_uses_it():
 
 
 async def test_one_client_per_service_url_and_audience():
-    inner, clients = _CountingFactory(), _Clients()
-    factory = _ReusingConnectorFactory(inner, "bot-app", clients, "aud")
+    inner, clients = _CountingFactory(), ConnectorClients()
+    factory = ReusingConnectorFactory(inner, "bot-app", clients, "aud")
     first = await factory.create("https://smba.example/emea/", "aud")
     assert await factory.create("https://smba.example/emea/", "aud") is first
     assert await factory.create("https://smba.example/emea/") is first  # the default audience
@@ -42,8 +42,8 @@ async def test_one_client_per_service_url_and_audience():
 
 async def test_the_least_recently_used_client_is_dropped_beyond_the_bound(monkeypatch):
     monkeypatch.setattr(connectors, "MAX_CLIENTS", 3)
-    inner, clients = _CountingFactory(), _Clients()
-    factory = _ReusingConnectorFactory(inner, None, clients, "aud")
+    inner, clients = _CountingFactory(), ConnectorClients()
+    factory = ReusingConnectorFactory(inner, None, clients, "aud")
     kept = await factory.create("https://a/")
     for url in ("https://b/", "https://c/"):
         await factory.create(url)

@@ -14,15 +14,16 @@ from sqlmodel import Session, select
 from bench.sweep_data import generate
 from bot.assembly import planners
 from bot.context import AppContext
-from bot.escalations.escalations import CHAMPION, REPOST, card_key
+from bot.escalations.escalations import CHAMPION, REPOST
 from bot.escalations.planner import pairing_facts
 from bot.outbox import sweep
 from bot.outbox.delivery_window import working_hours_of
 from bot.outbox.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
-from bot.pairing.nudges import _plan_pairing
+from bot.pairing.nudges import nudges_at
 from bot.surveys.planner import plan_surveys
 from domain.cadence import programme_end
 from domain.clock import FixedClock
+from domain.keys import escalation_card_key as card_key
 from domain.stall_rules import StallSettings, escalation_is_overdue, stall_causes
 from store import migrate
 from store.db import create_db_engine
@@ -69,7 +70,7 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
                 continue
             people = (trainee, mentor)
             own = (sessions.get(pairing.id, ()), check_ins.get(pairing.id, ()))
-            for message, _render in _plan_pairing(
+            for message, _render in nudges_at(
                 pairing, people, *own, now, settings.default_time_zone
             ):
                 keys.add(message.key)

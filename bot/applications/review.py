@@ -23,6 +23,12 @@ from domain.application_review import (
     describe,
     funnel_counts,
 )
+from domain.keys import (
+    application_card_key,
+    application_decision_key,
+    application_event_key,
+    application_offer_key,
+)
 from domain.local_time import (
     format_local_datetime,
 )
@@ -177,7 +183,7 @@ class ApplicationReview:
                     turn,
                     channel.conversation_id,
                     "application_notice",
-                    f"application:{application_id}:event:{last_event}",
+                    application_event_key(application_id, last_event),
                     text=f"{name} withdrew their application.",
                     to_channel=True,
                 )
@@ -186,7 +192,7 @@ class ApplicationReview:
             turn,
             channel.conversation_id,
             "application_card",
-            f"application:{application_id}:card:{last_event}",
+            application_card_key(application_id, last_event),
             card=card,
             to_channel=True,
         )
@@ -251,7 +257,7 @@ class ApplicationReview:
         await turn.send(f"{decision.message} ({who})")
         if offer is not None:
             await self._post(
-                turn, applicant_aad, "offer", f"application:{application_id}:offer", card=offer
+                turn, applicant_aad, "offer", application_offer_key(application_id), card=offer
             )
 
     def _refusal(self, session, application: Application, op: Op, decision: Decision) -> str:
@@ -346,7 +352,7 @@ class ApplicationReview:
                 turn,
                 channel.conversation_id,
                 "application_notice",
-                f"application:{application_id}:{op.value}",
+                application_decision_key(application_id, op.value),
                 text=f"{name} {verb} the offer.",
                 to_channel=True,
             )

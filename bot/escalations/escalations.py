@@ -40,6 +40,12 @@ from domain.escalations import (
     refusal,
     title_of,
 )
+from domain.keys import (
+    CardCopy,
+    escalation_card_key,
+    escalation_message_key,
+    escalation_outcome_key,
+)
 from domain.local_time import format_local_date, format_local_datetime
 from store.conversations import personal_ref, ref_by_conversation
 from store.escalations import (
@@ -63,7 +69,7 @@ from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
 
-CARD, REPOST, CHAMPION = "card", "repost", "champion"
+CARD, REPOST, CHAMPION = CardCopy.CARD, CardCopy.REPOST, CardCopy.CHAMPION
 HISTORY_SHOWN = 8
 _EVENT_WORDS = {
     "opened": "raised",
@@ -80,10 +86,6 @@ _EVENT_WORDS = {
     "told_outcome": "told the reporter the outcome",
 }
 _TEXT_INPUT = {Op.NOTE: "note", Op.RESOLVE: "outcome", Op.MESSAGE: "message"}
-
-
-def card_key(escalation_id: int, variant: str = CARD) -> str:
-    return f"escalation:{escalation_id}:{variant}"
 
 
 def name_of(session: Session, aad: str | None, fallback: str = "someone") -> str:
@@ -289,7 +291,7 @@ def channel_card_message(
     return PlannedMessage(
         channel.conversation_id,
         "escalation" if variant == CARD else "escalation_repost",
-        card_key(escalation.id, variant),
+        escalation_card_key(escalation.id, variant),
         payload=message_payload(cards=[card], summary=title_of(escalation.cause)),
         routine=False,
         to_channel=True,
@@ -306,7 +308,7 @@ def champion_message(
     return PlannedMessage(
         settings.champion,
         "escalation_champion",
-        card_key(escalation.id, CHAMPION),
+        escalation_card_key(escalation.id, CHAMPION),
         payload=message_payload(
             "An escalation in the mentoring programme has waited "
             f"{settings.escalation_working_days} working days without a coordinator "
@@ -319,7 +321,7 @@ def champion_message(
 
 
 def reached_coordinators(session: Session, escalation_id: int) -> bool:
-    row = by_key(session, card_key(escalation_id))
+    row = by_key(session, escalation_card_key(escalation_id))
     return row is not None and row.status == OutboxStatus.SENT.value
 
 
@@ -415,7 +417,7 @@ class Escalations:
             channel = coordinator_channel(session, escalation, now)
             champion = personal_ref(session, settings.champion) if settings.champion else None
             for variant, ref in ((CARD, channel), (REPOST, channel), (CHAMPION, champion)):
-                row = by_key(session, card_key(escalation_id, variant))
+                row = by_key(session, escalation_card_key(escalation_id, variant))
                 if row is not None and row.activity_id and ref is not None:
                     targets.append((dict(ref.reference), row.activity_id, variant))
             clicked = turn.replied_to_id if turn is not None else None
@@ -543,7 +545,7 @@ class Escalations:
                     direct = PlannedMessage(
                         recipient.aad_object_id,
                         "coordinator_message",
-                        f"escalation:{escalation_id}:message:{event.id}",
+                        escalation_message_key(escalation_id, event.id),
                         payload=message_payload(
                             f"A message from {who}, {role}:\n\n{text}\n\n"
                             "Reply here, or type **I need help** to reach the coordinators."
@@ -593,7 +595,7 @@ class Escalations:
                 PlannedMessage(
                     person.aad_object_id,
                     "release_block_outcome",
-                    f"escalation:{escalation_id}:outcome:{person_id}",
+                    escalation_outcome_key(escalation_id, person_id),
                     payload=message_payload(
                         "An update on what you reported on "
                         f"{format_local_date(blocks[0].reported_at, self._tz)} (not released "

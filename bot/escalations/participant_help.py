@@ -27,6 +27,7 @@ from domain.escalations import (
     read_release,
     release_evidence,
 )
+from domain.keys import dated_occurrence, release_occurrence, said_occurrence
 from domain.local_time import format_local_date
 from store.escalations import (
     Placement,
@@ -88,7 +89,7 @@ class ParticipantHelp:
         await self.escalations.raise_now(
             cause=Cause.NEEDS_HELP,
             evidence=f"{name} asked for help (“I need help”)",
-            ref=f"person-{person_id}:said-{now:%Y%m%dT%H%M%S}",
+            ref=said_occurrence(person_id, now),
             person_id=person_id,
             pairing_id=pairing_id,
             private=_clean(argument),
@@ -171,7 +172,7 @@ class ParticipantHelp:
         raised = await self.escalations.raise_now(
             cause=Cause.RELEASE_BLOCK,
             evidence=release_evidence(name or "They", what, by),
-            ref=f"release-{block_id}",
+            ref=release_occurrence(block_id),
             person_id=person_id,
             pairing_id=pairing_id,
             private=details,
@@ -267,7 +268,7 @@ class ParticipantHelp:
         await self.escalations.raise_now(
             cause=Cause.REPAIR_REQUESTED,
             evidence=f"{name} asked to be re-paired",
-            ref=f"person-{person_id}:{now.date().isoformat()}",
+            ref=dated_occurrence(person_id, now.date()),
             person_id=person_id,
             pairing_id=pairing_id,
             private=reason,

@@ -26,16 +26,22 @@ from bot.escalations.escalations import (
     CARD,
     CHAMPION,
     REPOST,
-    card_key,
     champion_message,
     channel_card_message,
     reached_coordinators,
 )
 from bot.outbox.delivery_window import working_hours_of
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
-from bot.teams.proactive import message_payload
+from bot.teams import message_payload
 from domain.cadence import programme_end
-from domain.escalations import open_key
+from domain.keys import (
+    check_in_occurrence,
+    dated_occurrence,
+    escalation_card_key,
+    escalation_open_key,
+    person_of_occurrence,
+    release_block_reached_key,
+)
 from domain.stall_rules import (
     CheckInAnswer,
     LoggedSession,
@@ -87,7 +93,7 @@ def pairing_facts(
                 people[row.person_id].display_name if row.person_id in people else None,
             )
         )
-        ref = f"person-{row.person_id}:week-{row.week}"
+        ref = check_in_occurrence(row.person_id, row.week)
         if row.comment:
             private[ref] = row.comment
         if row.person_id in people:
@@ -98,7 +104,7 @@ def pairing_facts(
         repairs.append(
             PersonEvent(request.person_id, request.requested_at, person and person.display_name)
         )
-        ref = f"person-{request.person_id}:{request.requested_at.date().isoformat()}"
+        ref = dated_occurrence(request.person_id, request.requested_at.date())
         if request.reason:
             private[ref] = request.reason
         if person is not None:
@@ -120,16 +126,6 @@ def pairing_facts(
         ),
     )
     return facts, private, said_by
-
-
-def _person_in(ref: str) -> int | None:
-    """The person id of a per-person occurrence ref ("person-12:week-4")."""
-    if not ref.startswith("person-"):
-        return None
-    try:
-        return int(ref.split(":", 1)[0].removeprefix("person-"))
-    except ValueError:
-        return None
 
 
 def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
@@ -159,7 +155,7 @@ def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
             for stall in stall_causes(facts, now, rules):
                 if stall.ref in resolved_refs.get((pairing.id, stall.cause.value), ()):
                     continue
-                key = open_key(stall.cause, pairing_id=pairing.id, person_id=None)
+                key = escalation_open_key(stall.cause, pairing_id=pairing.id, person_id=None)
                 if stall.ref in open_refs.get(key, ()):
                     continue
                 raise_escalation(
@@ -170,7 +166,7 @@ def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
                     ref=stall.ref,
                     programme_id=pairing.programme_id,
                     pairing_id=pairing.id,
-                    person_id=_person_in(stall.ref),
+                    person_id=person_of_occurrence(stall.ref),
                     private=private.get(stall.ref),
                     said_by=said_by.get(stall.ref),
                 )
@@ -186,7 +182,7 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
         open_ones = unresolved_at_a_glance(session, due_at=None if due.everything else now)
         known = existing_keys(
             session,
-            (card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
+            (escalation_card_key(e.id, v) for e in open_ones for v in (CARD, REPOST, CHAMPION)),
         )
         # Escalations opened by the same sweep share their deadline.
         deadline_of = cache(
@@ -199,14 +195,14 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
             )
         )
         for glance in open_ones:
-            posted = card_key(glance.id) in known
+            posted = escalation_card_key(glance.id) in known
             deadline = deadline_of(glance.opened_at)
             overdue = glance.acknowledged_at is None and now >= deadline
             reminded = (
                 glance.reminded_at is not None
                 and {
-                    card_key(glance.id, REPOST),
-                    card_key(glance.id, CHAMPION),
+                    escalation_card_key(glance.id, REPOST),
+                    escalation_card_key(glance.id, CHAMPION),
                 }
                 <= known
             )
@@ -231,14 +227,16 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     )
                 continue
             sent = {
-                key for key in (card_key(glance.id, v) for v in (REPOST, CHAMPION)) if key in known
+                key
+                for key in (escalation_card_key(glance.id, v) for v in (REPOST, CHAMPION))
+                if key in known
             }
-            if card_key(escalation.id, REPOST) not in known:
+            if escalation_card_key(escalation.id, REPOST) not in known:
                 repost = channel_card_message(session, settings, escalation, now, REPOST)
                 if repost is not None:
                     messages.append(repost)
                     sent.add(repost.key)
-            if card_key(escalation.id, CHAMPION) not in known:
+            if escalation_card_key(escalation.id, CHAMPION) not in known:
                 to_champion = champion_message(session, settings, escalation, now)
                 if to_champion is not None:
                     messages.append(to_champion)
@@ -262,7 +260,7 @@ def plan_escalations(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                 PlannedMessage(
                     person.aad_object_id,
                     "release_block_reached",
-                    f"release-block:{block.id}:reached",
+                    release_block_reached_key(block.id),
                     payload=message_payload(
                         "What you reported about not being released has now reached the "
                         "programme coordinators. I'll tell you here what they decide."

@@ -19,10 +19,10 @@ from sqlmodel import Session
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.outbox.planned import PlannedMessage, sweep_pass
-from bot.teams.proactive import message_payload
+from bot.teams import message_payload
 from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
+from domain.keys import nudge_key
 from domain.local_time import format_local_datetime
-from domain.nudge_policy import nudge_key
 from store.db import chunked
 from store.models import PairingStatus
 from store.outbox import existing_keys
@@ -107,8 +107,9 @@ def _windows(pairing, people, sessions, check_ins, now: datetime, default_zone: 
     )
 
 
-def _plan_pairing(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
-    """The nudges the rules send this pair at `now` (keys already sent or not)."""
+def nudges_at(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+    """The nudges the rules send this pair at `now`, whether the outbox holds their keys or
+    not (what the sweep decides, one pairing at a time)."""
     windows = _windows(pairing, people, sessions, check_ins, now, default_zone)
     return _drafts(pairing, people, open_at(windows, now), default_zone)
 

@@ -17,6 +17,7 @@ from bot.outbox.planned import PlannedMessage
 from bot.teams import Turn, message_payload
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
+from domain.keys import pairing_ended_key, pairing_intro_key
 from domain.local_time import format_local_date
 from domain.matching import MentorProfile, TraineeProfile, exclusion_reason, suggest_mentors
 from store.models import Application, Pairing, PairingStatus, Person, Programme
@@ -296,7 +297,7 @@ class Pairings:
                 PlannedMessage(
                     me.aad_object_id,
                     "pairing_intro",
-                    f"pairing:{pairing.id}:intro:{me.aad_object_id}",
+                    pairing_intro_key(pairing.id, me.aad_object_id),
                     payload=message_payload(cards=[card]),
                     routine=False,
                     working_hours=False,
@@ -354,7 +355,7 @@ class Pairings:
                 PlannedMessage(
                     person.aad_object_id,
                     "pairing_ended",
-                    f"pairing:{pairing.id}:ended:{person.aad_object_id}",
+                    pairing_ended_key(pairing.id, person.aad_object_id),
                     payload=message_payload(
                         f"Your mentoring pairing with {other.display_name} has been ended by the "
                         "programme coordinators. "

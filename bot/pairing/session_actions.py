@@ -14,6 +14,12 @@ from bot.participants import sender_person
 from bot.teams import Turn, message_payload
 from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
+from domain.keys import (
+    check_in_occurrence,
+    month_occurrence,
+    session_booked_key,
+    session_logged_key,
+)
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
 from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
@@ -113,7 +119,7 @@ class SessionActions:
                     f"{me.display_name} booked your mentoring session for "
                     f"{format_local_datetime(booked_for, partner_tz)}."
                 )
-                key = f"pairing:{pairing.id}:booked:{month}:{booked_for:%Y%m%d%H%M}:{partner.id}"
+                key = session_booked_key(pairing.id, month, booked_for, partner.id)
             elif choice == "not_yet":
                 replies.append("No problem. When you have a date, press **Booked** on the card.")
                 return
@@ -145,7 +151,7 @@ class SessionActions:
         await self.escalations.raise_now(
             cause=Cause.CANT_MEET,
             evidence=f"{name} says the pair can't meet in programme month {month}",
-            ref=f"month-{month}:person-{person_id}",
+            ref=month_occurrence(month, person_id),
             person_id=person_id,
             pairing_id=pairing_id,
             private=reason,
@@ -183,7 +189,7 @@ class SessionActions:
         theirs = f"{me.display_name} logged your month-{row.month} session: {summary}."
         if row.steps_moved:
             theirs += f" Steps moved: {row.steps_moved}"
-        return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
+        return mine, theirs, session_logged_key(pairing.id, row.month, partner.id)
 
     async def check_in(self, turn: Turn, value: dict) -> None:
         answer = value.get("check_in")
@@ -221,7 +227,7 @@ class SessionActions:
             await self.escalations.raise_now(
                 cause=Cause.NEEDS_HELP,
                 evidence=f"{name} answered “need help” at the week-{week} check-in",
-                ref=f"person-{person_id}:week-{week}",
+                ref=check_in_occurrence(person_id, week),
                 person_id=person_id,
                 pairing_id=pairing_id,
                 private=comment,

@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
-from bot.teams.proactive import message_payload
-from domain.nudge_policy import nudge_key, read_pairing_nudge_key
+from bot.teams import message_payload
+from domain.keys import nudge_key, read_pairing_nudge_key
 from domain.surveys import (
     PairingFacts,
     Survey,

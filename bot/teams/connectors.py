@@ -37,7 +37,7 @@ def bot_app_id(claims_identity: ClaimsIdentity) -> str | None:
     ) or claims_identity.get_claim_value(AuthenticationConstants.APP_ID_CLAIM)
 
 
-class _Clients:
+class ConnectorClients:
     """The kept clients, least recently used dropped first beyond `MAX_CLIENTS`."""
 
     def __init__(self) -> None:
@@ -59,12 +59,12 @@ class _Clients:
         return len(self._by_key)
 
 
-class _ReusingConnectorFactory(ConnectorFactory):
+class ReusingConnectorFactory(ConnectorFactory):
     def __init__(
         self,
         inner: ConnectorFactory,
         app_id: str | None,
-        clients: _Clients,
+        clients: ConnectorClients,
         default_audience: str,
     ) -> None:
         self._inner = inner
@@ -87,11 +87,11 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
 
     def __init__(self, configuration, **kwargs) -> None:
         super().__init__(configuration, **kwargs)
-        self._clients = _Clients()
+        self._clients = ConnectorClients()
         self._token_clients: dict[str | None, UserTokenClient] = {}
 
     def _reusing(self, factory: ConnectorFactory, claims_identity: ClaimsIdentity):
-        return _ReusingConnectorFactory(
+        return ReusingConnectorFactory(
             factory, bot_app_id(claims_identity), self._clients, self.get_originating_audience()
         )
 

@@ -13,13 +13,13 @@ from domain.escalations import (
     State,
     kind_of,
     open_for,
-    open_key,
     placement_change,
     read_release,
     refusal,
     release_evidence,
     title_of,
 )
+from domain.keys import escalation_open_key as open_key
 
 
 def test_one_open_key_per_pairing_and_cause_else_per_person():

@@ -3,13 +3,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from domain.cadence import ItemKind
+from domain.keys import nudge_key, read_pairing_nudge_key
 from domain.nudge_policy import (
     Delivery,
     Urgency,
     delivery_time,
     may_send_now,
-    nudge_key,
-    read_pairing_nudge_key,
 )
 from domain.working_hours import WorkingHours
 
