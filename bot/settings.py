@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.outbox.pacing import Window
 from domain.surveys import SURVEYS_DIR
+from domain.working_hours import WorkingHours
 from store.db import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
 
 DEFAULT_DATA_DIR = Path("var")
@@ -282,3 +283,13 @@ class Settings(BaseSettings):
         return create_db_engine(
             self.database_url, self.db_pool_size, self.db_max_overflow, self.db_pool_timeout
         )
+
+
+def working_hours_of(settings: Settings) -> WorkingHours:
+    """The configured working day and holidays (the same for everyone; zones differ), as the
+    nudge policy reads them."""
+    return WorkingHours(
+        start=settings.workday_start,
+        end=settings.workday_end,
+        holidays=frozenset(settings.holidays),
+    )

@@ -216,6 +216,7 @@ def nudge_windows(
     *,
     check_in_latest: timedelta,
     log_request_latest: timedelta,
+    hours: WorkingHours = DEFAULT_HOURS,
 ) -> list[NudgeWindow]:
     """Every nudge window of a pair that has not closed by `now`, in the order they are sent.
 
@@ -224,8 +225,8 @@ def nudge_windows(
     the mentor's time zones (for reminders). A month's booking prompt runs for the month
     unless a session is booked, declined or logged; each check-in for `check_in_latest` from
     its week; once a month has started, the reminder of a booked session from
-    `session_reminder_due` until the session, and the log request from `log_request_due` for
-    `log_request_latest`, until the month is logged. Windows already closed are left out.
+    `session_reminder_due` (in the configured `hours`) until the session, and the log request
+    from `log_request_due` for `log_request_latest`, until the month is logged. Windows already closed are left out.
     """
     paired_at, now = to_utc(paired_at), to_utc(now)
     check_length(length_months)
@@ -258,7 +259,7 @@ def nudge_windows(
         booked_for = row.booked_for if row is not None and row.booking == "booked" else None
         if booked_for is not None and booked_for > now:
             for who in (0, 1):
-                reminder = max(start, session_reminder_due(booked_for, zones[who]))
+                reminder = max(start, session_reminder_due(booked_for, zones[who], hours))
                 period = reminder_period(k, booked_for)
                 windows.append(
                     NudgeWindow(

@@ -54,17 +54,22 @@ def delivery_time(
     routine_sent: Iterable[datetime] = (),
     snoozed_until: datetime | None = None,
     default_zone: str = DEFAULT_ZONE,
+    within_working_hours: bool | None = None,
 ) -> Delivery:
     """The earliest allowed instant at or after both `due_at` and `now`.
 
     `routine_sent`: UTC times of routine nudges already sent (or booked) to this person, other
     than this one; any of them on the same local calendar day as a candidate time pushes a
     routine nudge to the next local day. `snoozed_until` holds back routine nudges only.
+    `within_working_hours` overrides whether the urgency waits for working hours (routine and
+    escalation wait, a reply does not): a routine message that need not wait keeps its cap
+    (the next local day starts at midnight).
     """
     urgency = Urgency(urgency)
     now = to_utc(now)
     at = max(to_utc(due_at), now)
-    if urgency == Urgency.REPLY:
+    waits = urgency != Urgency.REPLY if within_working_hours is None else within_working_hours
+    if urgency != Urgency.ROUTINE and not waits:
         return Delivery(now, True) if at <= now else Delivery(at, False, "not due yet")
 
     reasons: list[str] = []
@@ -74,7 +79,7 @@ def delivery_time(
     sent = sorted(to_utc(t) for t in routine_sent) if urgency == Urgency.ROUTINE else []
     next_day = False  # moved to a local midnight by the cap: not "outside working hours"
     for _ in range(_MAX_DEFERRALS):
-        allowed = next_working_time(at, tz_name, hours, default_zone=default_zone)
+        allowed = next_working_time(at, tz_name, hours, default_zone=default_zone) if waits else at
         if allowed > at and not next_day:
             reasons.append("outside working hours")
         at = allowed

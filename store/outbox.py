@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, and_, func, or_, update
+from sqlalchemy import JSON, Column, Index, Text, and_, or_, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.db import chunked, insert_unless_exists
@@ -330,42 +330,35 @@ def mark_cancelled(
 # --- the daily cap of routine nudges --------------------------------------------------------
 
 
-def routine_sent_on(
+def routine_times_from(
     session: Session,
     recipient: str,
-    day_start_utc: datetime,
-    day_end_utc: datetime,
+    since_utc: datetime,
     *,
+    sent_only: bool = False,
     exclude_id: int | None = None,
-) -> int:
-    """How many routine messages were sent to `recipient` in [day_start_utc, day_end_utc)."""
-    query = select(func.count(OutboxMessage.id)).where(
+) -> list[datetime]:
+    """When routine messages to `recipient` went (sent) or are booked to go (pending), from
+    `since_utc` on: the facts the daily cap of the nudge policy reads."""
+    sent = select(OutboxMessage.sent_at).where(
         OutboxMessage.recipient_aad_object_id == recipient,
         OutboxMessage.routine.is_(True),
         OutboxMessage.status == OutboxStatus.SENT.value,
-        OutboxMessage.sent_at >= day_start_utc,
-        OutboxMessage.sent_at < day_end_utc,
+        OutboxMessage.sent_at >= since_utc,
+    )
+    pending = select(OutboxMessage.next_attempt_at).where(
+        OutboxMessage.recipient_aad_object_id == recipient,
+        OutboxMessage.routine.is_(True),
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at >= since_utc,
     )
     if exclude_id is not None:
-        query = query.where(OutboxMessage.id != exclude_id)
-    return session.exec(query).one()
-
-
-def routine_booked_on(
-    session: Session, recipient: str, day_start_utc: datetime, day_end_utc: datetime
-) -> int:
-    """Routine messages to `recipient` sent, or pending and due, in [day_start, day_end)."""
-    sent = routine_sent_on(session, recipient, day_start_utc, day_end_utc)
-    pending = session.exec(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.recipient_aad_object_id == recipient,
-            OutboxMessage.routine.is_(True),
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            OutboxMessage.next_attempt_at >= day_start_utc,
-            OutboxMessage.next_attempt_at < day_end_utc,
-        )
-    ).one()
-    return sent + pending
+        sent = sent.where(OutboxMessage.id != exclude_id)
+        pending = pending.where(OutboxMessage.id != exclude_id)
+    times = list(session.exec(sent))
+    if not sent_only:
+        times += list(session.exec(pending))
+    return times
 
 
 # --- reading, for the coordinator ----------------------------------------------------------------

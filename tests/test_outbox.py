@@ -10,13 +10,14 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.outbox.backoff import backoff_delay
-from bot.outbox.delivery_window import is_working_time, local_day_bounds, next_allowed_time
 from bot.teams.proactive import (
     Outcome,
     classify_error,
     message_payload,
     parse_retry_after,
 )
+from domain.working_hours import is_working_time, local_day_bounds
+from domain.working_hours import next_working_time as next_allowed_time
 from store.db import session_scope
 from store.outbox import (
     OutboxMessage,
@@ -25,7 +26,7 @@ from store.outbox import (
     enqueue,
     mark_sent,
     reschedule,
-    routine_sent_on,
+    routine_times_from,
 )
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday
@@ -104,18 +105,21 @@ def test_claims_take_only_due_rows_in_order_and_respect_the_limit(engine):
     assert retried.id == second.id and retried.attempts == 1 and retried.last_error == "503"
 
 
-def test_routine_sent_on_counts_routine_messages_sent_that_day(engine):
+def test_routine_times_are_the_routine_messages_sent_or_booked_from_a_moment_on(engine):
     day_start, day_end = NOW.replace(hour=0), NOW.replace(hour=0) + timedelta(days=1)
+    tomorrow = NOW + timedelta(days=1)
     with session_scope(engine) as session:
         routine, _ = _enqueue(session, key="routine")
         reply, _ = _enqueue(session, key="reply", routine=False)
+        booked, _ = _enqueue(session, key="booked", not_before=tomorrow)
         mark_sent(session, routine, NOW)
         mark_sent(session, reply, NOW)
     with Session(engine) as session:
-        assert routine_sent_on(session, "aad-1", day_start, day_end) == 1
-        assert routine_sent_on(session, "aad-1", day_start, day_end, exclude_id=routine.id) == 0
-        assert routine_sent_on(session, "aad-1", day_end, day_end + timedelta(days=1)) == 0
-        assert routine_sent_on(session, "aad-2", day_start, day_end) == 0
+        assert routine_times_from(session, "aad-1", day_start) == [NOW, tomorrow]
+        assert routine_times_from(session, "aad-1", day_start, sent_only=True) == [NOW]
+        assert routine_times_from(session, "aad-1", day_start, exclude_id=routine.id) == [tomorrow]
+        assert routine_times_from(session, "aad-1", day_end) == [tomorrow]
+        assert routine_times_from(session, "aad-2", day_start) == []
 
 
 # --- pure parts ---------------------------------------------------------------------------------

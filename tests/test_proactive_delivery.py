@@ -452,8 +452,7 @@ async def test_configured_holidays_and_working_day_are_respected(
 def test_holidays_and_hours_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("STEPFORWARD_HOLIDAYS", "2026-12-25, 2026-12-28")
     monkeypatch.setenv("STEPFORWARD_WORKDAY_START", "08:30")
-    from bot.outbox.delivery_window import working_hours_of
-    from bot.settings import Settings
+    from bot.settings import Settings, working_hours_of
 
     hours = working_hours_of(Settings(_env_file=None))
     assert hours.holidays == {date(2026, 12, 25), date(2026, 12, 28)}

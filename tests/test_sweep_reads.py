@@ -17,9 +17,9 @@ from bot.context import AppContext
 from bot.escalations.escalations import CHAMPION, REPOST
 from bot.escalations.planner import pairing_facts
 from bot.outbox import sweep
-from bot.outbox.delivery_window import working_hours_of
 from bot.outbox.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
 from bot.pairing.nudges import nudges_at
+from bot.settings import working_hours_of
 from bot.surveys.planner import plan_surveys
 from domain.cadence import programme_end
 from domain.clock import FixedClock

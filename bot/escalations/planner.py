@@ -30,8 +30,8 @@ from bot.escalations.escalations import (
     channel_card_message,
     reached_coordinators,
 )
-from bot.outbox.delivery_window import working_hours_of
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
+from bot.settings import working_hours_of
 from bot.teams import message_payload
 from domain.cadence import programme_end
 from domain.keys import (

@@ -45,16 +45,13 @@ from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox.backoff import backoff_delay
-from bot.outbox.delivery_window import (
-    is_working_time,
-    local_day_bounds,
-    next_allowed_day,
-    next_allowed_time,
-    working_hours_of,
-)
 from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.settings import Settings, working_hours_of
 from bot.teams import Outcome, SendOutcome, TeamsMessenger
+from domain.nudge_policy import Delivery, Urgency, delivery_time
+from domain.working_hours import local_day_bounds
 from store.conversations import personal_ref, ref_by_conversation
+from store.models import Person
 from store.outbox import (
     OutboxMessage,
     OutboxStatus,
@@ -64,7 +61,7 @@ from store.outbox import (
     mark_sent,
     mark_unreachable,
     reschedule,
-    routine_sent_on,
+    routine_times_from,
 )
 from store.people import get_person
 from store.people import mark_unreachable as mark_person_unreachable
@@ -172,7 +169,6 @@ async def _dispatch_one(
     still_wanted: Mapping[str, StillWanted],
 ) -> DispatchResult:
     settings = ctx.settings
-    hours = working_hours_of(settings)
     aad = row.recipient_aad_object_id
     with ctx.session() as session:
         wanted = still_wanted.get(row.kind)
@@ -185,21 +181,10 @@ async def _dispatch_one(
         if person is not None and person.unreachable_since is not None:
             mark_unreachable(session, row, "recipient unreachable", now=now, attempted=False)
             return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
-        snoozed = person.snoozed_until if person is not None and row.routine else None
-        if snoozed is not None and now < snoozed:
-            at = next_allowed_time(snoozed, tz, hours) if row.working_hours else snoozed
-            reschedule(session, row, at, None, now=now, attempted=False)
-            return _result(row, DEFERRED, at, error="snoozed")
-        if row.working_hours and not is_working_time(now, tz, hours):
-            at = next_allowed_time(now, tz, hours)
-            reschedule(session, row, at, None, now=now, attempted=False)
-            return _result(row, DEFERRED, at, error="outside working hours")
-        if row.routine and aad:
-            start, end = local_day_bounds(now, tz)
-            if routine_sent_on(session, aad, start, end, exclude_id=row.id):
-                at = next_allowed_day(now, tz, hours) if row.working_hours else end
-                reschedule(session, row, at, None, now=now, attempted=False)
-                return _result(row, DEFERRED, at, error="daily routine nudge already sent")
+        delivery = _may_go(session, settings, row, person, tz, now)
+        if not delivery.now:
+            reschedule(session, row, delivery.at, None, now=now, attempted=False)
+            return _result(row, DEFERRED, delivery.at, error=delivery.reason)
         ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
         reference = dict(ref.reference) if ref is not None else None
         if reference is None:
@@ -251,11 +236,46 @@ def _record(
         base=timedelta(seconds=settings.outbox_retry_base_seconds),
         cap=timedelta(seconds=settings.outbox_retry_cap_seconds),
     )
-    at = now + delay
-    if row.working_hours:
-        at = next_allowed_time(at, tz, working_hours_of(ctx.settings))
+    # A retry of a message that waits for working hours waits for them too.
+    at = delivery_time(
+        now + delay,
+        now,
+        tz,
+        working_hours_of(settings),
+        urgency=Urgency.ESCALATION,
+        within_working_hours=row.working_hours,
+    ).at
     reschedule(session, row, at, sent.error, now=now)
     return _result(row, Outcome.RETRY, at, status=sent.status, error=sent.error)
+
+
+def _may_go(
+    session: Session,
+    settings: Settings,
+    row: OutboxMessage,
+    person: Person | None,
+    tz: str,
+    now: datetime,
+) -> Delivery:
+    """The nudge policy at send time, with the facts as they are now: the recipient's zone,
+    their snooze, and the routine messages already sent to them today."""
+    routine = row.routine and row.recipient_aad_object_id is not None
+    sent_today: list[datetime] = []
+    if routine:
+        start, _end = local_day_bounds(now, tz)
+        sent_today = routine_times_from(
+            session, row.recipient_aad_object_id, start, sent_only=True, exclude_id=row.id
+        )
+    return delivery_time(
+        now,
+        now,
+        tz,
+        working_hours_of(settings),
+        urgency=Urgency.ROUTINE if routine else Urgency.ESCALATION,
+        routine_sent=sent_today,
+        snoozed_until=person.snoozed_until if routine and person is not None else None,
+        within_working_hours=row.working_hours,
+    )
 
 
 async def enqueue_and_dispatch(

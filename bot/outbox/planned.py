@@ -1,10 +1,11 @@
 """A decision to send a message, and how it becomes an outbox row under the nudge etiquette.
 
 Rules (planners) return `PlannedMessage`s: who, what, which idempotency key, and the rendered
-activity. `schedule` works out when it may go: a message to a person waits for their working
-hours (routine nudges always, others when asked), and a routine nudge takes the first local day
-on which that person has no other routine nudge (sent or booked), so at most one goes out per
-person per day; a second one due the same day waits for the next working day.
+activity. `schedule` works out when it may go, by the nudge policy (`domain.nudge_policy`): a
+message to a person waits for their working hours (routine nudges always, others when asked),
+and a routine nudge takes the first local day on which that person has no other routine nudge
+(sent or booked), so at most one goes out per person per day; a second one due the same day
+waits for the next working day.
 """
 
 from __future__ import annotations
@@ -15,18 +16,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.outbox.delivery_window import (
-    local_day_bounds,
-    next_allowed_day,
-    next_allowed_time,
-    working_hours_of,
-)
-from bot.settings import Settings
+from bot.settings import Settings, working_hours_of
+from domain.nudge_policy import Urgency, delivery_time
+from domain.working_hours import local_day_bounds
 from store.next_sweep import due_for_sweep
-from store.outbox import OutboxMessage, by_key, enqueue, routine_booked_on
+from store.outbox import OutboxMessage, by_key, enqueue, routine_times_from
 from store.people import get_person
-
-_MAX_DAYS_AHEAD = 400
 
 # Routine nudges already given a day during this batch, by recipient (not yet in the table
 # during a dry run).
@@ -137,19 +132,23 @@ def schedule(
         return replace(message, not_before=earliest)
     tz = message.time_zone or recipient_time_zone(session, settings, message.recipient)
     waits = message.waits_for_working_hours
-    hours = working_hours_of(settings)
-    at = next_allowed_time(earliest, tz, hours) if waits else earliest
+    taken: list[datetime] = []
     if message.routine:
         booked = bookings.setdefault(message.recipient, []) if bookings is not None else []
-        for _ in range(_MAX_DAYS_AHEAD):
-            start, end = local_day_bounds(at, tz)
-            taken = routine_booked_on(session, message.recipient, start, end)
-            taken += sum(1 for day in booked if start <= day < end)
-            if not taken:
-                break
-            at = next_allowed_day(at, tz, hours) if waits else end
-        booked.append(at)
-    return replace(message, not_before=at, time_zone=tz, working_hours=waits)
+        since, _end = local_day_bounds(earliest, tz)
+        taken = routine_times_from(session, message.recipient, since) + booked
+    delivery = delivery_time(
+        earliest,
+        now,
+        tz,
+        working_hours_of(settings),
+        urgency=Urgency.ROUTINE if message.routine else Urgency.ESCALATION,
+        routine_sent=taken,
+        within_working_hours=waits,
+    )
+    if message.routine:
+        booked.append(delivery.at)
+    return replace(message, not_before=delivery.at, time_zone=tz, working_hours=waits)
 
 
 def enqueue_planned(

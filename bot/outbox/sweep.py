@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.context import AppContext
-from bot.outbox.delivery_window import working_hours_of
 from bot.outbox.dispatcher import (
     DEFAULT_BATCH,
     WORKER_ID,
@@ -37,7 +36,7 @@ from bot.outbox.planned import (
     enqueue_planned,
     schedule,
 )
-from bot.settings import Settings
+from bot.settings import Settings, working_hours_of
 from bot.teams import TeamsMessenger
 from domain.surveys import load_definitions
 from store.escalations import record_next_looks

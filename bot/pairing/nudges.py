@@ -19,10 +19,12 @@ from sqlmodel import Session
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.outbox.planned import PlannedMessage, sweep_pass
+from bot.settings import working_hours_of
 from bot.teams import message_payload
 from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
 from domain.keys import nudge_key
 from domain.local_time import format_local_datetime
+from domain.working_hours import DEFAULT_HOURS, WorkingHours
 from store.db import chunked
 from store.models import PairingStatus
 from store.outbox import existing_keys
@@ -59,6 +61,7 @@ def plan_pairing_nudges(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     the pairings of this sweep's pass (read in chunks, see `store.sweep_reads`)."""
     messages: list[PlannedMessage] = []
     default_zone = ctx.settings.default_time_zone
+    hours = working_hours_of(ctx.settings)
     with ctx.session() as session:
         due = sweep_pass(session, now)
         for chunk in chunked(due.ids):
@@ -77,6 +80,7 @@ def plan_pairing_nudges(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     check_ins.get(pairing.id, ()),
                     now,
                     default_zone,
+                    hours,
                 )
                 due.look_again(pairing.id, next_change(windows, now))
                 drafts.extend(_drafts(pairing, people, open_at(windows, now), default_zone))
@@ -92,7 +96,9 @@ def _payloads_of_new(session: Session, drafts: list[Draft]) -> list[PlannedMessa
     ]
 
 
-def _windows(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+def _windows(
+    pairing, people, sessions, check_ins, now: datetime, default_zone: str, hours: WorkingHours
+):
     """The pair's nudge windows still open or to come (see `domain.cadence.nudge_windows`)."""
     who = {person.id: index for index, person in enumerate(people)}
     return nudge_windows(
@@ -104,13 +110,22 @@ def _windows(pairing, people, sessions, check_ins, now: datetime, default_zone: 
         now,
         check_in_latest=CHECK_IN_LATEST,
         log_request_latest=LOG_REQUEST_LATEST,
+        hours=hours,
     )
 
 
-def nudges_at(pairing, people, sessions, check_ins, now: datetime, default_zone: str):
+def nudges_at(
+    pairing,
+    people,
+    sessions,
+    check_ins,
+    now: datetime,
+    default_zone: str,
+    hours: WorkingHours = DEFAULT_HOURS,
+):
     """The nudges the rules send this pair at `now`, whether the outbox holds their keys or
     not (what the sweep decides, one pairing at a time)."""
-    windows = _windows(pairing, people, sessions, check_ins, now, default_zone)
+    windows = _windows(pairing, people, sessions, check_ins, now, default_zone, hours)
     return _drafts(pairing, people, open_at(windows, now), default_zone)
 
 
