@@ -226,7 +226,8 @@ def nudge_windows(
     unless a session is booked, declined or logged; each check-in for `check_in_latest` from
     its week; once a month has started, the reminder of a booked session from
     `session_reminder_due` (in the configured `hours`) until the session, and the log request
-    from `log_request_due` for `log_request_latest`, until the month is logged. Windows already closed are left out.
+    from `log_request_due` for `log_request_latest`, until the month is logged. Windows already
+    closed are left out.
     """
     paired_at, now = to_utc(paired_at), to_utc(now)
     check_length(length_months)
