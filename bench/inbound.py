@@ -39,7 +39,7 @@ from bench.fake_connector import FakeConnector
 from bench.instances import ROOT, free_port, http_status
 from bench.sweep_data import generate
 from bench.teams_activities import card_submit, personal_message
-from store.db import create_db_engine
+from store.engine import create_db_engine
 
 PORTS = 41830  # connector, then the bot under test
 PAIRINGS = 1000

@@ -21,7 +21,8 @@ from sqlmodel import select
 from bot.teams import message_payload
 from store import migrate
 from store.conversations import upsert_conversation_ref
-from store.db import create_db_engine, session_scope
+from store.db import session_scope
+from store.engine import create_db_engine
 from store.outbox import OutboxMessage, enqueue
 from store.people import upsert_person
 

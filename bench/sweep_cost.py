@@ -34,7 +34,8 @@ from bot.context import AppContext
 from bot.outbox.sweep import plan, record_pass
 from bot.settings import Settings
 from domain.clock import FixedClock
-from store.db import CHUNK, chunked, create_db_engine
+from store.db import CHUNK, chunked
+from store.engine import create_db_engine
 from store.escalations import glance_query
 from store.next_sweep import due_for_sweep_query
 from store.outbox import OutboxMessage, existing_keys

@@ -21,7 +21,7 @@ from bot.teams.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.teams.handler import TeamsHandler
 from domain.clock import Clock, SystemClock
 from store import migrate
-from store.db import ping
+from store.engine import ping
 from store.shared_files import shared_file
 
 log = logging.getLogger(__name__)

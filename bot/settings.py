@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.outbox.pacing import Window
 from domain.surveys import SURVEYS_DIR
 from domain.working_hours import WorkingHours
-from store.db import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
+from store.engine import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
 
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'stepforward.db'}"

@@ -1,25 +1,18 @@
-"""Engine and session creation for SQLite (embedded default) and PostgreSQL."""
+"""Sessions, and the statements every repository shares (chunks of ids, insert unless it
+exists, refreshing a row only when something changed). Engines: `store.engine`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Table, inspect
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-CONNECT_TIMEOUT = 10  # seconds (PostgreSQL)
-# Connections per process. A turn waiting for a free connection blocks the event loop (for up
-# to POOL_TIMEOUT), so no handler holds one while it awaits Teams (checked by
-# tests/test_no_session_across_await.py). These sizes date from before that: headroom.
-POOL_SIZE = 10
-MAX_OVERFLOW = 40
-POOL_TIMEOUT = 30  # seconds a checkout waits for a free connection (SQLAlchemy's default)
 # How stale `updated_at` may be on a row refreshed on every message (a person, a conversation
 # reference) before an otherwise unchanged message writes it again.
 TOUCH_EVERY = timedelta(hours=1)
@@ -28,49 +21,6 @@ TOUCH_EVERY = timedelta(hours=1)
 CHUNK = 1_000
 
 T = TypeVar("T")
-
-
-def create_db_engine(
-    database_url: str,
-    pool_size: int = POOL_SIZE,
-    max_overflow: int = MAX_OVERFLOW,
-    pool_timeout: float = POOL_TIMEOUT,
-) -> Engine:
-    """Create an engine; for SQLite, make the folder and switch on WAL and foreign keys.
-
-    SQLite runs WAL with `synchronous=NORMAL`: a commit survives the process being killed
-    (the write-ahead log is in the OS before COMMIT returns) and only a power cut of the machine
-    could lose the last commits; a commit is then not an fsync, which keeps the moment between
-    Teams accepting a message and its outbox row saying `sent` short.
-    """
-    url = make_url(database_url)
-    pooling = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
-    if url.get_backend_name() == "sqlite":
-        in_memory = not url.database or url.database == ":memory:"
-        if not in_memory:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        pool = {} if in_memory else pooling
-        engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
-        )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    # A server that does not answer fails a connection attempt in seconds, not minutes.
-    return create_engine(
-        database_url,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT},
-        **pooling,
-    )
 
 
 @contextmanager
@@ -85,12 +35,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def ping(engine: Engine) -> None:
-    """Raise if the database cannot answer a trivial query."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -138,6 +82,3 @@ def refresh(session: Session, row, now: datetime, **values) -> None:
         session.add(row)
         session.flush()
 
-
-# Every session keeps the sweep's per-pairing moments up to date (see the module).
-import store.next_sweep  # noqa: E402, F401  isort: skip

@@ -18,6 +18,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from domain.escalations import Cause, Status, kind_of
 from domain.keys import escalation_open_key
+from store.moments import NEVER, facts_changed
 from store.types import UTCDateTime
 
 
@@ -287,8 +288,6 @@ def acknowledge(session: Session, escalation_id: int, actor: str, now: datetime)
 def resolve(session: Session, escalation_id: int, actor: str, now: datetime, outcome: str) -> bool:
     """Resolve once (frees the open key); False if it was already resolved. The pairing's
     next sweep looks at it again."""
-    from store.next_sweep import NEVER, facts_changed  # it reads this module's tables
-
     result = session.execute(
         update(Escalation)
         .where(Escalation.id == escalation_id, Escalation.status != Status.RESOLVED.value)

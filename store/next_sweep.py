@@ -17,8 +17,8 @@ flushed, wherever they are made (`_on_flush`); a Core UPDATE that changes them c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import bindparam, event, inspect, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -27,10 +27,9 @@ from domain.escalations import Status
 from store.db import chunked, insert_unless_exists
 from store.escalations import Escalation, RepairRequest
 from store.models import CheckIn, MentoringSession, Pairing, Person, Programme, SweepRules
+from store.moments import NEVER, facts_changed, make_due
 from store.surveys import SurveyInvitation, pairing_id_of
 
-# Stored when no rule will ever look at the pairing again on these facts.
-NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _ROWS_PER_STATEMENT = 5_000
 
 # Columns whose change can change what a sweep decides, per table; child rows of a pairing
@@ -61,7 +60,7 @@ def rules_changed(session: Session, fingerprint: str, now: datetime) -> bool:
     stored = session.execute(select(table.c.fingerprint)).scalar_one_or_none()
     if stored == fingerprint:
         return False
-    _make_due(session, true())
+    make_due(session, true())
     escalations = Escalation.__table__
     session.connection().execute(
         update(escalations)
@@ -109,49 +108,6 @@ def record_next_sweep(
         session.connection().execute(statement, chunk)
 
 
-def facts_changed(
-    session: Session,
-    *,
-    pairing_ids: Iterable[int] = (),
-    person_ids: Iterable[int] = (),
-    programme_ids: Iterable[int] = (),
-) -> None:
-    """Make the next sweep look at these pairings, the pairings of these people and of these
-    programmes (in the caller's transaction)."""
-    table = Pairing.__table__
-    pairing_ids, person_ids = sorted(set(pairing_ids)), sorted(set(person_ids))
-    programme_ids = sorted(set(programme_ids))
-    conditions = []
-    if pairing_ids:
-        conditions.append(table.c.id.in_(pairing_ids))
-    if person_ids:
-        conditions.append(table.c.trainee_person_id.in_(person_ids))
-        conditions.append(table.c.mentor_person_id.in_(person_ids))
-    if programme_ids:
-        conditions.append(table.c.programme_id.in_(programme_ids))
-    if conditions:
-        _make_due(session, or_(*conditions))
-
-
-def _make_due(session: Session, condition) -> None:
-    """Reset the moment and bump the version of the pairings matching `condition`.
-
-    On PostgreSQL the rows are locked in id order first, as a sweep's `record_next_sweep`
-    writes them: an UPDATE alone locks them in the order it finds them on disk, and two
-    transactions taking two pairings in opposite orders would deadlock.
-    """
-    table = Pairing.__table__
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        lock = select(table.c.id).where(condition).order_by(table.c.id).with_for_update()
-        connection.execute(lock)
-    connection.execute(
-        update(table)
-        .where(condition)
-        .values(next_sweep_at=None, facts_version=table.c.facts_version + 1)
-    )
-
-
 def _values(obj, name: str, deleted: bool) -> list:
     """The current value of a column and, if it changed, the one it replaces."""
     if deleted:
@@ -165,7 +121,13 @@ def _changed(obj, names: frozenset[str]) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "before_flush")
+def keep_moments_current() -> None:
+    """Every session from now on resets the moments of the pairings whose facts it changes
+    (idempotent: the hook is added once)."""
+    if not event.contains(Session, "before_flush", _on_flush):
+        event.listen(Session, "before_flush", _on_flush)
+
+
 def _on_flush(session: Session, _flush_context, _instances) -> None:
     pairings: set[int] = set()
     people: set[int] = set()

@@ -20,7 +20,7 @@ from bot.outbox.engine import Outbox
 from bot.settings import Settings
 from domain.clock import FixedClock
 from store import migrate
-from store.db import create_db_engine
+from store.engine import create_db_engine
 
 COORDINATOR_AAD = "aad-coordinator-1"
 # A Monday morning in term time, London.

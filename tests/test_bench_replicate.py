@@ -19,7 +19,7 @@ from bot.context import AppContext
 from bot.escalations import planner as escalation_sweep
 from bot.outbox.sweep import plan
 from domain.clock import FixedClock
-from store.db import create_db_engine
+from store.engine import create_db_engine
 from tests.conftest import POSTGRES_URL
 
 COPIES = 3

@@ -10,8 +10,8 @@ from adaptive_cards.templating import render_card, template_names
 from bot.context import AppContext
 from bot.teams.dialog_storage import DatabaseStorage
 from store import migrate
-from store.db import create_db_engine
 from store.dialog_state import StaleWrite
+from store.engine import create_db_engine
 
 
 def test_every_template_is_adaptive_card_1_5_under_80_kb():

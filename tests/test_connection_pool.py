@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from bench.fake_connector import Gate
 from bench.teams_activities import CHANNEL_ID, card_submit, channel_card_submit, personal_message
 from bot.settings import Settings
-from store.db import create_db_engine
+from store.engine import create_db_engine
 from store.models import Application, ApplicationEvent, Person
 from tests.applying import TRAINEE, Applicant
 from tests.conftest import COORDINATOR_AAD, start_bot

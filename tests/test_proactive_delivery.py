@@ -23,7 +23,8 @@ from bot.outbox.sweep import PlannedMessage
 from bot.teams.proactive import message_payload
 from store import migrate
 from store.conversations import upsert_conversation_ref
-from store.db import create_db_engine, session_scope
+from store.db import session_scope
+from store.engine import create_db_engine
 from store.outbox import OutboxMessage, OutboxStatus, claim_due
 from store.people import get_person, unreachable_people, upsert_person
 from tests.conftest import COORDINATOR_AAD, START, start_bot, use_planners

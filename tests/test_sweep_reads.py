@@ -26,7 +26,7 @@ from domain.clock import FixedClock
 from domain.keys import escalation_card_key as card_key
 from domain.stall_rules import StallSettings, escalation_is_overdue, stall_causes
 from store import migrate
-from store.db import create_db_engine
+from store.engine import create_db_engine
 from store.escalations import Escalation, RepairRequest, acknowledge, resolve, unresolved
 from store.models import Pairing, PairingStatus, Person, Programme
 from store.next_sweep import due_for_sweep, record_next_sweep

@@ -13,7 +13,7 @@ import store.outbox  # noqa: F401
 import store.processed_activities  # noqa: F401
 import store.shared_files  # noqa: F401
 import store.surveys  # noqa: F401
-from store.db import create_db_engine
+from store.engine import create_db_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
