@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bench.sweep_data import generate
 from bot.assembly import planners
 from bot.context import AppContext
-from bot.escalations.escalations import CHAMPION, REPOST
+from bot.escalations.card import CHAMPION, REPOST
 from bot.escalations.planner import pairing_facts
 from bot.outbox import sweep
 from bot.outbox.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass

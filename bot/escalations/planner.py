@@ -22,7 +22,7 @@ from functools import cache
 from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.escalations.escalations import (
+from bot.escalations.card import (
     CARD,
     CHAMPION,
     REPOST,
