@@ -46,7 +46,7 @@ def client(graph_settings) -> GraphClient:
     return GraphClient(graph_settings)
 
 
-async def _book(client: GraphClient, **overrides) -> CalendarEvent:
+async def _create(client: GraphClient, **overrides) -> CalendarEvent | GraphError:
     details = {
         "subject": "Step Forward mentoring session",
         "body_html": "<p>Your monthly mentoring session.</p>",
@@ -56,7 +56,11 @@ async def _book(client: GraphClient, **overrides) -> CalendarEvent:
         "attendees": [Attendee(TRAINEE_MAIL, "Sam Trainee")],
         "transaction_id": BOOKING,
     } | overrides
-    event = await create_meeting(client, MENTOR, **details)
+    return await create_meeting(client, MENTOR, **details)
+
+
+async def _book(client: GraphClient, **overrides) -> CalendarEvent:
+    event = await _create(client, **overrides)
     assert isinstance(event, CalendarEvent), event
     return event
 
@@ -207,30 +211,10 @@ async def test_a_creation_repeated_after_a_lost_answer_books_the_pair_once(graph
 
 async def test_a_missing_permission_or_mailbox_is_an_error_and_nothing_is_booked(client, graph):
     graph.fail("create_event", 403)
-    forbidden = await create_meeting(
-        client,
-        MENTOR,
-        subject="s",
-        body_html="b",
-        start=utc(2026, 11, 24, 14),
-        end=utc(2026, 11, 24, 16),
-        time_zone=None,
-        attendees=[],
-        transaction_id=BOOKING,
-    )
+    forbidden = await _create(client)
     assert isinstance(forbidden, GraphError) and forbidden.kind is GraphErrorKind.FORBIDDEN
     graph.fail("create_event", 404, code="ErrorNonExistentMailbox")
-    missing = await create_meeting(
-        client,
-        MENTOR,
-        subject="s",
-        body_html="b",
-        start=utc(2026, 11, 24, 14),
-        end=utc(2026, 11, 24, 16),
-        time_zone=None,
-        attendees=[],
-        transaction_id=BOOKING,
-    )
+    missing = await _create(client)
     assert isinstance(missing, GraphError)
     assert (missing.kind, missing.code) == (GraphErrorKind.NOT_FOUND, "ErrorNonExistentMailbox")
     assert graph.calendar.events == {} and len(graph.calls_to("create_event")) == 2

@@ -34,6 +34,14 @@ def client(graph_settings, sleeps) -> GraphClient:
     )
 
 
+@pytest.fixture
+def impatient(graph_settings, sleeps) -> GraphClient:
+    """A client whose requests time out after 0.3 s (for endpoints the fake leaves hanging)."""
+    return GraphClient(
+        graph_settings.model_copy(update={"graph_timeout_seconds": 0.3}), sleep=sleeps
+    )
+
+
 async def _get(client: GraphClient) -> GraphResponse | GraphError:
     return await client.request("test.manager", "GET", MANAGER_PATH)
 
@@ -84,12 +92,9 @@ async def test_a_token_service_in_trouble_is_unavailable_and_not_hammered(client
     assert len(graph.token_requests) == 1 and graph.calls == []
 
 
-async def test_a_token_request_that_times_out_is_tried_again(graph_settings, graph, sleeps):
-    client = GraphClient(
-        graph_settings.model_copy(update={"graph_timeout_seconds": 0.3}), sleep=sleeps
-    )
+async def test_a_token_request_that_times_out_is_tried_again(impatient, graph, sleeps):
     graph.hang("token")
-    response = await _get(client)
+    response = await _get(impatient)
     assert isinstance(response, GraphResponse) and response.status == 200
     assert len(graph.token_requests) == 2 and len(sleeps.waits) == 1
 
@@ -163,16 +168,13 @@ async def test_unavailable_on_every_try_gives_unavailable(client, graph, sleeps)
     assert len(graph.calls_to("manager")) == 3 and len(sleeps.waits) == 2
 
 
-async def test_a_timeout_is_unavailable_and_a_read_is_tried_again(graph_settings, graph, sleeps):
-    client = GraphClient(
-        graph_settings.model_copy(update={"graph_timeout_seconds": 0.3}), sleep=sleeps
-    )
+async def test_a_timeout_is_unavailable_and_a_read_is_tried_again(impatient, graph):
     graph.hang("manager")
-    response = await _get(client)
+    response = await _get(impatient)
     assert isinstance(response, GraphResponse) and response.status == 200
     assert len(graph.calls_to("manager")) == 2
     graph.hang("manager", times=None)
-    error = await _get(client)
+    error = await _get(impatient)
     assert isinstance(error, GraphError)
     assert (error.kind, error.detail, error.maybe_acted) == (
         GraphErrorKind.UNAVAILABLE,

@@ -31,7 +31,7 @@ from domain.free_slots import Interval, merge
 from domain.working_hours import WorkingHours
 
 if TYPE_CHECKING:
-    from bot.graph.client import GraphClient
+    from bot.graph.client import GraphClient, GraphResponse
 
 PREFER_UTC = {"Prefer": 'outlook.timezone="UTC"'}
 # Statuses during which a person cannot be booked. "workingElsewhere" and "free" do not block;
@@ -171,7 +171,11 @@ async def schedules(
     ]
 
 
-def _event(body: Any, operation: str) -> CalendarEvent | GraphError:
+def _event(response: GraphResponse | GraphError, operation: str) -> CalendarEvent | GraphError:
+    """The event in Graph's answer (errors pass through)."""
+    if isinstance(response, GraphError):
+        return response
+    body = response.body
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         return GraphError(GraphErrorKind.UNAVAILABLE, operation, detail="unreadable answer")
     responses = []
@@ -192,6 +196,10 @@ def _event(body: Any, operation: str) -> CalendarEvent | GraphError:
         join_url=join_url if isinstance(join_url, str) and join_url else None,
         responses=tuple(responses),
     )
+
+
+def _event_path(organiser_id: str, event_id: str) -> str:
+    return f"/users/{path_segment(organiser_id)}/events/{path_segment(event_id)}"
 
 
 def _attendees(attendees: Sequence[Attendee]) -> list[dict]:
@@ -244,9 +252,7 @@ async def create_meeting(
         headers=PREFER_UTC,
         idempotent=True,  # Graph drops a repeated creation with the same transactionId
     )
-    if isinstance(response, GraphError):
-        return response
-    return _event(response.body, "calendar.create_event")
+    return _event(response, "calendar.create_event")
 
 
 async def update_meeting(
@@ -277,13 +283,11 @@ async def update_meeting(
     response = await client.request(
         "calendar.update_event",
         "PATCH",
-        f"/users/{path_segment(organiser_id)}/events/{path_segment(event_id)}",
+        _event_path(organiser_id, event_id),
         json=changes,
         headers=PREFER_UTC,
     )
-    if isinstance(response, GraphError):
-        return response
-    return _event(response.body, "calendar.update_event")
+    return _event(response, "calendar.update_event")
 
 
 async def cancel_meeting(
@@ -297,7 +301,7 @@ async def cancel_meeting(
     response = await client.request(
         "calendar.cancel_event",
         "POST",
-        f"/users/{path_segment(organiser_id)}/events/{path_segment(event_id)}/cancel",
+        f"{_event_path(organiser_id, event_id)}/cancel",
         json={"comment": comment},
         idempotent=True,
     )
@@ -312,10 +316,8 @@ async def get_meeting(
     response = await client.request(
         "calendar.get_event",
         "GET",
-        f"/users/{path_segment(organiser_id)}/events/{path_segment(event_id)}",
+        _event_path(organiser_id, event_id),
         params={"$select": EVENT_FIELDS},
         headers=PREFER_UTC,
     )
-    if isinstance(response, GraphError):
-        return response
-    return _event(response.body, "calendar.get_event")
+    return _event(response, "calendar.get_event")

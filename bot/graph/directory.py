@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 USER_TYPE = "#microsoft.graph.user"
 # Graph's largest page for directory collections: fewer round trips for a big staff group.
 MEMBERS_PAGE_SIZE = 999
+USER_FIELDS = "id,displayName,mail,userPrincipalName,jobTitle"
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,24 @@ def _address(body: dict) -> str | None:
     return body.get("mail") or body.get("userPrincipalName") or None
 
 
+async def _user_object(client: GraphClient, operation: str, path: str) -> dict | GraphError:
+    """A user (or a manager) as Graph answers it, with the fields the bot uses."""
+    response = await client.request(operation, "GET", path, params={"$select": USER_FIELDS})
+    if isinstance(response, GraphError):
+        return response
+    return response.body if isinstance(response.body, dict) else {}
+
+
 async def line_manager(client: GraphClient, aad_object_id: str) -> Manager | GraphError:
     """The user's manager (`GET /users/{id}/manager`). NOT_FOUND: no manager is recorded (or
     no such user; Graph does not tell the two apart)."""
     operation = "directory.manager"
-    response = await client.request(
-        operation,
-        "GET",
-        f"/users/{path_segment(aad_object_id)}/manager",
-        params={"$select": "id,displayName,mail,userPrincipalName,jobTitle"},
-    )
-    if isinstance(response, GraphError):
-        return response
-    body = response.body if isinstance(response.body, dict) else {}
+    body = await _user_object(client, operation, f"/users/{path_segment(aad_object_id)}/manager")
+    if isinstance(body, GraphError):
+        return body
     if not body.get("displayName"):
         # An organisational contact or an empty record: nobody the bot could name.
-        return GraphError(GraphErrorKind.NOT_FOUND, operation, status=response.status)
+        return GraphError(GraphErrorKind.NOT_FOUND, operation)
     return Manager(
         name=body["displayName"],
         email=_address(body),
@@ -67,16 +70,9 @@ async def line_manager(client: GraphClient, aad_object_id: str) -> Manager | Gra
 async def user(client: GraphClient, aad_object_id: str) -> DirectoryUser | GraphError:
     """One user by AAD object id (`GET /users/{id}`): their mail address is what getSchedule
     and meeting invitations name them by."""
-    operation = "directory.user"
-    response = await client.request(
-        operation,
-        "GET",
-        f"/users/{path_segment(aad_object_id)}",
-        params={"$select": "id,displayName,mail,userPrincipalName"},
-    )
-    if isinstance(response, GraphError):
-        return response
-    body = response.body if isinstance(response.body, dict) else {}
+    body = await _user_object(client, "directory.user", f"/users/{path_segment(aad_object_id)}")
+    if isinstance(body, GraphError):
+        return body
     return DirectoryUser(
         aad_object_id=body.get("id") or aad_object_id,
         name=body.get("displayName"),
