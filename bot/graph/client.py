@@ -11,7 +11,8 @@ tries, and the error carries retry_after so the caller can come back later), 5xx
 network failures with exponential backoff and jitter, a bounded number of times. Other 4xx are
 never retried.
 
-A retry must not do something twice. GET, PATCH, PUT and DELETE are idempotent. A POST is retried
+A retry must not do something twice. GET and DELETE are idempotent, and so are PATCH and PUT as
+this package uses them (they set fields to values, nothing is added). A POST is retried
 after a 5xx, a timeout or a dropped connection only when its caller says it is safe
 (`idempotent=True`): Graph may have acted on the first attempt although no answer came back.
 Each POST in this package says why it is safe (an event carries a `transactionId` that Graph
@@ -272,6 +273,7 @@ class GraphClient:
                     status=status,
                     request_id=answer_headers.get("request-id"),
                     detail="unreadable answer",
+                    maybe_acted=True,  # Graph said it succeeded
                 )
         if 200 <= status < 300:
             return GraphResponse(status, parsed, dict(answer_headers))
