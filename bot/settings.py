@@ -178,7 +178,7 @@ class Settings(BaseSettings):
         ),
         description="Unacknowledged this long: posted again and sent to the champion.",
     )
-    # Optional Microsoft Graph lookup of a participant's line manager (client credentials).
+    # Optional Microsoft Graph, app-only (client credentials): see bot.graph.
     graph_tenant_id: str = Field(
         "", validation_alias=AliasChoices("STEPFORWARD_GRAPH_TENANT_ID", "graph_tenant_id")
     )
@@ -201,6 +201,39 @@ class Settings(BaseSettings):
         "",
         validation_alias=AliasChoices("STEPFORWARD_GRAPH_CA_BUNDLE", "graph_ca_bundle"),
         description="A CA bundle to trust for the token service and Graph (e.g. a TLS proxy).",
+    )
+    graph_timeout_seconds: float = Field(
+        10,
+        gt=0,
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_TIMEOUT_SECONDS", "graph_timeout_seconds"),
+        description="How long one Graph or token request may take before it counts as failed.",
+    )
+    graph_max_attempts: int = Field(
+        3,
+        ge=1,
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_MAX_ATTEMPTS", "graph_max_attempts"),
+        description="Tries of one Graph call that was throttled or failed on Graph's side.",
+    )
+    graph_retry_base_seconds: float = Field(
+        1,
+        ge=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_GRAPH_RETRY_SECONDS", "graph_retry_base_seconds"
+        ),
+        description="First wait before another try; doubles (with jitter) each try.",
+    )
+    graph_retry_cap_seconds: float = Field(
+        30,
+        ge=0,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_GRAPH_RETRY_CAP_SECONDS", "graph_retry_cap_seconds"
+        ),
+        description="Longest wait between tries; a longer Retry-After ends the tries.",
+    )
+    teams_app_catalog_id: str = Field(
+        "",
+        validation_alias=AliasChoices("STEPFORWARD_TEAMS_APP_CATALOG_ID", "teams_app_catalog_id"),
+        description="The app's id in the organisation's Teams app catalog (to install it).",
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 

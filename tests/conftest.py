@@ -21,6 +21,7 @@ from bot.settings import Settings
 from domain.clock import FixedClock
 from store import migrate
 from store.engine import create_db_engine
+from tests.fake_graph import FakeGraph
 
 COORDINATOR_AAD = "aad-coordinator-1"
 # A Monday morning in term time, London.
@@ -139,3 +140,17 @@ async def bot(settings, clock, connector) -> AsyncIterator[BotClient]:
     running = await start_bot(settings, clock, connector)
     yield running
     await running.client.close()
+
+
+@pytest.fixture
+async def fake_graph(tmp_path) -> AsyncIterator[FakeGraph]:
+    """Microsoft Graph and its token service on loopback HTTPS (tests/fake_graph)."""
+    fake = await FakeGraph().start(tmp_path)
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def graph_settings(settings, fake_graph) -> Settings:
+    """The test's settings with Graph configured to reach the fake."""
+    return fake_graph.configure(settings)
