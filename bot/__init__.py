@@ -1,1 +1,2 @@
-"""Step Forward: the Teams-facing side of the mentoring bot (app, adapter, handler, commands)."""
+"""Step Forward, the running bot: the app, its features (one package each), the nudge engine
+(`bot.outbox`) and the Teams plumbing (`bot.teams`). See docs/architecture.md."""
