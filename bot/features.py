@@ -82,6 +82,9 @@ class Registry:
     still_wanted: dict[str, StillWanted] = field(default_factory=dict)
     routes: list[web.RouteDef] = field(default_factory=list)
     events: Events = field(default_factory=Events)
+    # Asked, in order, about a message nothing else understood; True: handled (e.g. a reply
+    # the bot invited, which goes to the coordinators).
+    free_text: list[Callable[[Turn], Awaitable[bool]]] = field(default_factory=list)
     # The first card a person gets in a personal chat (one feature provides it).
     welcome: Callable[[Turn], Awaitable[dict | str]] | None = None
 
@@ -114,6 +117,9 @@ class Registry:
 
     def route(self, route: web.RouteDef) -> None:
         self.routes.append(route)
+
+    def free_text_handler(self, handler: Callable[[Turn], Awaitable[bool]]) -> None:
+        self.free_text.append(handler)
 
     def welcome_card(self, provider: Callable[[Turn], Awaitable[dict | str]]) -> None:
         self.welcome = provider

@@ -2,16 +2,26 @@
 handler that answers it.
 
 In order: a card button (the first card route whose key is in the submitted data), a command
-(typed, or named by a button's `action`), the dialog in progress (a form being filled in), and
-otherwise a kind "I didn't understand". Who may do what is checked here, before any handler
-runs, with the authorisation policy in `domain.authorisation`.
+(typed, named by a button's `action`, or a polite variant: "my programme please"), the dialog
+in progress (a form being filled in), a reply the bot invited (the features' free-text
+handlers), and otherwise a kind answer: hello and thanks, where a command works when it is
+used in the wrong place, the closest command for a near miss. Who may do what is checked here,
+before any handler runs, with the authorisation policy in `domain.authorisation`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from bot.commands import PERSONAL, TEAM, Command, ParsedCommand, commands_for, parse
+from bot.commands import (
+    PERSONAL,
+    TEAM,
+    Command,
+    ParsedCommand,
+    Reading,
+    commands_for,
+    read,
+)
 from bot.context import AppContext
 from bot.features import Registry
 from bot.teams import Turn
@@ -42,16 +52,62 @@ class Router:
         text = turn.text
         if not text and value is not None:
             text = self._command_named(value.get("action"))
-        parsed = parse(text, turn.scope, self._commands) if text else None
-        if parsed is not None:
-            await self._run(turn, parsed)
+        reading = read(text, turn.scope, self._commands) if text else None
+        if reading is not None and reading.kind == "command":
+            await self._run(turn, reading.parsed)
             return
         if await turn.resume_dialog():
             return
-        await turn.send(
-            "Sorry, I didn't understand that. Type **help** to see what I can do."
-            if value is None
-            else "That card has expired. Type **help** to see what I can do."
+        if reading is not None and reading.kind == "near" and len(text.split()) <= 4:
+            await self._answer(turn, reading)  # a mistyped command, not words for someone
+            return
+        for handler in self.registry.free_text:
+            if await handler(turn):
+                return
+        if reading is None:
+            await turn.send("That card has expired. Type **help** to see what I can do.")
+            return
+        await self._answer(turn, reading)
+
+    async def _answer(self, turn: Turn, reading: Reading) -> None:
+        """A kind answer to what is not a command: what to say, or where it works."""
+        here = "" if turn.scope == PERSONAL else " (mention me first)"
+        if reading.kind == "greeting":
+            name = (turn.sender.name or "").split(" ")[0]
+            await turn.send(
+                f"Hello{' ' + name if name else ''}! I'm Step Forward, the mentoring "
+                f"programme's assistant. Type **help**{here} to see what I can do."
+            )
+        elif reading.kind == "thanks":
+            await turn.send("You're welcome!")
+        elif reading.kind == "elsewhere":
+            await turn.send(await self._where_it_works(turn, reading.command))
+        elif reading.kind == "near":
+            await turn.send(
+                f"Did you mean **{reading.command.name}**? Type **help**{here} to see "
+                "everything I can do."
+            )
+        else:
+            await turn.send(
+                f"Sorry, I didn't understand that. Type **help**{here} to see what I can do."
+            )
+
+    async def _where_it_works(self, turn: Turn, command: Command) -> str:
+        with self.ctx.session() as session:
+            roles = self.ctx.roles(session, turn.sender.aad_object_id)
+        if command.action in COORDINATOR_ONLY and not may(roles, command.action):
+            return (
+                f"**{command.name}** is for the programme coordinators, in their channel. "
+                "Type **help** to see what I can do for you."
+            )
+        if TEAM in command.scopes:
+            return (
+                f"**{command.name}** works in the programme's coordinator channel: @mention me "
+                f"there with **{command.name}**."
+            )
+        return (
+            f"**{command.name}** works in your personal chat with me: open Step Forward in "
+            "your Teams chats and type it there."
         )
 
     def _command_named(self, key: object) -> str:

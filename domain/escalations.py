@@ -18,6 +18,8 @@ from domain.stall_rules import StallCause
 class Kind(StrEnum):
     STALLED = "stalled"
     RELEASE_BLOCK = "release_block"
+    # Someone wrote to the coordinators outside any pairing (e.g. after it ended).
+    QUESTION = "question"
 
 
 class Cause(StrEnum):
@@ -31,6 +33,7 @@ class Cause(StrEnum):
     # Raised at once by what someone says.
     CANT_MEET = "cant_meet"
     RELEASE_BLOCK = "release_block"
+    QUESTION = "question"
 
 
 CAUSE_TITLES: dict[Cause, str] = {
@@ -42,15 +45,21 @@ CAUSE_TITLES: dict[Cause, str] = {
     Cause.UNREACHABLE: "can't be reached in Teams",
     Cause.CANT_MEET: "can't meet this month",
     Cause.RELEASE_BLOCK: "not released",
+    Cause.QUESTION: "wrote to the coordinators",
 }
 
 
 def kind_of(cause: Cause | str) -> Kind:
-    return Kind.RELEASE_BLOCK if Cause(cause) == Cause.RELEASE_BLOCK else Kind.STALLED
+    cause = Cause(cause)
+    if cause == Cause.RELEASE_BLOCK:
+        return Kind.RELEASE_BLOCK
+    return Kind.QUESTION if cause == Cause.QUESTION else Kind.STALLED
 
 
 def title_of(cause: Cause | str) -> str:
-    kind = "Release block" if kind_of(cause) == Kind.RELEASE_BLOCK else "Stalled pairing"
+    kind = {Kind.RELEASE_BLOCK: "Release block", Kind.QUESTION: "Message"}.get(
+        kind_of(cause), "Stalled pairing"
+    )
     return f"{kind}: {CAUSE_TITLES[Cause(cause)]}"
 
 

@@ -139,6 +139,11 @@ def escalation_outcome_key(escalation_id: int, person_id: int) -> str:
     return f"escalation:{escalation_id}:outcome:{person_id}"
 
 
+def escalation_reply_key(escalation_id: int, event_id: int) -> str:
+    """The coordinator channel told that a participant replied on an escalation."""
+    return f"escalation:{escalation_id}:reply:{event_id}"
+
+
 def release_block_reached_key(release_block_id: int) -> str:
     """The reporter of a release block told it reached the coordinators."""
     return f"release-block:{release_block_id}:reached"

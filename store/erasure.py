@@ -35,6 +35,7 @@ from store.models import (
 )
 from store.outbox import OutboxMessage
 from store.processed_activities import ProcessedActivity
+from store.replies import forget_invitations
 from store.surveys import forget_mentor_tally
 
 ERASED_NAME = "Former participant"
@@ -126,6 +127,7 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     # What their mentees said about them, added up: about them, so it goes with them. The
     # anonymous answers it was counted from stay (the programme's totals do not change).
     forget_mentor_tally(session, person.id)
+    forget_invitations(session, person.id)
     person.aad_object_id = f"erased-{uuid.uuid4().hex}"
     person.tenant_id = None
     person.display_name = ERASED_NAME

@@ -265,6 +265,30 @@ def raise_escalation(
     raise RuntimeError(f"could not open or find the escalation {key}")
 
 
+def add_reply(
+    session: Session,
+    escalation_id: int,
+    now: datetime,
+    *,
+    evidence: str,
+    ref: str,
+    words: str,
+    by: str | None,
+) -> EscalationEvent:
+    """A participant's reply to the coordinators, kept on the escalation whatever its state
+    (their words are private: shown to coordinators only)."""
+    escalation = session.get(Escalation, escalation_id, with_for_update=_locks(session))
+    escalation.evidence = [*escalation.evidence, _evidence(now, evidence, ref, words, by)]
+    escalation.updated_at = now
+    session.add(escalation)
+    session.flush()
+    return record_event(session, escalation_id, now, by, "replied")
+
+
+def _locks(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def acknowledge(session: Session, escalation_id: int, actor: str, now: datetime) -> bool:
     """Mark acknowledged once; False if it was already acknowledged or is resolved."""
     result = session.execute(

@@ -21,6 +21,13 @@ def register(registry: Registry, services: Services) -> None:
     registry.dialog(ApplicationDialog(ctx, review.application_changed))
 
     async def apply(turn: Turn, _argument: str, _roles) -> None:
+        if turn.value is not None and await turn.dialog_in_progress() == "application":
+            # Apply pressed again (twice, or on an older card) while the form is open.
+            await turn.send(
+                "Your application form is already open: carry on with the card above. "
+                "(Type **apply** to see your current step again.)"
+            )
+            return
         reopened = mine.reopen_if_withdrawn(turn)
         if reopened:
             await turn.send(

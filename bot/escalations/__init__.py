@@ -8,6 +8,7 @@ from bot.commands import PERSONAL, TEAM, Command
 from bot.escalations.escalations import Escalations
 from bot.escalations.participant_help import ParticipantHelp
 from bot.escalations.planner import plan_escalations
+from bot.escalations.replies import ReplyForwarding
 from bot.events import PairingEnded
 from bot.features import Registry, Services
 from bot.teams import Turn
@@ -21,6 +22,8 @@ def register(registry: Registry, services: Services) -> ParticipantHelp:
         ctx, services.outbox, services.messenger, services.graph, services.events
     )
     help_ = ParticipantHelp(ctx, escalations)
+    replies = ReplyForwarding(ctx, services.outbox, escalations)
+    registry.free_text_handler(replies.forward)
     registry.events.subscribe(PairingEnded, escalations.pairing_ended)
     registry.planner(plan_escalations)
 

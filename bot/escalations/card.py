@@ -58,6 +58,7 @@ _EVENT_WORDS = {
     "reminded": "unacknowledged: posted again and sent to the champion",
     "told_reached": "told the reporter it reached the coordinators",
     "told_outcome": "told the reporter the outcome",
+    "replied": "replied (their words are above)",
 }
 
 

@@ -70,6 +70,7 @@ from store.escalations import resolve as resolve_row
 from store.models import Pairing, PairingStatus, Person, Programme
 from store.outbox import by_key
 from store.programmes import current_programme
+from store.replies import invite_reply
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,8 @@ class Escalations:
                         "messaged",
                         f"{recipient.display_name}: {text}",
                     )
+                    # What they write back here comes to this card (`bot.escalations.replies`).
+                    invite_reply(session, recipient.id, now, escalation_id=escalation_id)
                     role = (
                         "programme coordinator"
                         if Role.COORDINATOR in self.ctx.roles(session, aad)

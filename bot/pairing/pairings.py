@@ -33,6 +33,7 @@ from store.pairings import (
     sessions_of,
 )
 from store.programmes import current_programme
+from store.replies import invite_reply
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,9 @@ class Pairings:
                 confirmed_by=actor.aad_object_id,
             )
             intros = self._intros(session, pairing, programme, trainee, mentor)
+            for person in (trainee, mentor):
+                # "Reply here with any questions": the answer reaches the coordinators.
+                invite_reply(session, person.id, now, pairing_id=pairing.id)
             names = (trainee.display_name, mentor.display_name)
         await turn.send(
             f"Paired {names[0]} with {names[1]}. I've introduced them to each other."
@@ -370,6 +374,9 @@ class Pairings:
                 )
                 for person, other in ((trainee, mentor), (mentor, trainee))
             ]
+            for person in (trainee, mentor):
+                # "Reply here with any questions": the answer reaches the coordinators.
+                invite_reply(session, person.id, now, pairing_id=pairing.id)
             names = (trainee.display_name, mentor.display_name)
         await turn.send(f"Ended the pairing of {names[0]} and {names[1]}.")
         for message in notices:

@@ -94,6 +94,11 @@ class TeamsHandler(ActivityHandler, DialogRunner):
         await dialog_context.cancel_all_dialogs()
         await dialog_context.begin_dialog(dialog_id, options)
 
+    async def in_progress(self, context: TurnContext) -> str | None:
+        dialog_context = await self.dialogs.create_context(context)
+        active = dialog_context.active_dialog
+        return active.id if active is not None else None
+
     async def resume(self, context: TurnContext) -> bool:
         dialog_context = await self.dialogs.create_context(context)
         result = await dialog_context.continue_dialog()

@@ -42,6 +42,9 @@ class DialogRunner:
     async def resume(self, context: TurnContext) -> bool:
         raise NotImplementedError
 
+    async def in_progress(self, context: TurnContext) -> str | None:
+        raise NotImplementedError
+
 
 class Turn:
     def __init__(
@@ -118,6 +121,12 @@ class Turn:
         if self._dialogs is None:
             raise RuntimeError("this turn has no dialogs")
         await self._dialogs.begin(self._context, dialog_id, options)
+
+    async def dialog_in_progress(self) -> str | None:
+        """The id of the dialog this conversation is in, if any."""
+        if self._dialogs is None:
+            return None
+        return await self._dialogs.in_progress(self._context)
 
     async def resume_dialog(self) -> bool:
         """Give the turn to the dialog in progress; False when there is none."""

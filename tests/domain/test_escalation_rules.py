@@ -33,7 +33,10 @@ def test_one_open_key_per_pairing_and_cause_else_per_person():
 
 def test_release_blocks_are_their_own_kind_and_every_cause_has_a_title():
     assert kind_of(Cause.RELEASE_BLOCK) == Kind.RELEASE_BLOCK
-    assert {kind_of(c) for c in Cause if c != Cause.RELEASE_BLOCK} == {Kind.STALLED}
+    assert kind_of(Cause.QUESTION) == Kind.QUESTION
+    others = {kind_of(c) for c in Cause if c not in (Cause.RELEASE_BLOCK, Cause.QUESTION)}
+    assert others == {Kind.STALLED}
+    assert title_of(Cause.QUESTION) == "Message: wrote to the coordinators"
     assert title_of(Cause.MISSED_MONTHS) == "Stalled pairing: months without a session"
     assert title_of(Cause.RELEASE_BLOCK) == "Release block: not released"
 
