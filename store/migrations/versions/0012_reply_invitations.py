@@ -1,6 +1,6 @@
 """reply invitations: a "reply here" reaches the coordinators
 
-Revision ID: 0018
+Revision ID: 0012
 Revises: 0011
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import store.types
 
-revision: str = "0018"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
