@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
+from bot.dashboard import routes as dashboard_routes
 from bot.handler import StepForwardBot
 from bot.leadership import SchedulerLeadership
 from bot.scheduler import create_scheduler
@@ -187,6 +188,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/files/{token}", shared_file_download)
+    app.router.add_routes(dashboard_routes(ctx))
     app.on_startup.append(_start_scheduler)
     app.on_cleanup.append(_stop_scheduler)
     return app

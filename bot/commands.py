@@ -169,6 +169,13 @@ COMMANDS: tuple[Command, ...] = (
         Action.READ_REPORTS,
         listed=False,
     ),
+    Command(
+        "dashboard",
+        "A link to the programme dashboard: funnel, pairs by month, escalations, surveys",
+        (PERSONAL, TEAM),
+        Action.READ_REPORTS,
+        listed=False,
+    ),
 )
 
 _WHITESPACE = re.compile(r"\s+")

@@ -17,6 +17,7 @@ from bot.application_review import ApplicationReview
 from bot.commands import PERSONAL, TEAM, Command, commands_for, parse
 from bot.context import AppContext
 from bot.conversation_memory import remember_activity
+from bot.dashboard import dashboard_reply
 from bot.dialog_storage import DatabaseStorage
 from bot.escalations import Escalations
 from bot.mentor_feedback import MentorFeedback
@@ -297,6 +298,11 @@ class StepForwardBot(ActivityHandler):
 
     async def _do_export(self, turn_context: TurnContext, _argument: str, _roles) -> None:
         await self._send_card_or_text(turn_context, self.reports.export_card())
+
+    async def _do_dashboard(self, turn_context: TurnContext, _argument: str, _roles) -> None:
+        sender = sender_of(turn_context.activity)
+        reply = dashboard_reply(self.ctx, sender.aad_object_id, self.ctx.clock.now())
+        await self._send_card_or_text(turn_context, reply)
 
     async def _send_card_or_text(self, turn_context: TurnContext, reply: dict | str) -> None:
         await turn_context.send_activity(reply if isinstance(reply, str) else card_message(reply))
