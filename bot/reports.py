@@ -33,7 +33,7 @@ from domain.report_rules import (
     suppress_breakdown,
 )
 from domain.surveys import ItemResult, Survey, load_definitions, summarise
-from store.applications import applications_with_people
+from store.applications import applications_with_people, status_counts_by_organisation
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import (
     Application,
@@ -47,7 +47,7 @@ from store.models import (
 )
 from store.programmes import current_programme
 from store.shared_files import share_file
-from store.surveys import anonymous_answers, invitations_of
+from store.surveys import anonymous_answers, invitation_outcomes, invitations_of
 
 CHECK_IN_WORDS = {"yes": "Yes", "not_really": "Not really", "need_help": "Need help"}
 FUNNEL_STAGES = ("requested", "submitted", "shortlisted", "selected")
@@ -194,12 +194,13 @@ def programme_pairings(session: Session, programme_id: int) -> list[Pairing]:
     )
 
 
-def _held(session: Session, pairing_ids: list[int]) -> list[MentoringSession]:
+def _held(session: Session, pairing_ids: list[int]) -> list:
+    """(pairing_id, month) of every session held."""
     if not pairing_ids:
         return []
     return list(
         session.exec(
-            select(MentoringSession).where(
+            select(MentoringSession.pairing_id, MentoringSession.month).where(
                 MentoringSession.pairing_id.in_(pairing_ids), MentoringSession.happened.is_(True)
             )
         )
@@ -234,10 +235,7 @@ class Funnel:
 
 
 def funnel_figures(session: Session, programme_id: int) -> Funnel:
-    by_organisation: dict[str, Counter] = {}
-    for application, _person in applications_with_people(session, programme_id):
-        name = application.organisation or "Not yet given"
-        by_organisation.setdefault(name, Counter())[application.status] += 1
+    by_organisation = status_counts_by_organisation(session, programme_id)
     stages = {name: funnel_counts(by_organisation[name]) for name in sorted(by_organisation)}
     visible = suppress_breakdown({name: counts["requested"] for name, counts in stages.items()})
     return Funnel(
@@ -357,10 +355,12 @@ class SurveyFigures:
 def survey_figures(
     session: Session, programme_id: int, surveys: dict[str, Survey]
 ) -> list[SurveyFigures]:
-    invitations = invitations_of(session, programme_id)
+    invitations: dict[str, list] = {}
+    for row in invitation_outcomes(session, programme_id):
+        invitations.setdefault(row.survey_id, []).append(row)
     figures = []
     for survey in surveys.values():
-        asked = [i for i in invitations if i.survey_id == survey.id]
+        asked = invitations.get(survey.id, [])
         answered = [i for i in asked if i.responded_at is not None]
         if survey.anonymous:
             answer_sets = anonymous_answers(session, programme_id, survey.id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.cadence import month_bounds
+from domain.cadence import month_start
 
 
 class MonthState(StrEnum):
@@ -43,9 +43,10 @@ def month_states(
     ended_at: datetime | None = None,
 ) -> list[MonthState]:
     """The state of each programme month 1..`length_months` at `now`."""
+    starts = [month_start(paired_at, month) for month in range(1, length_months + 2)]
     states = []
     for month in range(1, length_months + 1):
-        start, end = month_bounds(paired_at, month)
+        start, end = starts[month - 1], starts[month]
         recorded = facts.get(month, MonthFacts())
         if recorded.verified:
             state = MonthState.VERIFIED
