@@ -422,6 +422,9 @@
 
   function renderSessions(sessions) {
     $('sessions-text').textContent = `Sessions achieved vs planned: ${sessions.rate}.`;
+    table($('sessions-table'), ['Programme month', 'Planned', 'Achieved'], sessions.months.map(
+      ([month, planned, achieved]) => el('tr', {}, el('th', { scope: 'row', text: month }),
+        numberCell(planned), numberCell(achieved))), 'Sessions per programme month');
     legend($('sessions-legend'), ['planned', 'achieved (by programme month)']);
     drawChart('sessions-chart', () => new Chartist.BarChart('#sessions-chart', {
       labels: sessions.months.map((m) => String(m[0])),
