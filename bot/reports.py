@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
@@ -186,10 +187,22 @@ class Reports:
         )
 
 
-def programme_pairings(session: Session, programme_id: int) -> list[Pairing]:
+def programme_pairings(session: Session, programme_id: int) -> list:
+    """The programme's pairings, in order, as rows of what the report reads of them (id,
+    people, status, start, end, length)."""
     return list(
         session.exec(
-            select(Pairing).where(Pairing.programme_id == programme_id).order_by(Pairing.id)
+            select(
+                Pairing.id,
+                Pairing.trainee_person_id,
+                Pairing.mentor_person_id,
+                Pairing.status,
+                Pairing.paired_at,
+                Pairing.ended_at,
+                Pairing.length_months,
+            )
+            .where(Pairing.programme_id == programme_id)
+            .order_by(Pairing.id)
         )
     )
 
@@ -207,18 +220,29 @@ def _held(session: Session, pairing_ids: list[int]) -> list:
     )
 
 
-def _planned(pairing: Pairing, now: datetime) -> int:
+def _planned(pairing, now: datetime) -> int:
     until = pairing.ended_at if pairing.ended_at and pairing.ended_at < now else now
     return sessions_planned_by(pairing.paired_at, until, pairing.length_months)
 
 
-def sessions_by_month(session: Session, pairings: list[Pairing], now: datetime):
+def sessions_by_month(session: Session, pairings: list, now: datetime):
     """(programme month, sessions planned, sessions achieved) across all pairings."""
     planned: Counter = Counter()
     for pairing in pairings:
         for month in range(1, _planned(pairing, now) + 1):
             planned[month] += 1
-    achieved = Counter(row.month for row in _held(session, [p.id for p in pairings]))
+    ids = [p.id for p in pairings]
+    achieved = Counter(
+        dict(
+            session.exec(
+                select(MentoringSession.month, func.count())
+                .where(MentoringSession.pairing_id.in_(ids), MentoringSession.happened.is_(True))
+                .group_by(MentoringSession.month)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return [(m, planned[m], achieved[m]) for m in sorted(set(planned) | set(achieved))]
 
 
@@ -314,7 +338,7 @@ class PairsFigures:
     stalled: int
 
 
-def pairs_figures(session: Session, pairings: list[Pairing], months) -> PairsFigures:
+def pairs_figures(session: Session, pairings: list, months) -> PairsFigures:
     statuses = Counter(p.status for p in pairings)
     active = [p.id for p in pairings if p.status == PairingStatus.ACTIVE.value]
     return PairsFigures(
@@ -327,15 +351,21 @@ def pairs_figures(session: Session, pairings: list[Pairing], months) -> PairsFig
     )
 
 
-def check_in_figures(session: Session, pairings: list[Pairing]) -> dict[str, int]:
+def check_in_figures(session: Session, pairings: list) -> dict[str, int]:
     """How many check-in answers of each kind (`CHECK_IN_WORDS`' keys)."""
     ids = [p.id for p in pairings]
     answers = (
-        Counter(session.exec(select(CheckIn.answer).where(CheckIn.pairing_id.in_(ids))).all())
+        dict(
+            session.exec(
+                select(CheckIn.answer, func.count())
+                .where(CheckIn.pairing_id.in_(ids))
+                .group_by(CheckIn.answer)
+            ).all()
+        )
         if ids
-        else Counter()
+        else {}
     )
-    return {key: answers[key] for key in CHECK_IN_WORDS}
+    return {key: answers.get(key, 0) for key in CHECK_IN_WORDS}
 
 
 @dataclass(frozen=True)
@@ -361,7 +391,7 @@ def survey_figures(
     figures = []
     for survey in surveys.values():
         asked = invitations.get(survey.id, [])
-        answered = [i for i in asked if i.responded_at is not None]
+        answered = [i for i in asked if i.responded]
         if survey.anonymous:
             answer_sets = anonymous_answers(session, programme_id, survey.id)
         else:

@@ -35,6 +35,9 @@ class MonthFacts:
     booked: bool = False
 
 
+NOTHING_RECORDED = MonthFacts()
+
+
 def month_states(
     paired_at: datetime,
     length_months: int,
@@ -47,7 +50,7 @@ def month_states(
     states = []
     for month in range(1, length_months + 1):
         start, end = starts[month - 1], starts[month]
-        recorded = facts.get(month, MonthFacts())
+        recorded = facts.get(month, NOTHING_RECORDED)
         if recorded.verified:
             state = MonthState.VERIFIED
         elif recorded.held:
