@@ -183,7 +183,6 @@ def seed_dashboard_programme(session: Session, now: datetime) -> Seeded:
                 )
             )
         if booked is not None:
-            start, _end = month_bounds(paired_at, booked)
             session.add(
                 MentoringSession(
                     pairing_id=pairing.id,

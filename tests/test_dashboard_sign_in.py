@@ -12,12 +12,12 @@ import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.settings import Settings
 from store.people import upsert_person
 from store.seed import seed_demo
 from tests.conftest import COORDINATOR_AAD, START, start_bot
+from tests.test_authentication import TRUSTED_KEY, UNTRUSTED_KEY
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 HOST = "stepforward.contoso.org"
@@ -30,12 +30,8 @@ KID = "test-key-1"
 NOT_FOR_YOU = "This page is for programme coordinators."
 
 
-def _key():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-SIGNING_KEY = _key()
-STRANGER_KEY = _key()
+# The tenant's signing key, and one it never published.
+SIGNING_KEY, STRANGER_KEY = TRUSTED_KEY, UNTRUSTED_KEY
 
 
 def v2_issuer(tenant: str = TENANT) -> str:
