@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import applications, escalations, my_data, pairing, programme, reports, surveys
+from bot import (
+    applications,
+    dashboard,
+    escalations,
+    my_data,
+    pairing,
+    programme,
+    reports,
+    surveys,
+)
 from bot.commands import Command
 from bot.context import AppContext
 from bot.features import Registry, Services
@@ -47,6 +56,7 @@ def assemble(
     surveys.register(registry, services)
     reports.register(registry, services)
     my_data.register(registry, services)
+    dashboard.register(registry, services)
     return Assembly(registry, outbox, router)
 
 

@@ -277,6 +277,31 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_TERMS_URL", "terms_url"),
     )
 
+    # The coordinators' dashboard (`bot.dashboard`): a Teams tab, or a signed link outside Teams.
+    tab_app_id_uri: str = Field(
+        "",
+        validation_alias=AliasChoices("STEPFORWARD_APP_ID_URI", "tab_app_id_uri"),
+        description="The app's Application ID URI; default api://<public host>/<app id>.",
+    )
+    tab_sso_keys_url: str = Field(
+        "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+        validation_alias=AliasChoices("STEPFORWARD_TAB_SSO_KEYS_URL", "tab_sso_keys_url"),
+        description="The keys (JWKS) Microsoft Entra signs tab sign-in tokens with.",
+    )
+    dashboard_link_minutes: int = Field(
+        60,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_DASHBOARD_LINK_MINUTES", "dashboard_link_minutes"
+        ),
+        description="How long a dashboard link from the `dashboard` command works.",
+    )
+    dashboard_link_secret: SecretStr = Field(
+        SecretStr(""),
+        validation_alias=AliasChoices("STEPFORWARD_DASHBOARD_LINK_SECRET", "dashboard_link_secret"),
+        description="Key that signs dashboard links (the same on every instance).",
+    )
+
     @field_validator("public_host", mode="before")
     @classmethod
     def _bare_host(cls, value: object) -> object:
@@ -310,6 +335,14 @@ class Settings(BaseSettings):
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
+
+    def app_id_uri(self, app_id: str | None = None) -> str:
+        """The Application ID URI tab sign-in tokens are issued for: `STEPFORWARD_APP_ID_URI`,
+        else api://<public host>/<app id> (empty while either is unknown)."""
+        if self.tab_app_id_uri:
+            return self.tab_app_id_uri
+        app_id = app_id if app_id is not None else self.app_id
+        return f"api://{self.public_host}/{app_id}" if self.public_host and app_id else ""
 
     def create_engine(self) -> Engine:
         """The database engine these settings describe (URL and connection pool)."""

@@ -192,6 +192,23 @@ def invitations_of(session: Session, programme_id: int) -> list[SurveyInvitation
     )
 
 
+def invitation_outcomes(session: Session, programme_id: int) -> list:
+    """(survey_id, round, responded, answers) of every invitation, in order: what reports
+    count, without loading whole invitations."""
+    return list(
+        session.exec(
+            select(
+                SurveyInvitation.survey_id,
+                SurveyInvitation.round,
+                SurveyInvitation.responded_at.is_not(None).label("responded"),
+                SurveyInvitation.answers,
+            )
+            .where(SurveyInvitation.programme_id == programme_id)
+            .order_by(SurveyInvitation.id)
+        )
+    )
+
+
 def anonymous_answers(session: Session, programme_id: int, survey_id: str) -> list[dict]:
     rows = session.exec(
         select(SurveyAnswer.answers).where(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from bench import databases, fan_out, inbound
+from bench import dashboard_data, databases, fan_out, inbound
 from bench.sweep_cost import measure
 from bench.sweep_data import generate
 from store.models import Pairing, Person
@@ -77,3 +77,16 @@ def test_generated_data_has_every_pairings_people_at_odd_sizes(engine):
         people = {person.id for person in session.exec(select(Person)).all()}
     assert len(pairings) == 7
     assert all({p.trainee_person_id, p.mentor_person_id} <= people for p in pairings)
+
+
+def test_dashboard_data_reports_its_time_and_size(monkeypatch):
+    backend = "postgresql" if POSTGRES_URL else "sqlite"
+    if POSTGRES_URL:
+        monkeypatch.setattr(databases, "postgres_admin_url", lambda: POSTGRES_URL)
+    result = dashboard_data.measure(backend, 30, repeat=1)
+    assert result["bench"] == "dashboard_data" and result["backend"] == backend
+    assert result["pairings"] == result["rows"] == 30
+    assert result["assemble_ms"] > 0 and result["request_ms"] > 0
+    assert len(result["assemble_runs_ms"]) == len(result["request_runs_ms"]) == 1
+    assert 0 < result["payload_gzip_bytes"] < result["payload_bytes"]
+    assert result["payload_bytes_per_100_pairs"] > 0

@@ -27,6 +27,7 @@ COMMANDS = command_table(Settings(_env_file=None))
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_ENV = (
     "MicrosoftAppId",
+    "STEPFORWARD_APP_ID_URI",
     "STEPFORWARD_PUBLIC_HOST",
     "STEPFORWARD_DEVELOPER_NAME",
     "STEPFORWARD_WEBSITE_URL",
@@ -111,6 +112,58 @@ def test_the_app_id_bot_id_and_settings_are_filled_in(manifest, packaged):
     assert manifest["version"] == pyproject["project"]["version"]
     assert manifest["name"]["short"] == "Step Forward"
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
+
+
+def test_the_dashboard_is_a_channel_tab_and_a_personal_tab_with_single_sign_on(manifest):
+    base = "https://stepforward.contoso.org/dashboard"
+    assert manifest["configurableTabs"] == [
+        {
+            "id": "stepforward-dashboard",
+            "configurationUrl": f"{base}/config",
+            "canUpdateConfiguration": False,
+            "scopes": ["team"],
+            "context": ["channelTab"],
+        }
+    ]
+    conversations, dashboard = manifest["staticTabs"]
+    assert conversations == {"entityId": "conversations", "scopes": ["personal"]}
+    assert dashboard == {
+        "entityId": "stepforward-dashboard",
+        "name": "Dashboard",
+        "contentUrl": f"{base}/",
+        "websiteUrl": f"{base}/",
+        "scopes": ["personal"],
+    }
+    assert manifest["webApplicationInfo"] == {
+        "id": APP_ID,
+        "resource": f"api://stepforward.contoso.org/{APP_ID}",
+    }
+
+
+async def test_the_tab_pages_in_the_manifest_are_served_by_the_bot(manifest, db_url, clock):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.app import create_app
+
+    app = create_app(Settings(_env_file=None, database_url=db_url), clock=clock)
+    async with TestClient(TestServer(app)) as client:
+        for url in (
+            manifest["configurableTabs"][0]["configurationUrl"],
+            manifest["staticTabs"][1]["contentUrl"],
+        ):
+            path = url.removeprefix("https://stepforward.contoso.org")
+            response = await client.get(path)
+            assert response.status == 200 and response.content_type == "text/html", path
+
+
+def test_a_configured_application_id_uri_is_the_sign_in_resource(env, tmp_path):
+    env.setenv("MicrosoftAppId", APP_ID)
+    env.setenv("STEPFORWARD_PUBLIC_HOST", "stepforward.contoso.org")
+    env.setenv("STEPFORWARD_APP_ID_URI", f"api://contoso.org/stepforward/{APP_ID}")
+    code, out = package(tmp_path)
+    assert code == 0
+    manifest = json.loads(read_zip(out)["manifest.json"])
+    assert manifest["webApplicationInfo"]["resource"] == f"api://contoso.org/stepforward/{APP_ID}"
 
 
 def test_app_id_option_overrides_the_setting(env, tmp_path):
@@ -255,10 +308,13 @@ def test_placeholder_developer_pages_are_packaged_with_a_warning(env, tmp_path, 
     assert code == 0
     manifest = json.loads(read_zip(out)["manifest.json"])
     assert manifest["validDomains"] == []
+    # Without the public address there is no page for a tab to show, nor to sign in to.
+    assert not {"configurableTabs", "staticTabs", "webApplicationInfo"} & set(manifest)
     assert manifest["developer"]["name"] == "Step Forward"
     err = capsys.readouterr().err
     for variable in ("WEBSITE_URL", "PRIVACY_URL", "TERMS_URL", "PUBLIC_HOST"):
         assert f"warning: STEPFORWARD_{variable} is not set" in err
+    assert "the dashboard tabs are left out" in err
 
 
 def test_the_package_is_reproducible(env, tmp_path):

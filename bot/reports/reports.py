@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
@@ -32,8 +33,8 @@ from domain.report_rules import (
     shown,
     suppress_breakdown,
 )
-from domain.surveys import Survey, load_definitions, summarise
-from store.applications import applications_with_people
+from domain.surveys import ItemResult, Survey, load_definitions, summarise
+from store.applications import applications_with_people, status_counts_by_organisation
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import (
     Application,
@@ -47,7 +48,7 @@ from store.models import (
 )
 from store.programmes import current_programme
 from store.shared_files import share_file
-from store.surveys import anonymous_answers, invitations_of
+from store.surveys import anonymous_answers, invitation_outcomes, invitations_of
 
 CHECK_IN_WORDS = {"yes": "Yes", "not_really": "Not really", "need_help": "Need help"}
 FUNNEL_STAGES = ("requested", "submitted", "shortlisted", "selected")
@@ -134,14 +135,14 @@ class Reports:
             programme = current_programme(session, now)
             if programme is None:
                 return "There is no programme yet, so there is nothing to report."
-            pairings = _pairings(session, programme.id)
-            months = _sessions_by_month(session, pairings, now)
+            pairings = programme_pairings(session, programme.id)
+            months = sessions_by_month(session, pairings, now)
             sections = [
-                _funnel_section(session, programme.id),
-                *_equality_sections(session, programme.id),
-                _pairs_section(session, pairings, months),
-                _check_in_section(session, pairings),
-                *_survey_sections(session, programme.id, surveys),
+                _funnel_section(funnel_figures(session, programme.id)),
+                *_equality_sections(equality_figures(session, programme.id)),
+                _pairs_section(pairs_figures(session, pairings, months)),
+                _check_in_section(check_in_figures(session, pairings)),
+                *_survey_sections(survey_figures(session, programme.id, surveys)),
             ]
             data = {
                 "title": f"Report: {programme.name}",
@@ -186,63 +187,104 @@ class Reports:
         )
 
 
-def _pairings(session: Session, programme_id: int) -> list[Pairing]:
+def programme_pairings(session: Session, programme_id: int) -> list:
+    """The programme's pairings, in order, as rows of what the report reads of them (id,
+    people, status, start, end, length)."""
     return list(
         session.exec(
-            select(Pairing).where(Pairing.programme_id == programme_id).order_by(Pairing.id)
+            select(
+                Pairing.id,
+                Pairing.trainee_person_id,
+                Pairing.mentor_person_id,
+                Pairing.status,
+                Pairing.paired_at,
+                Pairing.ended_at,
+                Pairing.length_months,
+            )
+            .where(Pairing.programme_id == programme_id)
+            .order_by(Pairing.id)
         )
     )
 
 
-def _held(session: Session, pairing_ids: list[int]) -> list[MentoringSession]:
+def _held(session: Session, pairing_ids: list[int]) -> list:
+    """(pairing_id, month) of every session held."""
     if not pairing_ids:
         return []
     return list(
         session.exec(
-            select(MentoringSession).where(
+            select(MentoringSession.pairing_id, MentoringSession.month).where(
                 MentoringSession.pairing_id.in_(pairing_ids), MentoringSession.happened.is_(True)
             )
         )
     )
 
 
-def _planned(pairing: Pairing, now: datetime) -> int:
+def _planned(pairing, now: datetime) -> int:
     until = pairing.ended_at if pairing.ended_at and pairing.ended_at < now else now
     return sessions_planned_by(pairing.paired_at, until, pairing.length_months)
 
 
-def _sessions_by_month(session: Session, pairings: list[Pairing], now: datetime):
+def sessions_by_month(session: Session, pairings: list, now: datetime):
     """(programme month, sessions planned, sessions achieved) across all pairings."""
     planned: Counter = Counter()
     for pairing in pairings:
         for month in range(1, _planned(pairing, now) + 1):
             planned[month] += 1
-    achieved = Counter(row.month for row in _held(session, [p.id for p in pairings]))
+    ids = [p.id for p in pairings]
+    achieved = Counter(
+        dict(
+            session.exec(
+                select(MentoringSession.month, func.count())
+                .where(MentoringSession.pairing_id.in_(ids), MentoringSession.happened.is_(True))
+                .group_by(MentoringSession.month)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return [(m, planned[m], achieved[m]) for m in sorted(set(planned) | set(achieved))]
 
 
-def _funnel_section(session: Session, programme_id: int) -> dict:
-    by_organisation: dict[str, Counter] = {}
-    for application, _person in applications_with_people(session, programme_id):
-        name = application.organisation or "Not yet given"
-        by_organisation.setdefault(name, Counter())[application.status] += 1
+# --- the report's figures: what the card shows, and the dashboard too ------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Applications at each stage (`FUNNEL_STAGES`) by organisation, small ones suppressed:
+    an organisation's value is its stage counts, or "fewer than 5" / "not shown"."""
+
+    organisations: dict[str, dict[str, int] | str]
+    all: dict[str, int]
+
+
+def funnel_figures(session: Session, programme_id: int) -> Funnel:
+    by_organisation = status_counts_by_organisation(session, programme_id)
     stages = {name: funnel_counts(by_organisation[name]) for name in sorted(by_organisation)}
     visible = suppress_breakdown({name: counts["requested"] for name, counts in stages.items()})
-    facts = [
-        _fact(name, _stages_text(counts) if isinstance(visible[name], int) else visible[name])
-        for name, counts in stages.items()
-    ]
-    facts.append(
-        _fact("All", _stages_text(funnel_counts(sum(by_organisation.values(), Counter()))))
+    return Funnel(
+        organisations={
+            name: counts if isinstance(visible[name], int) else visible[name]
+            for name, counts in stages.items()
+        },
+        all=funnel_counts(sum(by_organisation.values(), Counter())),
     )
-    return {"heading": "Applications by organisation", "facts": facts}
 
 
-def _stages_text(stages: dict[str, int]) -> str:
-    return " → ".join(f"{stages[stage]} {stage}" for stage in FUNNEL_STAGES)
+@dataclass(frozen=True)
+class EqualityBreakdown:
+    """One equality monitoring question: per answer group, applied (submitted) and accepted
+    (selected), each a count or "fewer than 5" / "not shown"; and the totals."""
+
+    question_id: str
+    heading: str
+    applied: dict[str, int | str]
+    accepted: dict[str, int | str]
+    applied_all: int
+    accepted_all: int
 
 
-def _equality_sections(session: Session, programme_id: int) -> list[dict]:
+def equality_figures(session: Session, programme_id: int) -> list[EqualityBreakdown]:
     """Applications submitted and offers accepted by each equality monitoring question, from
     the answers kept apart from the applications; small groups suppressed (and protected
     from subtraction)."""
@@ -251,25 +293,29 @@ def _equality_sections(session: Session, programme_id: int) -> list[dict]:
         .outerjoin(EqualityMonitoring, EqualityMonitoring.application_id == Application.id)
         .where(Application.programme_id == programme_id)
     ).all()
-    sections = []
+    breakdowns = []
     for question in EQUALITY.questions:
         labels = dict(question.choices)
         groups: dict[str, Counter] = {label: Counter() for label in [*labels.values(), UNANSWERED]}
         for status, answers in rows:
             groups[labels.get((answers or {}).get(question.id), UNANSWERED)][status] += 1
         stages = {label: funnel_counts(statuses) for label, statuses in groups.items()}
-        applied = suppress_breakdown({g: counts["submitted"] for g, counts in stages.items()})
-        accepted = suppress_breakdown({g: counts["selected"] for g, counts in stages.items()})
         total = funnel_counts(sum(groups.values(), Counter()))
-        facts = [_fact(g, f"applied: {applied[g]}, accepted: {accepted[g]}") for g in groups]
-        facts.append(_fact("All", f"applied: {total['submitted']}, accepted: {total['selected']}"))
-        heading = EQUALITY_HEADINGS.get(question.id, question.label)
-        sections.append({"heading": f"Applications by {heading}", "facts": facts})
-    sections[-1]["note"] = EQUALITY_NOTE
-    return sections
+        breakdowns.append(
+            EqualityBreakdown(
+                question_id=question.id,
+                heading=f"Applications by {EQUALITY_HEADINGS.get(question.id, question.label)}",
+                applied=suppress_breakdown({g: c["submitted"] for g, c in stages.items()}),
+                accepted=suppress_breakdown({g: c["selected"] for g, c in stages.items()}),
+                applied_all=total["submitted"],
+                accepted_all=total["selected"],
+            )
+        )
+    return breakdowns
 
 
-def _stalled_pairings(session: Session, pairing_ids: list[int]) -> set[int]:
+def stalled_pairings(session: Session, pairing_ids: list[int]) -> set[int]:
+    """Those of the pairings with an unresolved "stalled" escalation."""
     if not pairing_ids:
         return set()
     rows = session.exec(
@@ -282,59 +328,181 @@ def _stalled_pairings(session: Session, pairing_ids: list[int]) -> set[int]:
     return set(rows.all())
 
 
-def _pairs_section(session: Session, pairings: list[Pairing], months) -> dict:
+@dataclass(frozen=True)
+class PairsFigures:
+    active: int
+    completed: int
+    ended_early: int
+    sessions_achieved: int
+    sessions_planned: int
+    stalled: int
+
+
+def pairs_figures(session: Session, pairings: list, months) -> PairsFigures:
     statuses = Counter(p.status for p in pairings)
     active = [p.id for p in pairings if p.status == PairingStatus.ACTIVE.value]
-    planned = sum(m[1] for m in months)
-    achieved = sum(m[2] for m in months)
+    return PairsFigures(
+        active=statuses[PairingStatus.ACTIVE.value],
+        completed=statuses[PairingStatus.COMPLETED.value],
+        ended_early=statuses[PairingStatus.DISSOLVED.value],
+        sessions_achieved=sum(m[2] for m in months),
+        sessions_planned=sum(m[1] for m in months),
+        stalled=len(stalled_pairings(session, active)),
+    )
+
+
+def check_in_figures(session: Session, pairings: list) -> dict[str, int]:
+    """How many check-in answers of each kind (`CHECK_IN_WORDS`' keys)."""
+    ids = [p.id for p in pairings]
+    answers = (
+        dict(
+            session.exec(
+                select(CheckIn.answer, func.count())
+                .where(CheckIn.pairing_id.in_(ids))
+                .group_by(CheckIn.answer)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return {key: answers.get(key, 0) for key in CHECK_IN_WORDS}
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    """One survey's response rate and, from `MIN_GROUP` answers, its results (`results` is
+    None below that, and `answers` then reads "fewer than 5"). The follow-up's results are by
+    round instead (`rounds`: title, answers, results or None)."""
+
+    survey: Survey
+    asked: int
+    answered: int
+    answers: int | str
+    results: list[ItemResult] | None
+    rounds: list[tuple[str, int | str, list[ItemResult] | None]]
+
+
+def survey_figures(
+    session: Session, programme_id: int, surveys: dict[str, Survey]
+) -> list[SurveyFigures]:
+    invitations: dict[str, list] = {}
+    for row in invitation_outcomes(session, programme_id):
+        invitations.setdefault(row.survey_id, []).append(row)
+    figures = []
+    for survey in surveys.values():
+        asked = invitations.get(survey.id, [])
+        answered = [i for i in asked if i.responded]
+        if survey.anonymous:
+            answer_sets = anonymous_answers(session, programme_id, survey.id)
+        else:
+            answer_sets = [i.answers for i in answered if i.answers]
+        rounds = _follow_up_rounds(survey, answered) if survey.id == FOLLOW_UP else []
+        figures.append(
+            SurveyFigures(
+                survey=survey,
+                asked=len(asked),
+                answered=len(answered),
+                answers=shown(len(answer_sets)),
+                results=summarise(survey, answer_sets) if may_show(len(answer_sets)) else None,
+                rounds=rounds,
+            )
+        )
+    return figures
+
+
+def _follow_up_rounds(survey: Survey, answered) -> list:
+    by_round: dict[str, list[dict]] = {}
+    for row in answered:
+        by_round.setdefault(row.round, []).append(row.answers or {})
+    rounds = []
+    for round_name in sorted(by_round, key=lambda r: int(r.rstrip("m"))):
+        answer_sets = by_round[round_name]
+        title = f"After {round_name.rstrip('m')} months"
+        if not may_show(len(answer_sets)):
+            rounds.append((title, shown(len(answer_sets)), None))
+        else:
+            rounds.append((title, len(answer_sets), summarise(survey, answer_sets)))
+    return rounds
+
+
+# --- the report card's sections ----------------------------------------------------------------
+
+
+def _funnel_section(funnel: Funnel) -> dict:
+    facts = [
+        _fact(name, _stages_text(value) if isinstance(value, dict) else value)
+        for name, value in funnel.organisations.items()
+    ]
+    facts.append(_fact("All", _stages_text(funnel.all)))
+    return {"heading": "Applications by organisation", "facts": facts}
+
+
+def _stages_text(stages: dict[str, int]) -> str:
+    return " → ".join(f"{stages[stage]} {stage}" for stage in FUNNEL_STAGES)
+
+
+def _equality_sections(breakdowns: list[EqualityBreakdown]) -> list[dict]:
+    sections = []
+    for breakdown in breakdowns:
+        facts = [
+            _fact(group, f"applied: {applied}, accepted: {breakdown.accepted[group]}")
+            for group, applied in breakdown.applied.items()
+        ]
+        facts.append(
+            _fact("All", f"applied: {breakdown.applied_all}, accepted: {breakdown.accepted_all}")
+        )
+        sections.append({"heading": breakdown.heading, "facts": facts})
+    sections[-1]["note"] = EQUALITY_NOTE
+    return sections
+
+
+def _pairs_section(figures: PairsFigures) -> dict:
     return {
         "heading": "Pairs and sessions",
         "facts": [
-            _fact("Pairs active", statuses[PairingStatus.ACTIVE.value]),
-            _fact("Pairs completed", statuses[PairingStatus.COMPLETED.value]),
-            _fact("Pairs ended early", statuses[PairingStatus.DISSOLVED.value]),
-            _fact("Sessions achieved vs planned", rate(achieved, planned)),
-            _fact("Pairs stalled now", len(_stalled_pairings(session, active))),
+            _fact("Pairs active", figures.active),
+            _fact("Pairs completed", figures.completed),
+            _fact("Pairs ended early", figures.ended_early),
+            _fact(
+                "Sessions achieved vs planned",
+                rate(figures.sessions_achieved, figures.sessions_planned),
+            ),
+            _fact("Pairs stalled now", figures.stalled),
         ],
     }
 
 
-def _check_in_section(session: Session, pairings: list[Pairing]) -> dict:
-    ids = [p.id for p in pairings]
-    answers = (
-        Counter(session.exec(select(CheckIn.answer).where(CheckIn.pairing_id.in_(ids))).all())
-        if ids
-        else Counter()
-    )
+def _check_in_section(answers: dict[str, int]) -> dict:
     return {
         "heading": "Check-ins (is it running smoothly?)",
         "facts": [_fact(word, answers[key]) for key, word in CHECK_IN_WORDS.items()],
     }
 
 
-def _survey_sections(session: Session, programme_id: int, surveys: dict[str, Survey]):
-    invitations = invitations_of(session, programme_id)
+def result_text(item: ItemResult) -> str | None:
+    """A question's result as the report shows it: "4.2 of 5", or how many chose each."""
+    if item.mean is not None:
+        return f"{item.mean} of 5"
+    if item.counts:
+        return ", ".join(f"{label} {n}" for label, n in item.counts.items())
+    return None
+
+
+def _survey_sections(figures: list[SurveyFigures]) -> list[dict]:
     rates, results, outcomes = [], [], []
-    for survey in surveys.values():
-        asked = [i for i in invitations if i.survey_id == survey.id]
-        answered = [i for i in asked if i.responded_at is not None]
-        rates.append(_fact(survey.title, rate(len(answered), len(asked))))
-        if survey.anonymous:
-            answer_sets = anonymous_answers(session, programme_id, survey.id)
-        else:
-            answer_sets = [i.answers for i in answered if i.answers]
-        if survey.id == FOLLOW_UP:
-            outcomes += _follow_up_facts(survey, answered)
+    for figure in figures:
+        title = figure.survey.title
+        rates.append(_fact(title, rate(figure.answered, figure.asked)))
+        if figure.survey.id == FOLLOW_UP:
+            outcomes += _follow_up_facts(figure.rounds)
             continue
-        if not may_show(len(answer_sets)):
-            results.append(_fact(survey.title, f"{shown(len(answer_sets))} answers so far"))
+        if figure.results is None:
+            results.append(_fact(title, f"{figure.answers} answers so far"))
             continue
-        for item in summarise(survey, answer_sets):
-            if item.mean is not None:
-                results.append(_fact(f"{survey.title}: {item.text}", f"{item.mean} of 5"))
-            elif item.counts:
-                counts = ", ".join(f"{label} {n}" for label, n in item.counts.items())
-                results.append(_fact(f"{survey.title}: {item.text}", counts))
+        for item in figure.results:
+            text = result_text(item)
+            if text is not None:
+                results.append(_fact(f"{title}: {item.text}", text))
     sections = [
         {"heading": "Survey response rates", "facts": rates},
         {
@@ -348,21 +516,14 @@ def _survey_sections(session: Session, programme_id: int, surveys: dict[str, Sur
     return sections
 
 
-def _follow_up_facts(survey: Survey, answered) -> list[dict]:
+def _follow_up_facts(rounds) -> list[dict]:
     facts = []
-    by_round: dict[str, list[dict]] = {}
-    for row in answered:
-        by_round.setdefault(row.round, []).append(row.answers or {})
-    for round_name in sorted(by_round, key=lambda r: int(r.rstrip("m"))):
-        answer_sets = by_round[round_name]
-        title = f"After {round_name.rstrip('m')} months"
-        if not may_show(len(answer_sets)):
-            facts.append(_fact(title, f"{shown(len(answer_sets))} answers so far"))
+    for title, answers, items in rounds:
+        if items is None:
+            facts.append(_fact(title, f"{answers} answers so far"))
             continue
-        parts = []
-        for item in summarise(survey, answer_sets):
-            parts += [f"{label} {n}" for label, n in item.counts.items()]
-        facts.append(_fact(f"{title} ({len(answer_sets)} answered)", ", ".join(parts)))
+        parts = [f"{label} {n}" for item in items for label, n in item.counts.items()]
+        facts.append(_fact(f"{title} ({answers} answered)", ", ".join(parts)))
     return facts
 
 
@@ -371,7 +532,7 @@ def _follow_up_facts(survey: Survey, answered) -> list[dict]:
 
 def programme_records(session: Session, programme: Programme, now: datetime) -> list[dict]:
     """One row per application: the programme's records, never anonymous survey answers."""
-    pairings = _pairings(session, programme.id)
+    pairings = programme_pairings(session, programme.id)
     held = Counter(row.pairing_id for row in _held(session, [p.id for p in pairings]))
     placements = list(session.exec(select(Placement).where(Placement.programme_id == programme.id)))
     blocks = Counter(

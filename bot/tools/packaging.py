@@ -238,14 +238,19 @@ def build_manifest(
         "PRIVACY_URL": settings.privacy_url,
         "TERMS_URL": settings.terms_url,
         "PUBLIC_HOST": settings.public_host,
+        "APP_ID_URI": settings.app_id_uri(app_id),
     }
     manifest = copy.deepcopy(dict(template or load_template()))
     for bot in manifest.get("bots", []):
         if bot.get("commandLists") == "${{COMMAND_LISTS}}":
             bot["commandLists"] = command_lists(command_table(settings), bot.get("scopes", []))
     manifest = _fill(manifest, values)
-    # An unset host leaves no entry rather than an empty one.
+    # An unset host leaves no entry rather than an empty one, and no tab: a tab's pages and
+    # its single sign-on need the address Teams loads them from.
     manifest["validDomains"] = [domain for domain in manifest.get("validDomains", []) if domain]
+    if not settings.public_host:
+        for key in ("configurableTabs", "staticTabs", "webApplicationInfo"):
+            manifest.pop(key, None)
     return manifest
 
 
@@ -261,7 +266,10 @@ def placeholder_warnings(settings: Settings) -> list[str]:
         if value.startswith(PLACEHOLDER_WEBSITE_URL)
     ]
     if not settings.public_host:
-        warnings.append("STEPFORWARD_PUBLIC_HOST is not set; validDomains is empty")
+        warnings.append(
+            "STEPFORWARD_PUBLIC_HOST is not set; validDomains is empty and the dashboard tabs "
+            "are left out"
+        )
     return warnings
 
 

@@ -68,7 +68,7 @@ team:
 }
 
 /** A loopback port nothing listens on now, chosen by the OS (a fixed port may be taken). */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -80,7 +80,7 @@ function freePort() {
 }
 
 /** The last lines of each child's log, so that a failed start says why. */
-function logTails(work, children) {
+export function logTails(work, children) {
   return children
     .map((child) => {
       const file = path.join(work, child.log);
@@ -91,7 +91,7 @@ function logTails(work, children) {
     .join('\n');
 }
 
-async function waitFor(url, child, what) {
+export async function waitFor(url, child, what) {
   for (let i = 0; i < 600; i++) { // two minutes: a busy 2-core machine starts slowly
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {
@@ -104,7 +104,7 @@ async function waitFor(url, child, what) {
   throw new Error(`${what} did not answer ${url}`);
 }
 
-function stop(child) {
+export function stop(child) {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
