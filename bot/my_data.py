@@ -111,7 +111,9 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
             + (f" — {request.reason}" if request.reason else "")
         )
     for escalation in session.exec(select(Escalation).where(Escalation.person_id == person.id)):
-        said = [i["private"] for i in escalation.evidence if i.get("by") == person.aad_object_id]
+        said = [
+            i.get("private") for i in escalation.evidence if i.get("by") == person.aad_object_id
+        ]
         lines.append(
             f"- Raised with the coordinators: {escalation.cause} ({escalation.status})"
             + (f" — you said: {' / '.join(s for s in said if s)}" if any(said) else "")
