@@ -79,6 +79,13 @@ RELEASE_BY: dict[str, str] = {
     "host_organisation": "the host organisation",
 }
 
+# The same, said to the person who reported it.
+RELEASE_BY_YOURS: dict[str, str] = {
+    "line_manager": "your line manager",
+    "hr": "HR",
+    "host_organisation": "the host organisation",
+}
+
 
 def release_evidence(who: str, what: str, by: str) -> str:
     """“Sam Taylor is not released for shadowing by their line manager”."""
@@ -112,6 +119,14 @@ class Status(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+# An escalation's status, said to the person it is about.
+STATUS_WORDS: dict[Status, str] = {
+    Status.OPEN: "waiting for a coordinator",
+    Status.ACKNOWLEDGED: "a coordinator is on it",
+    Status.RESOLVED: "resolved",
+}
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,20 @@ class Round:
     closes: datetime
 
 
+def round_title(name: str) -> str:
+    """A round's name in words: “after the month-2 session”, “3 months after the programme”."""
+    if name.startswith("month-"):
+        return f"after the {name} session"
+    if name == "training":
+        return "after the training"
+    if name == "end":
+        return "at the end of the programme"
+    if name.endswith("m") and name[:-1].isdigit():
+        months = int(name[:-1])
+        return f"{months} month{'' if months == 1 else 's'} after the programme"
+    return name
+
+
 def _end_of(facts: PairingFacts) -> datetime | None:
     if facts.promotion_support:
         return facts.assessment_ends_at  # unknown until the coordinators give the date
@@ -323,6 +337,23 @@ def read_answers(survey: Survey, values: Mapping) -> tuple[dict, list[str]]:
             else:
                 answers[answer_id] = picked if item.multiple else raw
     return answers, problems
+
+
+def answers_in_words(survey: Survey, answers: Mapping) -> list[tuple[str, str]]:
+    """Stored answers as (question, answer) in the survey's own words, in its order."""
+    shown = []
+    for item in survey.items:
+        labels = dict(item.choices())
+        for answer_id in item.answer_ids():
+            if answer_id not in answers:
+                continue
+            value = answers[answer_id]
+            question = item.text
+            if item.before_after:
+                question += " (before the training)" if answer_id.endswith("_before") else " (now)"
+            values = value if isinstance(value, list) else [value]
+            shown.append((question, ", ".join(labels.get(str(v), str(v)) for v in values) or "—"))
+    return shown
 
 
 @dataclass(frozen=True)

@@ -336,7 +336,7 @@ async def test_my_data_shows_it_and_delete_my_data_keeps_the_totals(bot):
     url = bot.connector.url
     await bot.post(personal_message(url, "aad-t1", "my data", user_name="Tara One"))
     shown = "\n".join(bot.connector.texts("a:personal-aad-t1"))
-    for value in ("Tara One", "Tara One wants to lead", "Tara finds it hard", "ethnicity"):
+    for value in ("Tara One", "Tara One wants to lead", "Tara finds it hard", "Ethnic group: x"):
         assert value in shown
     assert all(len(t.encode()) <= 80_000 for t in bot.connector.texts("a:personal-aad-t1"))
     [before] = (await _channel(bot, "report"))[0].cards
