@@ -273,7 +273,7 @@ class MyData:
 
     async def answer(self, turn: TurnContext, value: dict) -> None:
         if value.get("my_data") != "delete_confirmed":
-            await turn.send_activity("Nothing was deleted.")
+            await turn.send_activity(self._kept(sender_of(turn.activity).aad_object_id or ""))
             return
         aad = sender_of(turn.activity).aad_object_id or ""
         with self.ctx.session() as session:
@@ -284,4 +284,20 @@ class MyData:
         await turn.send_activity(
             "Done: your data has been deleted. Only counts that cannot identify you remain. "
             "If you message me again, I will start afresh."
+        )
+
+    def _kept(self, aad: str) -> str:
+        """“Keep it”, answered from what is held now (the card may predate a deletion)."""
+        with self.ctx.session() as session:
+            person = get_person(session, aad)
+            tz = self.ctx.settings.default_time_zone
+            held = person is not None and len(data_sections(session, person, tz, {})) > 1
+        if held:
+            return (
+                "OK — nothing was deleted: your data is kept. Type **delete my data** if you "
+                "change your mind."
+            )
+        return (
+            "I hold nothing about you now apart from your name and this chat, which I need to "
+            "answer you. Type **my data** to see it, or **delete my data** to remove it."
         )

@@ -125,3 +125,26 @@ async def test_my_data_reads_in_words_with_dates_in_the_persons_zone(bot, clock)
     ):
         assert code not in shown, code
 
+
+async def test_keep_on_an_older_delete_card_answers_from_what_is_held_now(bot):
+    sam, _adele, _champion = await _paired(bot)
+    older, newer = await _delete_cards(sam, 2)
+    keep = older["actions"][1]
+    assert keep["title"] == "No, keep it"
+
+    await sam.submit(keep["data"])
+    assert sam.texts()[-1] == (
+        "OK — nothing was deleted: your data is kept. Type **delete my data** if you change "
+        "your mind."
+    )
+
+    await sam.submit(newer["actions"][0]["data"])
+    assert sam.texts()[-1].startswith("Done: your data has been deleted.")
+    await sam.submit(keep["data"])
+    reply = sam.texts()[-1]
+    assert "Nothing was deleted" not in reply
+    assert "nothing was deleted" not in reply
+    assert reply == (
+        "I hold nothing about you now apart from your name and this chat, which I need to "
+        "answer you. Type **my data** to see it, or **delete my data** to remove it."
+    )
