@@ -436,7 +436,8 @@ def programme_records(session: Session, programme: Programme, now: datetime) -> 
                 "release_blocks": blocks[person.id],
                 "escalations": len(their_escalations),
                 "escalation_causes": "; ".join(
-                    f"{title_of(e.cause)} ({e.status})" for e in their_escalations
+                    f"{title_of(e.cause, paired=e.pairing_id is not None)} ({e.status})"
+                    for e in their_escalations
                 ),
                 "follow_up_outcomes": "; ".join(follow_ups.get(person.id, [])),
             }

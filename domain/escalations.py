@@ -49,9 +49,12 @@ def kind_of(cause: Cause | str) -> Kind:
     return Kind.RELEASE_BLOCK if Cause(cause) == Cause.RELEASE_BLOCK else Kind.STALLED
 
 
-def title_of(cause: Cause | str) -> str:
-    kind = "Release block" if kind_of(cause) == Kind.RELEASE_BLOCK else "Stalled pairing"
-    return f"{kind}: {CAUSE_TITLES[Cause(cause)]}"
+def title_of(cause: Cause | str, *, paired: bool = True) -> str:
+    """“Stalled pairing: asked for help”; for someone not paired only what happened."""
+    words = CAUSE_TITLES[Cause(cause)]
+    if kind_of(cause) == Kind.RELEASE_BLOCK:
+        return f"Release block: {words}"
+    return f"Stalled pairing: {words}" if paired else words[0].upper() + words[1:]
 
 
 def open_key(cause: Cause | str, *, pairing_id: int | None, person_id: int | None) -> str:
