@@ -8,10 +8,18 @@ from datetime import timedelta
 from botbuilder.core import TurnContext
 
 from bot.context import AppContext
+from bot.pairing_nudges import nudge_row
 from bot.planned import recipient_time_zone
 from bot.sender import sender_and_pairing, sender_person
-from domain.cadence import month_bounds, programme_month, sessions_planned_by
+from domain.cadence import (
+    ItemKind,
+    month_bounds,
+    month_period,
+    programme_month,
+    sessions_planned_by,
+)
 from domain.local_time import format_local_date, format_local_datetime
+from store.outbox import OutboxStatus
 from store.pairings import add_step, pair_people, sessions_of, steps_of
 
 MAX_SNOOZE_DAYS = 30
@@ -43,7 +51,7 @@ class MyProgramme:
                 f"**Your {role}: {partner.display_name}** "
                 f"(since {format_local_date(pairing.paired_at, tz)})",
                 f"Sessions: {held} of {planned} planned so far ({pairing.length_months} in all).",
-                f"Next: {self._next_step(pairing, rows, now, tz)}",
+                f"Next: {self._next_step(session, me, pairing, rows, now, tz)}",
                 "",
                 "**Your action plan**",
             ]
@@ -60,7 +68,7 @@ class MyProgramme:
         await turn.send_activity("\n".join(lines))
 
     @staticmethod
-    def _next_step(pairing, rows, now, tz) -> str:
+    def _next_step(session, me, pairing, rows, now, tz) -> str:
         month = programme_month(pairing.paired_at, now, pairing.length_months)
         if month is None:
             return "your programme has finished — thank you!"
@@ -74,10 +82,17 @@ class MyProgramme:
         if row is not None and row.booking == "booked" and row.booked_for:
             if row.booked_for > now:
                 return f"your session on {format_local_datetime(row.booked_for, tz)}."
-            return f"log your month-{month} session (I'll send you the form)."
+            form = nudge_row(session, me, ItemKind.LOG_REQUEST, month_period(month), pairing)
+            return f"log your month-{month} session ({_card_words(form, 'the form', tz)})."
         if row is not None and row.booking == "cant":
             return "the coordinators know you can't meet this month and will be in touch."
-        return f"book your month-{month} session (use the card I sent you)."
+        card = nudge_row(session, me, ItemKind.BOOK_SESSION, month_period(month), pairing)
+        if card is not None and card.status == OutboxStatus.PENDING.value:
+            when = format_local_datetime(card.next_attempt_at, tz)
+            return f"book your month-{month} session: I'll send you a card to book it on {when}."
+        if card is not None and card.status == OutboxStatus.SENT.value:
+            return f"book your month-{month} session (use the card I sent you)."
+        return f"book your month-{month} session with your {_partner_role(me, pairing)}."
 
     async def add_step(self, turn: TurnContext, text: str) -> None:
         text = " ".join(text.split())
@@ -150,3 +165,16 @@ class MyProgramme:
             f"OK — I'll hold routine reminders until {until}. Messages from the coordinators "
             "still reach you. Type **snooze off** to undo."
         )
+
+
+def _partner_role(me, pairing) -> str:
+    return "mentor" if me.id == pairing.trainee_person_id else "mentee"
+
+
+def _card_words(row, what: str, tz: str) -> str:
+    """How to refer to a nudge card: only as sent once it was (it may wait for working hours)."""
+    if row is not None and row.status == OutboxStatus.SENT.value:
+        return f"use {what} I sent you"
+    if row is not None and row.status == OutboxStatus.PENDING.value:
+        return f"I'll send you {what} on {format_local_datetime(row.next_attempt_at, tz)}"
+    return f"I'll send you {what}"
