@@ -31,7 +31,7 @@ from store.applications import (
 )
 from store.conversations import personal_ref, ref_by_conversation
 from store.models import Application, Person, Programme
-from store.outbox import by_key
+from store.outbox import OutboxStatus, by_key
 from store.people import get_person
 from store.programmes import current_programme
 
@@ -246,11 +246,23 @@ class ApplicationReview:
             here = TurnContext.get_conversation_reference(turn.activity).serialize()
             await self._refresh_card(turn, here, card_id, card)
         who = actor.name or "a coordinator"
-        await turn.send_activity(f"{decision.message} ({who})")
+        reply = f"{decision.message} ({who})"
         if offer is not None:
-            await self._post(
-                turn, applicant_aad, "offer", f"application:{application_id}:offer", card=offer
-            )
+            key = f"application:{application_id}:offer"
+            await self._post(turn, applicant_aad, "offer", key, card=offer)
+            with self.ctx.session() as session:
+                row = by_key(session, key)
+                if row is None or row.status != OutboxStatus.SENT.value:
+                    reply = (
+                        "The offer is recorded, but it has not reached the applicant yet: "
+                        + (
+                            "I can't reach them in Teams (they may have removed the bot)."
+                            if row is not None and row.status != OutboxStatus.PENDING.value
+                            else "it goes as soon as Teams accepts it."
+                        )
+                        + f" ({who})"
+                    )
+        await turn.send_activity(reply)
 
     def _refusal(self, session, application: Application, op: Op, decision: Decision) -> str:
         earlier = [e for e in events_of(session, application.id) if e.event == op.value]

@@ -14,7 +14,7 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
 from bot.planned import PlannedMessage
-from bot.proactive import message_payload
+from bot.proactive import Outcome, message_payload
 from bot.teams import card_message, sender_of
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
@@ -68,6 +68,24 @@ def mentor_profile(application: Application, person: Person, load: int) -> Mento
         current_trainees=load,
         assessor_for=answers.get("assessor_process") if answers.get("assessor") != "no" else None,
     )
+
+
+def introduced(outcomes: list[tuple[str, str | None]]) -> str:
+    """What became of the introductions, by name and send outcome: only what happened."""
+    if all(outcome == Outcome.SENT for _, outcome in outcomes):
+        return "I've introduced them to each other."
+    said = []
+    for name, outcome in outcomes:
+        if outcome == Outcome.SENT:
+            said.append(f"{name} has had their introduction.")
+        elif outcome in (Outcome.UNREACHABLE, Outcome.FAILED):
+            said.append(
+                f"I couldn't reach {name} in Teams (they may not have talked to me yet), so "
+                "they haven't had their introduction."
+            )
+        else:
+            said.append(f"{name}'s introduction goes as soon as Teams accepts it.")
+    return " ".join(said)
 
 
 class Pairings:
@@ -239,11 +257,15 @@ class Pairings:
             )
             intros = self._intros(session, pairing, programme, trainee, mentor)
             names = (trainee.display_name, mentor.display_name)
+        outcomes = [
+            (await enqueue_and_dispatch(self.ctx, turn.adapter, message)) for message in intros
+        ]
         await turn.send_activity(
-            f"Paired {names[0]} with {names[1]}. I've introduced them to each other."
+            f"Paired {names[0]} with {names[1]}. "
+            + introduced(
+                list(zip(names, [r.outcome if r else None for r in outcomes], strict=True))
+            )
         )
-        for message in intros:
-            await enqueue_and_dispatch(self.ctx, turn.adapter, message)
 
     def _intros(
         self, session, pairing: Pairing, programme, trainee, mentor

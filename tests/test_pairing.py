@@ -156,3 +156,31 @@ async def test_participants_cannot_manage_pairs(bot):
     )
     with Session(bot.ctx.engine) as session:
         assert session.exec(select(Pairing)).all() == []
+
+
+async def test_pairing_says_who_had_their_introduction(bot):
+    with bot.ctx.session() as session:
+        programme = seed_demo(session, START)
+        sam = upsert_person(session, SAM, START, display_name="Sam Taylor")
+        session.add(
+            Application(
+                programme_id=programme.id,
+                person_id=sam.id,
+                role="trainee",
+                status="accepted",
+                organisation="City Council",
+                answers={"organisation": "City Council"},
+                created_at=START,
+                updated_at=START,
+            )
+        )
+    await set_up_channel(bot)
+    await bot.post(personal_message(bot.connector.url, SAM, "hi", user_name="Sam Taylor"))
+    # Megan Bowen has never talked to the bot: there is no chat to introduce her in.
+    reply = await _say(bot, "pair sam with megan")
+    assert "introduced them to each other" not in reply.text
+    assert reply.text == (
+        "Paired Sam Taylor with Megan Bowen. Sam Taylor has had their introduction. I couldn't "
+        "reach Megan Bowen in Teams (they may not have talked to me yet), so they haven't had "
+        "their introduction."
+    )
