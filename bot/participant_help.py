@@ -61,6 +61,15 @@ NEED_HELP_THANKS = (
     "Thanks for telling me. I've let the programme coordinators know; someone will be in touch "
     "with you privately."
 )
+# When the escalation could not be posted to the coordinators yet (e.g. no channel yet).
+NEED_HELP_RECORDED = (
+    "Thanks for telling me. I've recorded it for the programme coordinators and it goes to them "
+    "as soon as I can post it; someone will then be in touch with you privately."
+)
+
+
+def need_help_thanks(raised: Raised) -> str:
+    return NEED_HELP_THANKS if raised.reached else NEED_HELP_RECORDED
 
 
 def _clean(value) -> str | None:
@@ -86,7 +95,7 @@ class ParticipantHelp:
                 return
             ids = (me.id, pairing.id if pairing else None, me.aad_object_id, me.display_name)
         person_id, pairing_id, aad, name = ids
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             turn.adapter,
             cause=Cause.NEEDS_HELP,
             evidence=f"{name} asked for help (“I need help”)",
@@ -96,7 +105,7 @@ class ParticipantHelp:
             private=_clean(argument),
             actor=aad,
         )
-        reply = NEED_HELP_THANKS
+        reply = need_help_thanks(raised)
         if not argument.strip():
             reply += (
                 " If you'd like to say what's going on, type **I need help** followed by a few "
@@ -267,7 +276,7 @@ class ParticipantHelp:
             session.flush()
             ids = (me.id, pairing.id, me.aad_object_id, me.display_name, request.reason)
         person_id, pairing_id, aad, name, reason = ids
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             turn.adapter,
             cause=Cause.REPAIR_REQUESTED,
             evidence=f"{name} asked to be re-paired",
@@ -280,6 +289,9 @@ class ParticipantHelp:
         await turn.send_activity(
             "Thanks — I've asked the programme coordinators privately. They'll be in touch; "
             "nothing has been said to the other person."
+            if raised.reached
+            else "Thanks — I've recorded your request for the programme coordinators, privately; "
+            "it goes to them as soon as I can post it. Nothing has been said to the other person."
         )
 
     # --- shadowing, attachments, secondments ------------------------------------------------

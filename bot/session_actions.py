@@ -9,7 +9,7 @@ from botbuilder.core import TurnContext
 
 from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
-from bot.participant_help import NEED_HELP_THANKS, ParticipantHelp
+from bot.participant_help import ParticipantHelp, need_help_thanks
 from bot.planned import PlannedMessage, recipient_time_zone
 from bot.proactive import message_payload
 from bot.sender import sender_person
@@ -27,7 +27,6 @@ CHECK_IN_THANKS = {
     "yes": "Thanks — glad it's going well.",
     "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
     "type **I need help** at any time.",
-    "need_help": NEED_HELP_THANKS,
 }
 
 
@@ -143,7 +142,7 @@ class SessionActions:
         if why in RELEASE_BY:
             await self.help.report_release(turn, "session", why, reason, source="cant_meet")
             return
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             turn.adapter,
             cause=Cause.CANT_MEET,
             evidence=f"{name} says the pair can't meet in programme month {month}",
@@ -154,7 +153,11 @@ class SessionActions:
             actor=aad,
         )
         await turn.send_activity(
-            "Thanks for letting us know. I've told the programme coordinators, who will help "
+            "Thanks for letting us know. I've recorded it for the programme coordinators and it "
+            "goes to them as soon as I can post it; they will help find a way. Your reason is "
+            "only shared with them."
+            if not raised.reached
+            else "Thanks for letting us know. I've told the programme coordinators, who will help "
             "find a way; your reason is only shared with them."
         )
 
@@ -216,17 +219,19 @@ class SessionActions:
                 )
                 return
             ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
-        await turn.send_activity(CHECK_IN_THANKS[answer])
-        if answer == "need_help":
-            person_id, aad, name, pairing_id = ids
-            # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
-            await self.escalations.raise_now(
-                turn.adapter,
-                cause=Cause.NEEDS_HELP,
-                evidence=f"{name} answered “need help” at the week-{week} check-in",
-                ref=f"person-{person_id}:week-{week}",
-                person_id=person_id,
-                pairing_id=pairing_id,
-                private=comment,
-                actor=aad,
-            )
+        if answer != "need_help":
+            await turn.send_activity(CHECK_IN_THANKS[answer])
+            return
+        person_id, aad, name, pairing_id = ids
+        # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
+        raised = await self.escalations.raise_now(
+            turn.adapter,
+            cause=Cause.NEEDS_HELP,
+            evidence=f"{name} answered “need help” at the week-{week} check-in",
+            ref=f"person-{person_id}:week-{week}",
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=comment,
+            actor=aad,
+        )
+        await turn.send_activity(need_help_thanks(raised))

@@ -92,3 +92,19 @@ async def test_without_a_champion_the_repost_says_nobody_else_was_told(settings,
         assert "sent to the champion" not in history
     finally:
         await bot.client.close()
+
+
+async def test_before_the_coordinators_have_a_channel_help_is_recorded_not_said_to_be_told(bot):
+    with bot.ctx.session() as session:
+        seed_demo(session, START)
+    newcomer = Applicant(bot, "aad-newcomer", "Nia Newcomer")
+    await newcomer.say("I need help")
+    reply = newcomer.texts()[-1]
+    assert "I've let the programme coordinators know" not in reply
+    assert reply.startswith(
+        "Thanks for telling me. I've recorded it for the programme coordinators and it goes to "
+        "them as soon as I can post it;"
+    )
+    await set_up_channel(bot)
+    await newcomer.say("I need help")
+    assert newcomer.texts()[-1].startswith("Thanks for telling me. I've let the programme")
