@@ -23,6 +23,7 @@ from domain.local_time import (
     format_local_datetime,
     parse_date,
 )
+from domain.participation import partner_role
 from store.applications import (
     applications_with_people,
     events_of,
@@ -303,7 +304,10 @@ class ApplicationReview:
             facts=[
                 ("Programme", programme.name),
                 ("Length", f"{programme.length_months} months"),
-                ("Sessions", "one of about 2 hours each month with your mentor"),
+                (
+                    "Sessions",
+                    f"one of about 2 hours each month with your {partner_role(application.role)}",
+                ),
                 ("Check-ins", "short ones at 2, 4 and 6 weeks"),
             ],
         )
@@ -339,12 +343,13 @@ class ApplicationReview:
                 else None
             )
             name = person.display_name or "The applicant"
+            partner = partner_role(application.role)
             card = review_card_for(session, application, person, programme, self._tz)
             card_id = application.channel_card_activity_id
         if op == Op.ACCEPT:
             await turn.send_activity(
-                "Wonderful — you're in! Next, the coordinators will pair you with a mentor and "
-                "I'll introduce you both here."
+                f"Wonderful — you're in! Next, the coordinators will pair you with a {partner} "
+                "and I'll introduce you both here."
             )
         else:
             await turn.send_activity(

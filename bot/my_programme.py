@@ -11,16 +11,23 @@ from bot.context import AppContext
 from bot.pairing_nudges import nudge_row
 from bot.planned import recipient_time_zone
 from bot.sender import sender_and_pairing, sender_person
+from domain.application_review import Status, describe
+from domain.authorisation import Role
 from domain.cadence import (
     ItemKind,
     month_bounds,
     month_period,
+    programme_end,
     programme_month,
     sessions_planned_by,
 )
 from domain.local_time import format_local_date, format_local_datetime
-from store.outbox import OutboxStatus
-from store.pairings import add_step, pair_people, sessions_of, steps_of
+from domain.participation import Standing, partner_role, standing
+from store.applications import application_of
+from store.models import PairingStatus, Person
+from store.outbox import OutboxStatus, by_key
+from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of, steps_of
+from store.programmes import current_programme
 
 MAX_SNOOZE_DAYS = 30
 MAX_STEP_LENGTH = 200
@@ -34,38 +41,127 @@ class MyProgramme:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
-            if pairing is None:
-                replies.append(
-                    "You're not paired with anyone yet. Type **apply** to join the programme, "
-                    "or **my application** to see where your application is."
-                )
+            if me is None or pairing is None:
+                replies.append(self._not_paired(session, me, now))
                 return
-            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
-            trainee, mentor = pair_people(session, pairing)
-            partner, role = (mentor, "mentor") if me.id == trainee.id else (trainee, "mentee")
-            rows = {r.month: r for r in sessions_of(session, pairing.id)}
-            held = sum(1 for r in rows.values() if r.happened)
-            planned = sessions_planned_by(pairing.paired_at, now, pairing.length_months)
-            steps = steps_of(session, pairing.id, me.id)
-            lines = [
-                f"**Your {role}: {partner.display_name}** "
-                f"(since {format_local_date(pairing.paired_at, tz)})",
-                f"Sessions: {held} of {planned} planned so far ({pairing.length_months} in all).",
-                f"Next: {self._next_step(session, me, pairing, rows, now, tz)}",
+            lines = self._paired(session, me, pairing, now)
+        await turn.send_activity("\n".join(lines))
+
+    def _paired(self, session, me, pairing, now) -> list[str]:
+        tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+        trainee, mentor = pair_people(session, pairing)
+        is_trainee = me.id == trainee.id
+        partner, role = (mentor, "mentor") if is_trainee else (trainee, "mentee")
+        rows = {r.month: r for r in sessions_of(session, pairing.id)}
+        held = sum(1 for r in rows.values() if r.happened)
+        planned = sessions_planned_by(pairing.paired_at, now, pairing.length_months)
+        steps = [
+            f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
+            for n, step in enumerate(steps_of(session, pairing.id, me.id), start=1)
+        ]
+        since = format_local_date(pairing.paired_at, tz)
+        if programme_month(pairing.paired_at, now, pairing.length_months) is None:
+            ended = format_local_date(
+                programme_end(pairing.paired_at, pairing.length_months) - timedelta(seconds=1), tz
+            )
+            return [
+                f"**Your programme with your {role} {partner.display_name} has finished** "
+                f"({since} to {ended})",
+                f"Sessions held: {held} of {pairing.length_months}.",
+                "Thank you for taking part!" if is_trainee else "Thank you for the time you gave!",
                 "",
                 "**Your action plan**",
+                *(steps or ["No steps were added."]),
             ]
-            lines += [
-                f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
-                for n, step in enumerate(steps, start=1)
-            ] or ["No steps yet. Break your goal into small steps you can take this month."]
-            lines += [
-                "",
-                "Add a step: **add step <what>** · tick one: **done <number>**",
-                "Something in the way? **I need help** · **I can't get released** · "
-                "shadowing and secondments: **placements**",
-            ]
-        await turn.send_activity("\n".join(lines))
+        lines = [
+            f"**Your {role}: {partner.display_name}** (since {since})",
+            f"Sessions: {held} of {planned} planned so far ({pairing.length_months} in all).",
+            f"Next: {self._next_step(session, me, pairing, rows, now, tz)}",
+            "",
+            "**Your action plan**",
+        ]
+        lines += steps or [
+            "No steps yet. Break your goal into small steps you can take this month."
+            if is_trainee
+            else f"No steps yet. Note the small steps you and {partner.display_name} agree on."
+        ]
+        lines += [
+            "",
+            "Add a step: **add step <what>** · tick one: **done <number>**",
+            "Something in the way? **I need help** · **I can't get released**"
+            + (" · shadowing and secondments: **placements**" if is_trainee else ""),
+        ]
+        return lines
+
+    def _not_paired(self, session, me, now) -> str:
+        """What someone without an active pairing is told, for where they stand."""
+        programme = current_programme(session, now)
+        application = application_of(session, programme.id, me.id) if programme and me else None
+        latest = latest_pairing_of(session, me.id) if me else None
+        ended = latest is not None and latest.status == PairingStatus.DISSOLVED.value
+        where = standing(application.status if application else None, ended_early=ended)
+        role = application.role if application else None
+        if ended:
+            role = "trainee" if latest.trainee_person_id == me.id else "mentor"
+        partner = partner_role(role)
+        if where == Standing.ENDED:
+            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+            other_id = latest.mentor_person_id if role == "trainee" else latest.trainee_person_id
+            other = session.get(Person, other_id)
+            said = (
+                f"Your pairing with {other.display_name} ended on "
+                f"{format_local_date(latest.ended_at, tz)}."
+            )
+            accepted = application is not None and application.status == Status.ACCEPTED.value
+            if role == "trainee" and latest.end_reason == "re-pair" and accepted:
+                return f"{said} The coordinators will introduce you to a new mentor soon."
+            thanks = " Thank you for the time you gave." if role == "mentor" else ""
+            return (
+                f"{said}{thanks} If you have any questions, type **I need help** to reach the "
+                "programme coordinators."
+            )
+        if where == Standing.WAITING:
+            as_what = " as a mentor" if role == "mentor" else ""
+            return (
+                f"You're accepted{as_what} on {programme.name} and waiting to be paired with a "
+                f"{partner}. The coordinators will pair you soon, and I'll introduce you both "
+                "here."
+            )
+        if where == Standing.OFFERED:
+            offer = by_key(session, f"application:{application.id}:offer")
+            offered = f"You've been offered a place on {programme.name}"
+            if offer is not None and offer.status == OutboxStatus.SENT.value:
+                return f"{offered}: accept or decline it on the offer card I sent you."
+            if offer is not None and offer.status == OutboxStatus.PENDING.value:
+                return f"{offered}: the offer card is on its way to you."
+            return (
+                f"{offered}, but the offer card has not reached you. Type **I need help** and "
+                "the coordinators will sort it out."
+            )
+        if where == Standing.APPLYING:
+            return (
+                f"Your application is {describe(application.status)}. Type **my application** "
+                f"to see it. Once you're accepted and paired with a {partner}, your sessions "
+                "and action plan show here."
+            )
+        if where == Standing.NOT_TAKING_PART:
+            again = (
+                "Type **apply** to apply again while applications are open."
+                if application.status == Status.WITHDRAWN.value
+                else "You're welcome to apply in a future window."
+            )
+            return (
+                f"Your application to {programme.name} is {describe(application.status)}. {again}"
+            )
+        if me is not None and Role.COORDINATOR in self.ctx.roles(session, me.aad_object_id):
+            return (
+                "You're a programme coordinator, not a trainee or mentor in the programme. To "
+                "see everyone's pairs, @mention me with **pairs** in the coordinator channel."
+            )
+        return (
+            "You're not taking part in the programme yet. Type **apply** to join it as a trainee "
+            "or a mentor."
+        )
 
     @staticmethod
     def _next_step(session, me, pairing, rows, now, tz) -> str:

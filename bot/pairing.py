@@ -382,7 +382,12 @@ class Pairings:
                         + (
                             "They will introduce you to someone new soon."
                             if repair and person is trainee
-                            else "Thank you for the time you gave. Reply here with any questions."
+                            else (
+                                "Thank you for taking part."
+                                if person is trainee
+                                else "Thank you for the time you gave."
+                            )
+                            + " Reply here with any questions."
                         )
                     ),
                     routine=False,
