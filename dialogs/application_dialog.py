@@ -22,6 +22,7 @@ from sqlmodel import select
 from adaptive_cards.application_cards import answer_sections, withdraw_confirmation_card
 from bot.context import AppContext
 from bot.teams import Sender, card_message, sender_of
+from dialogs.form_drafts import FormDrafts
 from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
 from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for
@@ -86,7 +87,7 @@ class ApplicationDialog(ComponentDialog):
         super().__init__("application")
         self.ctx = ctx
         self.on_change = on_change
-        self.add_dialog(FormPrompt("form"))
+        self.add_dialog(FormPrompt("form", FormDrafts(ctx)))
         self.add_dialog(ReviewPrompt("review"))
         self.add_dialog(WaterfallDialog(LOOP, [self._ask_next, self._save]))
         self.initial_dialog_id = LOOP
