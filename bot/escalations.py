@@ -23,6 +23,7 @@ from bot.commands import TEAM
 from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
 from bot.graph import GraphClient
+from bot.paging import numbered_pages
 from bot.planned import PlannedMessage
 from bot.proactive import message_payload
 from bot.settings import Settings
@@ -41,6 +42,7 @@ from domain.escalations import (
     title_of,
 )
 from domain.local_time import format_local_date, format_local_datetime
+from domain.text_limits import LONG_TEXT, limit_words
 from store.conversations import personal_ref, ref_by_conversation
 from store.escalations import (
     Escalation,
@@ -272,9 +274,12 @@ def escalation_card(
                 if active
                 else ""
             ),
-            "outcome_label": "Outcome (also sent to whoever reported the release block)"
-            if kind_of(cause) == Kind.RELEASE_BLOCK
-            else "Outcome",
+            "outcome_label": (
+                "Outcome (also sent to whoever reported the release block; "
+                if kind_of(cause) == Kind.RELEASE_BLOCK
+                else "Outcome ("
+            )
+            + f"{limit_words(LONG_TEXT)})",
         },
     )
 
@@ -516,7 +521,7 @@ class Escalations:
                 if recipient is None:
                     problem = "Please choose who the message is for."
             if problem is not None:
-                replies.append(problem)
+                replies.extend(numbered_pages(problem))
                 return
             who = name_of(session, aad, actor.name or "a coordinator")
             pairing_id = escalation.pairing_id

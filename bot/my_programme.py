@@ -8,6 +8,7 @@ from datetime import timedelta
 from botbuilder.core import TurnContext
 
 from bot.context import AppContext
+from bot.paging import send_paged
 from bot.pairing_nudges import nudge_row
 from bot.planned import recipient_time_zone
 from bot.sender import sender_and_pairing, sender_person
@@ -23,6 +24,7 @@ from domain.cadence import (
 )
 from domain.local_time import format_local_date, format_local_datetime
 from domain.participation import Standing, partner_role, standing
+from domain.text_limits import SHORT_TEXT, too_long
 from store.applications import application_of
 from store.models import PairingStatus, Person
 from store.outbox import OutboxStatus, by_key
@@ -30,7 +32,7 @@ from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of
 from store.programmes import current_programme
 
 MAX_SNOOZE_DAYS = 30
-MAX_STEP_LENGTH = 200
+MAX_STEP_LENGTH = SHORT_TEXT
 
 
 class MyProgramme:
@@ -195,8 +197,9 @@ class MyProgramme:
         if not text:
             await turn.send_activity("Please say what the step is, e.g. **add step update my CV**.")
             return
-        if len(text) > MAX_STEP_LENGTH:
-            await turn.send_activity(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
+        problem = too_long("A step", text, MAX_STEP_LENGTH)
+        if problem is not None:
+            await send_paged(turn, problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)

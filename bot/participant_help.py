@@ -15,6 +15,7 @@ from botbuilder.core import TurnContext
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.escalations import Escalations, Raised
+from bot.paging import numbered_pages, send_paged
 from bot.sender import sender_and_pairing
 from bot.teams import card_int, card_message, sender_of
 from domain.escalations import (
@@ -29,6 +30,7 @@ from domain.escalations import (
     release_evidence,
 )
 from domain.local_time import format_local_date
+from domain.text_limits import LONG_TEXT, SHORT_TEXT, text_of, too_long
 from store.escalations import (
     Placement,
     ReleaseBlock,
@@ -43,7 +45,6 @@ from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 1000
 _RELEASE_FOR_TITLES = {
     "session": "A mentoring session",
     "training": "Training",
@@ -73,7 +74,7 @@ def need_help_thanks(raised: Raised) -> str:
 
 
 def _clean(value) -> str | None:
-    return (str(value or "").strip()[:MAX_TEXT]) or None
+    return text_of(value) or None
 
 
 class ParticipantHelp:
@@ -89,6 +90,10 @@ class ParticipantHelp:
 
     async def need_help(self, turn: TurnContext, argument: str) -> None:
         now = self.ctx.clock.now()
+        words = argument.strip()
+        unsaid = len(words) > LONG_TEXT
+        if unsaid:
+            argument = ""
         with self.ctx.session() as session:
             me, pairing = sender_and_pairing(session, turn.activity)
             if me is None:
@@ -106,6 +111,15 @@ class ParticipantHelp:
             actor=aad,
         )
         reply = need_help_thanks(raised)
+        if unsaid:
+            await turn.send_activity(reply)
+            await send_paged(
+                turn,
+                f"Your words were longer than {LONG_TEXT:,} characters ({len(words):,}), so I "
+                "didn't pass them on. To add them, send **I need help** followed by a shorter "
+                f"message. Here is what you wrote, so nothing is lost:\n\n{words}",
+            )
+            return
         if not argument.strip():
             reply += (
                 " If you'd like to say what's going on, type **I need help** followed by a few "
@@ -116,6 +130,10 @@ class ParticipantHelp:
     # --- release blocks -----------------------------------------------------------------------
 
     async def ask_release(self, turn: TurnContext, argument: str) -> None:
+        problem = too_long("Details", argument)
+        if problem is not None:
+            await send_paged(turn, problem)
+            argument = ""
         await turn.send_activity(card_message(self.release_form(details=argument)))
 
     @staticmethod
@@ -150,6 +168,10 @@ class ParticipantHelp:
             return None
         what, by = read
         details = _clean(details)
+        problem = too_long("Details", details or "")
+        if problem is not None:
+            await send_paged(turn, problem)
+            return None
         now = self.ctx.clock.now()
         sender = sender_of(turn.activity)
         manager = await self.escalations.graph.manager_of(sender.aad_object_id)
@@ -221,6 +243,10 @@ class ParticipantHelp:
                     "**I need help**."
                 )
                 return
+            problem = too_long("Why?", argument)
+            if problem is not None:
+                replies.extend(numbered_pages(problem))
+                argument = ""
             trainee, mentor = pair_people(session, pairing)
             is_trainee = me.id == trainee.id
             partner = mentor if is_trainee else trainee
@@ -244,6 +270,10 @@ class ParticipantHelp:
             await turn.send_activity("OK, nothing was sent. Your pairing carries on.")
             return
         now = self.ctx.clock.now()
+        problem = too_long("Why?", text_of(value.get("reason")))
+        if problem is not None:
+            await send_paged(turn, problem)
+            return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.activity)
             asked_for = card_int(value.get("pairing_id"))
@@ -340,10 +370,16 @@ class ParticipantHelp:
             await turn.send_activity("Sorry, I couldn't read that.")
 
     async def _add_placement(self, turn: TurnContext, value: dict) -> None:
-        kind = str(value.get("kind") or "")
-        host = " ".join(str(value.get("host") or "").split())[:200]
+        kind = text_of(value.get("kind"))
+        host = " ".join(text_of(value.get("host")).split())
         if kind not in PLACEMENT_KINDS or not host:
             await turn.send_activity("Please choose what it is and say where, then record it.")
+            return
+        problem = too_long("Where", host, SHORT_TEXT) or too_long(
+            "Details", text_of(value.get("details"))
+        )
+        if problem is not None:
+            await send_paged(turn, problem)
             return
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
@@ -374,6 +410,10 @@ class ParticipantHelp:
         new = str(value.get(f"status_{placement_id}") or "")
         refused_by = str(value.get(f"refused_by_{placement_id}") or "")
         note = _clean(value.get(f"note_{placement_id}"))
+        problem = too_long("Details", note or "")
+        if problem is not None:
+            await send_paged(turn, problem)
+            return
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, _pairing = sender_and_pairing(session, turn.activity)

@@ -9,6 +9,7 @@ from botbuilder.core import TurnContext
 
 from bot.context import AppContext
 from bot.dispatcher import enqueue_and_dispatch
+from bot.paging import send_paged
 from bot.participant_help import ParticipantHelp, need_help_thanks
 from bot.planned import PlannedMessage, recipient_time_zone
 from bot.proactive import message_payload
@@ -17,6 +18,7 @@ from bot.teams import card_int
 from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
+from domain.text_limits import text_of, too_long
 from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
 
@@ -28,6 +30,22 @@ CHECK_IN_THANKS = {
     "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
     "type **I need help** at any time.",
 }
+
+
+# The text boxes of each session answer, by input id, with their labels.
+SESSION_TEXTS = {
+    "cant": {"reason": "What's getting in the way?"},
+    "log": {"steps_moved": "Which action-plan steps moved?", "blocking": "Anything blocking?"},
+}
+
+
+def _too_long_in(value: dict, labels: dict[str, str]) -> str | None:
+    """The refusal for the first text box over its limit, or None."""
+    for input_id, label in labels.items():
+        problem = too_long(label, text_of(value.get(input_id)))
+        if problem is not None:
+            return problem
+    return None
 
 
 class SessionActions:
@@ -70,6 +88,10 @@ class SessionActions:
         choice = value.get("session")
         now = self.ctx.clock.now()
         month = card_int(value.get("month"))
+        problem = _too_long_in(value, SESSION_TEXTS.get(str(choice), {}))
+        if problem is not None:
+            await send_paged(turn, problem)
+            return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None or month is None or not 1 <= month <= pairing.length_months:
@@ -119,7 +141,7 @@ class SessionActions:
                 return
             elif choice == "cant":
                 row.booking = "cant"
-                row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
+                row.cant_reason = text_of(value.get("reason")) or None
                 session.add(row)
                 why = str(value.get("why") or "other")
                 cant = (me.id, me.aad_object_id, me.display_name, pairing.id, row.cant_reason)
@@ -174,8 +196,8 @@ class SessionActions:
             row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
             row.minutes = minutes
         start, _end = month_bounds(pairing.paired_at, row.month)
-        row.steps_moved = (str(value.get("steps_moved") or "").strip()[:1000]) or None
-        row.blocking = (str(value.get("blocking") or "").strip()[:1000]) or None
+        row.steps_moved = text_of(value.get("steps_moved")) or None
+        row.blocking = text_of(value.get("blocking")) or None
         row.logged_by = str(me.id)
         row.logged_at = now
         session.add(row)
@@ -197,12 +219,16 @@ class SessionActions:
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
             await turn.send_activity("Sorry, I couldn't read that answer.")
             return
+        problem = _too_long_in(value, {"comment": "Anything to add?"})
+        if problem is not None:
+            await send_paged(turn, problem)
+            return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None:
                 replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
-            comment = (str(value.get("comment") or "").strip()[:1000]) or None
+            comment = text_of(value.get("comment")) or None
             row, created = record_check_in(
                 session,
                 pairing_id=pairing.id,

@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from domain.stall_rules import StallCause
+from domain.text_limits import too_long
 
 
 class Kind(StrEnum):
@@ -146,9 +147,6 @@ class State:
     has_active_pairing: bool = False
 
 
-MAX_TEXT = 1000
-
-
 def refusal(op: Op, state: State, text: str = "") -> str | None:
     """Why `op` cannot be done now (saying what already happened), or None if it can."""
     if Status(state.status) == Status.RESOLVED:
@@ -171,9 +169,10 @@ def refusal(op: Op, state: State, text: str = "") -> str | None:
     }
     if op in needs_text and not text.strip():
         return needs_text[op]
-    if len(text) > MAX_TEXT:
-        return f"Please keep it under {MAX_TEXT} characters."
-    return None
+    return too_long(_TEXT_LABELS.get(op, "Your text"), text)
+
+
+_TEXT_LABELS = {Op.NOTE: "Note", Op.RESOLVE: "Outcome", Op.MESSAGE: "Message"}
 
 
 def open_for(duration: timedelta) -> str:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from domain.cadence import add_months, programme_end
+from domain.text_limits import LONG_TEXT, text_of
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 ROLES = ("trainee", "mentor")
@@ -33,7 +34,7 @@ MAX_REMINDERS = 2
 REMINDER_EVERY = timedelta(days=7)
 # A survey not answered this long after it was sent is closed (no more reminders).
 OPEN_FOR = timedelta(days=28)
-MAX_TEXT = 1000
+MAX_TEXT = LONG_TEXT
 YES_NO = {"yes": "Yes", "no": "No"}
 
 
@@ -320,13 +321,18 @@ def read_answers(survey: Survey, values: Mapping) -> tuple[dict, list[str]]:
     problems: list[str] = []
     for item in survey.items:
         for answer_id in item.answer_ids():
-            raw = str(values.get(answer_id) or "").strip()
+            raw = text_of(values.get(answer_id))
             if not raw:
                 if not item.optional:
                     problems.append(item.text)
                 continue
             if item.kind == "text":
-                answers[answer_id] = raw[:MAX_TEXT]
+                if len(raw) > MAX_TEXT:
+                    problems.append(
+                        f"{item.text}: at most {MAX_TEXT:,} characters (yours has {len(raw):,})"
+                    )
+                    continue
+                answers[answer_id] = raw
                 continue
             allowed = {value for value, _label in item.choices()}
             picked = [part.strip() for part in raw.split(",")] if item.multiple else [raw]
@@ -354,6 +360,15 @@ def answers_in_words(survey: Survey, answers: Mapping) -> list[tuple[str, str]]:
             values = value if isinstance(value, list) else [value]
             shown.append((question, ", ".join(labels.get(str(v), str(v)) for v in values) or "—"))
     return shown
+
+
+def too_long_answers(survey: Survey, values: Mapping) -> list[tuple[str, str]]:
+    """(question, what was typed) for each text answer over its limit, to give back."""
+    return [
+        (item.text, text_of(values.get(item.id)))
+        for item in survey.items
+        if item.kind == "text" and len(text_of(values.get(item.id))) > MAX_TEXT
+    ]
 
 
 @dataclass(frozen=True)
