@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from aiohttp import web
-from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
 from botbuilder.schema import Activity
 from sqlalchemy.engine import Engine
 
 from bot.adapter import create_adapter
 from bot.context import AppContext
 from bot.handler import StepForwardBot
+from bot.inbound_request import Refused, read_activity, unanswered_invoke
 from bot.leadership import SchedulerLeadership
 from bot.scheduler import create_scheduler
 from bot.settings import Settings
@@ -40,22 +39,10 @@ def _problem(status: int, reason: str) -> web.Response:
 
 
 async def messages(request: web.Request) -> web.Response:
-    if request.content_type != "application/json":
-        return _problem(400, "expected a JSON activity (Content-Type: application/json)")
     try:
-        raw = await request.read()
-    except HTTPRequestEntityTooLarge:
-        return _problem(413, f"activity larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _problem(400, "body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return _problem(400, "body is not an activity (an object with a 'type')")
-    try:
-        activity = Activity().deserialize(body)
-    except Exception:
-        return _problem(400, "activity could not be read")
+        activity = await read_activity(request, MAX_BODY_BYTES)
+    except Refused as refused:
+        return refused.response()
 
     adapter = request.app[ADAPTER]
     auth_header = request.headers.get("Authorization", "")
@@ -75,6 +62,10 @@ async def messages(request: web.Request) -> web.Response:
             "activity from a tenant not allowed tenant=%s activity_id=%s", tenant, activity.id
         )
         return _problem(403, "this bot is not available to your organisation")
+
+    unanswered = unanswered_invoke(activity)
+    if unanswered is not None:
+        return unanswered
 
     ctx = request.app[CTX]
     key = _delivery_key(activity)

@@ -136,12 +136,19 @@ class ApplicationDialog(ComponentDialog):
                 )
             role = application.role if application else None
             completed = set(application.completed_sections) if application else set()
+            if options.get("edit") and application is None:
+                return NextQuestion(
+                    refusal="You haven't applied yet, so there is nothing to change. Type "
+                    "**apply** to start."
+                )
             target = options.get("edit") or next_section(role, completed)
+            sections = [s.id for s in sections_for(role)] if role else [START.id]
+            if target not in (*sections, REVIEW):  # a card from elsewhere, or made up
+                target = next_section(role, completed)
             if target == REVIEW:
                 return NextQuestion(
                     review_card=self._summary_options(session, programme, application, now, tz)
                 )
-            sections = [s.id for s in sections_for(role)] if role else [START.id]
             values = {}
             if application is not None:
                 values = (
