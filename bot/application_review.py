@@ -201,7 +201,7 @@ class ApplicationReview:
         try:
             op = Op(str(value.get("review")))
             application_id = int(value.get("application_id"))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             await turn.send_activity("Sorry, I couldn't read that action. Please try again.")
             return
         if op not in (Op.SHORTLIST, Op.REJECT, Op.INTERVIEW, Op.MANAGER_SUPPORT, Op.OFFER):

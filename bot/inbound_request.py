@@ -40,6 +40,8 @@ _IDS = (
     ("channelData", "tenant", "id"),
     ("channelData", "team", "id"),
 )
+# The ids that go into the Bot Connector's URLs when the bot replies.
+_URL_IDS = (("id",), ("replyToId",), ("conversation", "id"))
 # An invoke the SDK answers itself; every other invoke is answered below.
 _SDK_INVOKES = frozenset({"healthCheck"})
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
@@ -112,13 +114,18 @@ async def _body(request: web.Request, max_bytes: int) -> bytes:
         raise Refused(400, reason, close=True) from error
 
 
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Refused(400, "body is not valid JSON") from error
+        # NaN and Infinity are not JSON (Python's reader takes them unless told otherwise).
+        return json.loads(raw, parse_constant=_no_constants)
     except RecursionError as error:
         raise Refused(400, "body is nested too deeply") from error
+    except ValueError as error:  # bad UTF-8 or JSON, NaN, a number of thousands of digits
+        raise Refused(400, "body is not valid JSON") from error
 
 
 def _at(body: dict, path: tuple[str, ...]) -> Any:
@@ -136,8 +143,27 @@ def _check_shape(body: dict) -> None:
     for field in ("conversation", "from", "recipient"):
         if not isinstance(body.get(field), dict):
             raise Refused(400, f"activity has no '{field}' object")
-    if not isinstance(_at(body, ("conversation", "id")), str):
-        raise Refused(400, "activity's conversation has no id")
+    for field in ("channelData", "conversation", "from", "recipient"):
+        if body.get(field) is not None and not isinstance(body[field], dict):
+            raise Refused(400, f"'{field}' must be an object")
+    for field in ("entities", "attachments", "membersAdded", "membersRemoved"):
+        items = body.get(field)
+        if items is not None and not (
+            isinstance(items, list) and all(isinstance(item, dict) for item in items)
+        ):
+            raise Refused(400, f"'{field}' must be a list of objects")
+    for entity in body.get("entities") or ():
+        if not isinstance(entity.get("type"), str):
+            raise Refused(400, "every entity needs a 'type'")
+        if entity["type"].lower() == "mention" and not (
+            isinstance(entity.get("mentioned"), dict)
+            and isinstance(entity["mentioned"].get("id"), str)
+            and isinstance(entity.get("text", ""), str)
+        ):
+            raise Refused(400, "a mention needs its text and whom it mentions (with an id)")
+    for path in (("conversation", "id"), ("channelId",), ("serviceUrl",)):
+        if not isinstance(_at(body, path), str) or not _at(body, path):
+            raise Refused(400, f"activity has no '{'.'.join(path)}'")
     for path in _IDS:
         value = _at(body, path)
         if value is None:
@@ -147,6 +173,9 @@ def _check_shape(body: dict) -> None:
             raise Refused(400, f"'{name}' must be text")
         if holds_unstorable(value):
             raise Refused(400, f"'{name}' contains characters that are not valid text")
+        if path in _URL_IDS and value and not value.strip("."):
+            # Replies go to .../conversations/{id}/activities/{id}: "." or ".." is no id.
+            raise Refused(400, f"'{name}' is not an id")
 
 
 def _depth(node: Any) -> int:

@@ -213,7 +213,7 @@ class SessionActions:
         return mine, theirs, f"pairing:{pairing.id}:logged:{row.month}:{partner.id}"
 
     async def check_in(self, turn: TurnContext, value: dict) -> None:
-        answer = value.get("check_in")
+        answer = text_of(value.get("check_in"))
         week = card_int(value.get("week"))
         now = self.ctx.clock.now()
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):

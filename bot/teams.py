@@ -53,10 +53,10 @@ def time_zone_of(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo":
             candidates.append(props.get("timezone"))
     for candidate in candidates:
-        if candidate:
+        if candidate and isinstance(candidate, str):
             try:
                 ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
                 continue
             return candidate
     return None
@@ -89,5 +89,5 @@ def card_int(value) -> int | None:
     """A whole number from a card's submitted data (ids, weeks, minutes), or None."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

@@ -56,6 +56,16 @@ async def test_deeply_nested_json_is_400(bot):
     await _still_answers_help(bot)
 
 
+@pytest.mark.parametrize(
+    "value", [b"NaN", b"Infinity", b"-Infinity", b"1" * 5000], ids=["nan", "inf", "-inf", "digits"]
+)
+async def test_numbers_json_does_not_have_are_400(bot, value):
+    activity = json.dumps(personal_message(bot.connector.url, "aad-1", "help")).encode()
+    body = activity[:-1] + b', "value": {"application_id": ' + value + b"}}"
+    assert "not valid JSON" in await _refused(bot, body)
+    await _still_answers_help(bot)
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
 async def test_a_body_that_does_not_decode_as_its_content_encoding_is_400(bot, encoding):
     reason = await _refused(
@@ -87,6 +97,16 @@ async def test_a_lone_surrogate_in_an_id_is_400(bot, where):
     reason = await _refused(bot, json.dumps(activity).encode())
     assert "not valid text" in reason
     await _still_answers_help(bot)
+
+
+@pytest.mark.parametrize("where", ["id", "replyToId", "conversation"])
+async def test_a_dot_segment_for_an_id_is_400(bot, where):
+    activity = personal_message(bot.connector.url, "aad-1", "help")
+    if where == "conversation":
+        activity["conversation"]["id"] = ".."
+    else:
+        activity[where] = ".."
+    assert "is not an id" in await _refused(bot, json.dumps(activity).encode())
 
 
 async def test_a_display_name_with_a_lone_surrogate_keeps_working(bot):
