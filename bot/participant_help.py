@@ -267,7 +267,14 @@ class ParticipantHelp:
 
     async def repair_answer(self, turn: TurnContext, value: dict) -> None:
         if value.get("repair_request") != "confirm":
-            await turn.send_activity("OK, nothing was sent. Your pairing carries on.")
+            with self.ctx.session() as session:
+                _me, pairing = sender_and_pairing(session, turn.activity)
+                still = pairing is not None and pairing.id == card_int(value.get("pairing_id"))
+            await turn.send_activity(
+                "OK, nothing was sent. Your pairing carries on."
+                if still
+                else "OK, nothing was sent."
+            )
             return
         now = self.ctx.clock.now()
         problem = too_long("Why?", text_of(value.get("reason")))

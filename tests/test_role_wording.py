@@ -182,3 +182,18 @@ async def test_a_mentors_action_plan_and_help_lines_fit_a_mentor(bot):
     assert "No steps yet. Note the small steps you and Sam Taylor agree on." in text
     assert "placements" not in text
     _ = ADAPTER
+
+
+async def test_cancelling_an_old_re_pair_card_does_not_say_an_ended_pairing_carries_on(bot):
+    await _programme_with_accepted_trainee(bot)
+    url = bot.connector.url
+    await bot.post(channel_message(url, COORDINATOR_AAD, "pair sam with adele"))
+    sam = Applicant(bot, SAM, "Sam Taylor")
+    await sam.say("I want a different mentor")
+    card = sam.last_card()
+    cancel = next(a["data"] for a in card["actions"] if a["title"] == "Cancel")
+    await sam.submit(cancel)
+    assert sam.texts()[-1] == "OK, nothing was sent. Your pairing carries on."
+    await bot.post(channel_message(url, COORDINATOR_AAD, "end pairing sam"))
+    await sam.submit(cancel)
+    assert sam.texts()[-1] == "OK, nothing was sent."
