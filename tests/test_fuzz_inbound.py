@@ -237,10 +237,8 @@ def failures():
 
 def _seeded(tmp_path_factory, **overrides) -> ThreadedBot:
     """A programme with a coordinator channel, a paired trainee and mentor, an escalation."""
-    from store.models import Application
-    from store.people import upsert_person
-    from store.seed import seed_demo
     from tests.teams_activities import channel_message as channel
+    from tests.test_pairing import seed_accepted_trainee
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'stepforward.db'}"
     fields = {
@@ -253,20 +251,7 @@ def _seeded(tmp_path_factory, **overrides) -> ThreadedBot:
     settings = Settings(_env_file=None, **(fields | overrides))
     running = ThreadedBot(settings)
     with running.bot.ctx.session() as session:
-        programme = seed_demo(session, START)
-        sam = upsert_person(session, SAM, START, display_name="Sam Taylor")
-        session.add(
-            Application(
-                programme_id=programme.id,
-                person_id=sam.id,
-                role="trainee",
-                status="accepted",
-                organisation="City Council",
-                answers={"organisation": "City Council", "location": "Leicester"},
-                created_at=START,
-                updated_at=START,
-            )
-        )
+        seed_accepted_trainee(session, SAM)
     if settings.app_id:
         return running
     connector = running.connector.url
