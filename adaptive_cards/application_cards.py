@@ -14,6 +14,7 @@ from domain.application_form import (
     question_choices,
     sections_for,
 )
+from domain.text_limits import limit_words
 
 
 def form_section_card(
@@ -38,7 +39,7 @@ def form_section_card(
         questions.append(
             {
                 "id": question.id,
-                "label": question.label + ("" if question.required else " (optional)"),
+                "label": question.label + _label_note(question),
                 "required": question.required,
                 "required_message": f"Please answer “{question.label}”",
                 "max_length": question.max_length,
@@ -69,6 +70,14 @@ def form_section_card(
             "next_title": next_title,
         },
     )
+
+
+def _label_note(question) -> str:
+    """“(optional, up to 1,000 characters)”: what a reader needs to know beside the box."""
+    notes = [] if question.required else ["optional"]
+    if question.kind in (Kind.TEXT, Kind.LONG_TEXT):
+        notes.append(limit_words(question.max_length))
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def answer_sections(

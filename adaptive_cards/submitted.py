@@ -7,5 +7,5 @@ def card_int(value) -> int | None:
     """A whole number from a card's submitted data (ids, weeks, minutes), or None."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

@@ -41,9 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--no-playground", action="store_true", help="run the bot only, without the Playground"
     )
-    demo.add_argument("--playground-port", type=int, default=None, help="default 56150")
+    demo.add_argument(
+        "--playground-port",
+        type=int,
+        default=None,
+        help="the coordinator's Playground port (default 56150); the others ask for the next",
+    )
     demo.add_argument(
         "--playground-dir", type=Path, default=None, help="Node folder holding the Playground"
+    )
+    demo.add_argument(
+        "--playground-wait",
+        type=float,
+        default=60,
+        help="seconds to wait for each Playground to come up (default 60)",
     )
 
     sub.add_parser("migrate", help="apply database migrations")
@@ -81,39 +92,53 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     print(f"Database: {settings.database_url}")
     print(f"Demo coordinator: {DEMO_COORDINATOR_NAME}, AAD object id {DEMO_COORDINATOR_ID}")
     print(f"Bot endpoint: http://localhost:{port}/api/messages")
-    client = None if args.no_playground else _start_demo_playground(args, port)
+    clients = [] if args.no_playground else _start_demo_playgrounds(args, port)
     sys.stdout.flush()
     try:
         _serve(settings, args.host, port)
     finally:
-        if client is not None:
-            playground.stop_playground(client)
+        for client in clients:
+            playground.stop_playground(client.process)
 
 
-def _start_demo_playground(args: argparse.Namespace, bot_port: int):
-    """The Playground process, or None (with the reason and how to connect printed)."""
+def _start_demo_playgrounds(args: argparse.Namespace, bot_port: int) -> list:
+    """One Playground per demo persona, or none (with the reason and how to connect printed)."""
     from bot.tools import playground
-    from store.seed import DEMO_COORDINATOR_NAME
 
     setup = playground.PlaygroundSetup(args.playground_dir or playground.NODE_DIR)
     if not setup.node_available():
         print("Node.js was not found, so the bot runs on its own.")
         print(playground.manual_instructions(bot_port))
-        return None
-    port = args.playground_port or playground.DEFAULT_PLAYGROUND_PORT
+        return []
+    first_port = args.playground_port or playground.DEFAULT_PLAYGROUND_PORT
+    started = []
     try:
         if not setup.installed():
             print(f"Installing the Microsoft 365 Agents Playground (npm ci in {setup.node_dir})")
             sys.stdout.flush()
             setup.install()
-        process = playground.start_playground(setup, bot_port, port, Path("var") / "playground.log")
+        for n, who in enumerate(playground.PERSONAS):
+            started.append(
+                playground.start_playground(
+                    setup,
+                    bot_port,
+                    first_port + n,
+                    Path("var") / "playground",
+                    who,
+                    wait_seconds=args.playground_wait,
+                )
+            )
     except playground.PlaygroundError as error:
+        for client in started:
+            playground.stop_playground(client.process)
         print(f"The Playground could not start: {error}")
         print(playground.manual_instructions(bot_port))
-        return None
-    url = playground.playground_url(port)
-    print(f"Open {url} to talk to the bot as {DEMO_COORDINATOR_NAME}, the demo coordinator.")
-    return process
+        return []
+    print("Talk to the bot as each demo persona, one Playground each (open them side by side):")
+    for client in started:
+        who = client.persona
+        print(f"  {who.key}: open {client.url} — {who.user.name}, {who.role}, {who.where}")
+    return started
 
 
 def _sweep(settings: Settings, now: datetime, dry_run: bool) -> None:

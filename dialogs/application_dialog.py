@@ -22,6 +22,7 @@ from adaptive_cards.application_cards import answer_sections, withdraw_confirmat
 from bot.context import AppContext
 from bot.teams import Turn
 from bot.teams.activities import Sender, card_message, sender_of
+from dialogs.form_drafts import FormDrafts
 from dialogs.form_prompt import FormPrompt
 from dialogs.review_prompt import ReviewPrompt
 from domain.application_form import EQUALITY, REVIEW, START, next_section, sections_for
@@ -86,7 +87,7 @@ class ApplicationDialog(ComponentDialog):
         super().__init__("application")
         self.ctx = ctx
         self.on_change = on_change
-        self.add_dialog(FormPrompt("form"))
+        self.add_dialog(FormPrompt("form", FormDrafts(ctx)))
         self.add_dialog(ReviewPrompt("review"))
         self.add_dialog(WaterfallDialog(LOOP, [self._ask_next, self._save]))
         self.initial_dialog_id = LOOP
@@ -135,12 +136,19 @@ class ApplicationDialog(ComponentDialog):
                 )
             role = application.role if application else None
             completed = set(application.completed_sections) if application else set()
+            if options.get("edit") and application is None:
+                return NextQuestion(
+                    refusal="You haven't applied yet, so there is nothing to change. Type "
+                    "**apply** to start."
+                )
             target = options.get("edit") or next_section(role, completed)
+            sections = [s.id for s in sections_for(role)] if role else [START.id]
+            if target not in (*sections, REVIEW):  # a card from elsewhere, or made up
+                target = next_section(role, completed)
             if target == REVIEW:
                 return NextQuestion(
                     review_card=self._summary_options(session, programme, application, now, tz)
                 )
-            sections = [s.id for s in sections_for(role)] if role else [START.id]
             values = {}
             if application is not None:
                 values = (

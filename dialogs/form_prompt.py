@@ -7,6 +7,7 @@ from botbuilder.schema import ActivityTypes
 
 from adaptive_cards.application_cards import form_section_card
 from bot.teams.activities import card_message
+from dialogs.form_drafts import FormDrafts
 from domain.application_form import section, validate
 
 STOP_WORDS = {"stop", "cancel", "later", "quit", "exit", "finish later"}
@@ -19,13 +20,23 @@ class FormPrompt(Dialog):
     the person skipped), or {"stopped": True} when the person says stop.
     """
 
-    def __init__(self, dialog_id: str = "form") -> None:
+    def __init__(self, dialog_id: str = "form", drafts: FormDrafts | None = None) -> None:
         super().__init__(dialog_id)
+        self.drafts = drafts
 
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
         state = dc.active_dialog.state
         state["options"] = dict(options or {})
-        await self._ask(dc, state["options"].get("values") or {}, {})
+        values = state["options"].get("values") or {}
+        sec = section(state["options"]["section"])
+        draft = self.drafts.load(dc.context.activity, sec) if self.drafts else {}
+        if not draft:
+            await self._ask(dc, values, {})
+            return Dialog.end_of_turn
+        # What they typed last time, with why it needs another look.
+        values = {**values, **draft}
+        kind = state["options"].get("programme_kind", "mentoring")
+        await self._ask(dc, values, validate(sec, values, kind).errors)
         return Dialog.end_of_turn
 
     async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
@@ -37,10 +48,16 @@ class FormPrompt(Dialog):
         value = activity.value if isinstance(activity.value, dict) else None
         if value is not None and value.get("form") == sec.id:
             if value.get("skip") and sec.optional:
+                if self.drafts:
+                    self.drafts.clear(activity, sec)
                 return await dc.end_dialog({"section": sec.id, "values": {}, "skipped": True})
             checked = validate(sec, value, options.get("programme_kind", "mentoring"))
             if checked.ok:
+                if self.drafts:
+                    self.drafts.clear(activity, sec)
                 return await dc.end_dialog({"section": sec.id, "values": checked.values})
+            if self.drafts:
+                self.drafts.save(activity, sec, value)
             await dc.context.send_activity(
                 "Thanks — a few answers need another look. I've marked them on the form."
             )

@@ -10,6 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from domain.local_time import parse_date
+from domain.text_limits import text_of, too_long
+
 
 class Status(StrEnum):
     STARTED = "started"
@@ -34,6 +37,7 @@ class Op(StrEnum):
 
 
 SUPPORT_CHOICES = ("yes", "no", "pending")
+MANAGER_NAME_LENGTH = 120
 INTERVIEW_CHOICES = ("passed", "not_passed")
 REVIEWABLE = (Status.SUBMITTED, Status.SHORTLISTED)
 WITHDRAWABLE = (Status.STARTED, Status.SUBMITTED, Status.SHORTLISTED)
@@ -88,7 +92,10 @@ def decide(facts: Facts, op: Op, args: dict | None = None) -> Decision:
             return _refuse("This application was already not taken forward.")
         if status not in REVIEWABLE:
             return _refuse(f"This application can't be turned down now: it is {describe(status)}.")
-        reason = (args.get("reason") or "").strip()[:1000] or None
+        reason = text_of(args.get("reason")) or None
+        problem = too_long("Reason", reason or "")
+        if problem is not None:
+            return _refuse(problem)
         return Decision(True, "Not taken forward.", Status.REJECTED, {"rejection_reason": reason})
     if op == Op.INTERVIEW:
         outcome = args.get("interview_outcome")
@@ -120,8 +127,15 @@ def decide(facts: Facts, op: Op, args: dict | None = None) -> Decision:
                 f"Line-manager support is recorded before an offer; this application is "
                 f"{describe(status)}."
             )
-        name = (args.get("manager_name") or "").strip()[:120] or None
-        on = (args.get("support_date") or "").strip()[:10] or None
+        name = text_of(args.get("manager_name")) or None
+        problem = too_long("Manager's name", name or "", MANAGER_NAME_LENGTH)
+        if problem is not None:
+            return _refuse(problem)
+        typed_on = text_of(args.get("support_date"))
+        day = parse_date(typed_on) if typed_on else None
+        if typed_on and day is None:
+            return _refuse(f"Please give the date of support like 2026-11-20 (not “{typed_on}”).")
+        on = day.isoformat() if day else None
         if support == facts.manager_support and not name and not on:
             return _refuse(f"Line-manager support is already recorded as {support}.")
         return Decision(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from domain.stall_rules import StallCause
+from domain.text_limits import too_long
 
 
 class Kind(StrEnum):
@@ -56,11 +57,15 @@ def kind_of(cause: Cause | str) -> Kind:
     return Kind.QUESTION if cause == Cause.QUESTION else Kind.STALLED
 
 
-def title_of(cause: Cause | str) -> str:
-    kind = {Kind.RELEASE_BLOCK: "Release block", Kind.QUESTION: "Message"}.get(
-        kind_of(cause), "Stalled pairing"
-    )
-    return f"{kind}: {CAUSE_TITLES[Cause(cause)]}"
+def title_of(cause: Cause | str, *, paired: bool = True) -> str:
+    """“Stalled pairing: asked for help”; for someone not paired only what happened."""
+    words = CAUSE_TITLES[Cause(cause)]
+    kind = kind_of(cause)
+    if kind == Kind.RELEASE_BLOCK:
+        return f"Release block: {words}"
+    if kind == Kind.QUESTION:
+        return f"Message: {words}"
+    return f"Stalled pairing: {words}" if paired else words[0].upper() + words[1:]
 
 
 # --- release blocks -------------------------------------------------------------------------
@@ -75,6 +80,13 @@ RELEASE_FOR: dict[str, str] = {
 }
 RELEASE_BY: dict[str, str] = {
     "line_manager": "their line manager",
+    "hr": "HR",
+    "host_organisation": "the host organisation",
+}
+
+# The same, said to the person who reported it.
+RELEASE_BY_YOURS: dict[str, str] = {
+    "line_manager": "your line manager",
     "hr": "HR",
     "host_organisation": "the host organisation",
 }
@@ -114,6 +126,14 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+# An escalation's status, said to the person it is about.
+STATUS_WORDS: dict[Status, str] = {
+    Status.OPEN: "waiting for a coordinator",
+    Status.ACKNOWLEDGED: "a coordinator is on it",
+    Status.RESOLVED: "resolved",
+}
+
+
 @dataclass(frozen=True)
 class State:
     """What an action needs to know about one escalation (names and times already readable)."""
@@ -126,9 +146,6 @@ class State:
     resolved_when: str | None = None
     outcome: str | None = None
     has_active_pairing: bool = False
-
-
-MAX_TEXT = 1000
 
 
 def refusal(op: Op, state: State, text: str = "") -> str | None:
@@ -153,9 +170,10 @@ def refusal(op: Op, state: State, text: str = "") -> str | None:
     }
     if op in needs_text and not text.strip():
         return needs_text[op]
-    if len(text) > MAX_TEXT:
-        return f"Please keep it under {MAX_TEXT} characters."
-    return None
+    return too_long(_TEXT_LABELS.get(op, "Your text"), text)
+
+
+_TEXT_LABELS = {Op.NOTE: "Note", Op.RESOLVE: "Outcome", Op.MESSAGE: "Message"}
 
 
 def open_for(duration: timedelta) -> str:

@@ -12,7 +12,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d/%m/%Y", "%d-%m-%Y")
 def zone(tz_name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(tz_name or FALLBACK_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         return ZoneInfo(FALLBACK_ZONE)
 
 

@@ -32,6 +32,8 @@ from domain.working_hours import (
 DEFAULT_NO_SESSION_DAYS = 45
 DEFAULT_ESCALATION_WORKING_DAYS = 2
 YES, NOT_REALLY, NEED_HELP = "yes", "not_really", "need_help"
+# A check-in answer as the person saw it on the card.
+CHECK_IN_ANSWERS = {YES: "Yes", NOT_REALLY: "Not really", NEED_HELP: "I need help"}
 
 
 class StallCause(StrEnum):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from domain.cadence import add_months, programme_end
 from domain.keys import month_period
+from domain.text_limits import LONG_TEXT, text_of
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 ROLES = ("trainee", "mentor")
@@ -34,7 +35,7 @@ MAX_REMINDERS = 2
 REMINDER_EVERY = timedelta(days=7)
 # A survey not answered this long after it was sent is closed (no more reminders).
 OPEN_FOR = timedelta(days=28)
-MAX_TEXT = 1000
+MAX_TEXT = LONG_TEXT
 YES_NO = {"yes": "Yes", "no": "No"}
 
 
@@ -243,6 +244,20 @@ class Round:
     closes: datetime
 
 
+def round_title(name: str) -> str:
+    """A round's name in words: “after the month-2 session”, “3 months after the programme”."""
+    if name.startswith("month-"):
+        return f"after the {name} session"
+    if name == "training":
+        return "after the training"
+    if name == "end":
+        return "at the end of the programme"
+    if name.endswith("m") and name[:-1].isdigit():
+        months = int(name[:-1])
+        return f"{months} month{'' if months == 1 else 's'} after the programme"
+    return name
+
+
 def _end_of(facts: PairingFacts) -> datetime | None:
     if facts.promotion_support:
         return facts.assessment_ends_at  # unknown until the coordinators give the date
@@ -307,13 +322,18 @@ def read_answers(survey: Survey, values: Mapping) -> tuple[dict, list[str]]:
     problems: list[str] = []
     for item in survey.items:
         for answer_id in item.answer_ids():
-            raw = str(values.get(answer_id) or "").strip()
+            raw = text_of(values.get(answer_id))
             if not raw:
                 if not item.optional:
                     problems.append(item.text)
                 continue
             if item.kind == "text":
-                answers[answer_id] = raw[:MAX_TEXT]
+                if len(raw) > MAX_TEXT:
+                    problems.append(
+                        f"{item.text}: at most {MAX_TEXT:,} characters (yours has {len(raw):,})"
+                    )
+                    continue
+                answers[answer_id] = raw
                 continue
             allowed = {value for value, _label in item.choices()}
             picked = [part.strip() for part in raw.split(",")] if item.multiple else [raw]
@@ -324,6 +344,32 @@ def read_answers(survey: Survey, values: Mapping) -> tuple[dict, list[str]]:
             else:
                 answers[answer_id] = picked if item.multiple else raw
     return answers, problems
+
+
+def answers_in_words(survey: Survey, answers: Mapping) -> list[tuple[str, str]]:
+    """Stored answers as (question, answer) in the survey's own words, in its order."""
+    shown = []
+    for item in survey.items:
+        labels = dict(item.choices())
+        for answer_id in item.answer_ids():
+            if answer_id not in answers:
+                continue
+            value = answers[answer_id]
+            question = item.text
+            if item.before_after:
+                question += " (before the training)" if answer_id.endswith("_before") else " (now)"
+            values = value if isinstance(value, list) else [value]
+            shown.append((question, ", ".join(labels.get(str(v), str(v)) for v in values) or "—"))
+    return shown
+
+
+def too_long_answers(survey: Survey, values: Mapping) -> list[tuple[str, str]]:
+    """(question, what was typed) for each text answer over its limit, to give back."""
+    return [
+        (item.text, text_of(values.get(item.id)))
+        for item in survey.items
+        if item.kind == "text" and len(text_of(values.get(item.id))) > MAX_TEXT
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from sqlmodel import Session, select
 
 from store.models import (
     ActionStep,
+    ApplicantRole,
+    Application,
     CheckIn,
     MentoringSession,
     Pairing,
@@ -57,6 +59,32 @@ def active_pairing_of(session: Session, person_id: int) -> Pairing | None:
         )
         .order_by(Pairing.paired_at.desc())
     ).first()
+
+
+def latest_pairing_of(session: Session, person_id: int) -> Pairing | None:
+    """The person's most recent pairing, whatever became of it."""
+    return session.exec(
+        select(Pairing)
+        .where(or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id))
+        .order_by(Pairing.paired_at.desc(), Pairing.id.desc())
+    ).first()
+
+
+def role_taken(session: Session, person_id: int) -> str | None:
+    """ "mentor" or "trainee": how the person applied or was paired (mentor first); None."""
+    roles = set(
+        session.exec(select(Application.role).where(Application.person_id == person_id)).all()
+    )
+    for role, column in (
+        (ApplicantRole.MENTOR, Pairing.mentor_person_id),
+        (ApplicantRole.TRAINEE, Pairing.trainee_person_id),
+    ):
+        if (
+            role.value in roles
+            or session.exec(select(Pairing.id).where(column == person_id)).first()
+        ):
+            return role.value
+    return None
 
 
 def dissolved_pairs(session: Session, programme_id: int) -> set[tuple[int, int]]:

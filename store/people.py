@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from store.db import refresh
 from store.models import Person, RoleGrant
+from store.types import storable_text
 
 
 def upsert_person(
@@ -28,7 +29,8 @@ def upsert_person(
         person,
         now,
         tenant_id=tenant_id or person.tenant_id,
-        display_name=display_name or person.display_name,
+        # A name as Teams sends it may hold what no column can (a lone surrogate).
+        display_name=storable_text(display_name) if display_name else person.display_name,
         time_zone=time_zone or person.time_zone,
         unreachable_since=None,
     )

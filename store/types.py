@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+# What no column can hold: a lone surrogate is not valid UTF-8 (SQLite, PostgreSQL), and
+# PostgreSQL's text cannot hold NUL.
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+def holds_unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def storable_text(text: str) -> str:
+    """`text` with what no column can hold replaced by U+FFFD (the replacement character)."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 class UTCDateTime(TypeDecorator):

@@ -295,3 +295,32 @@ async def test_submit_clicked_twice_posts_one_application(bot):
     assert sam.texts()[-1] == "That card has expired. Type **help** to see what I can do."
     [application] = _applications(bot)
     assert application.status == "submitted"
+
+
+async def test_after_a_validation_error_apply_brings_the_step_back_with_what_was_typed(bot):
+    await _ready(bot)
+    sam = Applicant(bot)
+    await sam.say("apply")
+    await sam.submit({"form": "start", "role": "trainee", "consent": "true"})
+    long_grade = "Senior practitioner, " * 5  # over the 80 characters allowed
+    await sam.submit(ABOUT | {"grade": long_grade})
+    assert sam.texts()[-1].startswith("Thanks — a few answers need another look")
+
+    await sam.say("apply")
+    assert "your earlier answers are saved" in sam.texts()[-1]
+    inputs = card_inputs(sam.last_card())
+    assert inputs["organisation"]["value"] == "City Council"
+    assert inputs["location"]["value"] == "Leicester"
+    assert inputs["grade"]["value"] == long_grade  # kept in full, not cut
+    assert "can be at most 80 characters" in card_text(sam.last_card())
+
+    await sam.submit(ABOUT)
+    assert "What you want from the scheme" in card_text(sam.last_card())
+    await sam.say("stop")
+    await sam.say("apply")
+    assert "What you want from the scheme" in card_text(sam.last_card())
+    await sam.submit({"form": "goals"})
+    await sam.say("apply")
+    # Only the step with the error comes back with a draft; the saved step stays saved.
+    [application] = _applications(bot)
+    assert application.answers["grade"] == "Scale 5"

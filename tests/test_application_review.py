@@ -185,3 +185,16 @@ async def test_window_extend_close_and_reopen(bot, clock):
     assert (await say("window open 2027-03-01")).endswith("open until 1 March 2027.")
     await sam.say("apply")
     assert "role" in str(sam.last_card())
+
+
+async def test_an_offer_that_does_not_reach_the_applicant_is_not_called_sent(bot):
+    sam, app_id, card_id = await _submitted(bot)
+    await _review(bot, app_id, "shortlist", card_id)
+    await _review(bot, app_id, "manager_support", card_id, support="yes")
+    bot.connector.fail_next(403, code="BotDisabledByAdmin", conversation_id=sam.conversation)
+    reply = await _review(bot, app_id, "offer", card_id)
+    assert not reply.startswith("Offer sent.")
+    assert reply == (
+        "The offer is recorded, but it has not reached the applicant yet: I can't reach them "
+        "in Teams (they may have removed the bot). (Chris Coordinator)"
+    )

@@ -144,3 +144,37 @@ async def test_valid_token_is_accepted_and_processed(secured_bot, connector):
     )
     assert response.status == 200
     assert [ref.aad_object_id for ref in _refs(secured_bot.ctx.engine)] == ["aad-auth-1"]
+
+
+def _stored_rows(engine) -> int:
+    from sqlmodel import SQLModel, func
+
+    with Session(engine) as session:
+        return sum(
+            session.exec(select(func.count()).select_from(table)).one()
+            for table in SQLModel.metadata.sorted_tables
+        )
+
+
+async def test_unauthenticated_odd_or_malformed_requests_are_refused_and_store_nothing(
+    secured_bot, connector
+):
+    before = _stored_rows(secured_bot.ctx.engine)
+    odd_name = personal_message(connector.url, "aad-odd", "help", user_name="Zo\ud800e")
+    execute = _event(connector.url) | {"type": "invoke", "name": "adaptiveCard/action"}
+    no_recipient = _event(connector.url) | {"recipient": None}
+    untrusted = _token(UNTRUSTED_KEY, "trusted", connector.url)
+    for body, headers in (
+        (json.dumps(odd_name).encode(), {}),
+        (json.dumps(execute).encode(), {"Authorization": f"Bearer {untrusted}"}),
+        (json.dumps(no_recipient).encode(), {}),
+        (b'{"type": "message", "value": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", {}),
+        (b"not gzip at all", {"Content-Encoding": "gzip"}),
+    ):
+        response = await secured_bot.client.post(
+            "/api/messages", data=body, headers={"Content-Type": "application/json"} | headers
+        )
+        assert 400 <= response.status < 500, await response.text()
+        assert "error" in await response.json()
+    assert _stored_rows(secured_bot.ctx.engine) == before
+    assert connector.requests == []

@@ -114,7 +114,7 @@ async def test_a_shortlist_is_recorded_while_my_programme_waits_for_teams(bot, d
     assert newcomer.texts() == []
 
     await _finish(gate, first)
-    assert newcomer.texts()[-1].startswith("You're not paired with anyone yet.")
+    assert newcomer.texts()[-1].startswith("You're not taking part in the programme yet.")
 
 
 async def test_a_withdrawal_is_recorded_while_a_second_shortlist_click_waits_for_teams(bot, db_url):

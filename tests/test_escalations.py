@@ -189,7 +189,7 @@ async def test_a_stalled_pairing_escalates_once_then_the_champion_hears_after_2_
     await _sweep(bot, clock)
     channel_posts = _posts(bot)
     assert len(channel_posts) == 2
-    assert "posted again and sent to the programme champion" in card_text(channel_posts[1].cards[0])
+    assert "a copy is on its way to the programme champion" in card_text(channel_posts[1].cards[0])
     [to_champion] = _posts(bot, champion.conversation)
     assert "Sent to you as the programme champion" in card_text(to_champion.cards[0])
     assert "without a coordinator acknowledging it" in to_champion.text

@@ -77,7 +77,7 @@ async def test_feedback_shows_only_from_five_answers_and_links_no_answer_to_the_
         "(1: 0, 2: 0, 3: 1, 4: 2, 5: 2)"
     ) in at_five
     # Sam has no feedback about mentoring (he is not anyone's mentor).
-    assert "no feedback about your mentoring yet" in await _say(bot, SAM, "my feedback", "Sam")
+    assert "as a trainee, so there is none about you" in await _say(bot, SAM, "my feedback", "Sam")
 
     with Session(bot.ctx.engine) as session:
         connection = session.connection()

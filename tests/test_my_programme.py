@@ -182,3 +182,25 @@ async def test_snooze_holds_routine_nudges_until_it_ends(bot, clock):
     with Session(bot.ctx.engine) as session:
         person = session.exec(select(Person).where(Person.aad_object_id == SAM)).one()
     assert person.snoozed_until is None
+
+
+async def test_my_programme_refers_to_the_booking_card_only_once_it_was_sent(bot, clock):
+    clock.set(START - timedelta(hours=2))  # Monday 08:00 in London: outside working hours
+    sam, _adele = await _paired(bot)
+    clock.set(START - timedelta(minutes=104))  # 08:16
+    await bot.outbox.sweep(clock.now())
+    assert not [c for c in bot.connector.cards(sam.conversation) if "Time to book" in card_text(c)]
+
+    await sam.say("my programme")
+    text = sam.texts()[-1]
+    assert "the card I sent you" not in text
+    assert (
+        "Next: book your month-1 session: I'll send you a card to book it on "
+        "23 November 2026, 09:00." in text
+    )
+
+    clock.set(START - timedelta(hours=1))  # 09:00: the card goes
+    await bot.outbox.sweep(clock.now())
+    assert [c for c in bot.connector.cards(sam.conversation) if "Time to book" in card_text(c)]
+    await sam.say("my programme")
+    assert "Next: book your month-1 session (use the card I sent you)." in sam.texts()[-1]

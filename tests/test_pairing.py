@@ -20,28 +20,33 @@ SAM = "aad-trainee-sam"
 ADELE, MEGAN = DEMO_MENTORS[1], DEMO_MENTORS[0]
 
 
+def seed_accepted_trainee(session, aad: str = SAM, manager_name: str | None = None) -> None:
+    """The demo programme and its mentors, and Sam Taylor accepted as a trainee."""
+    programme = seed_demo(session, START)
+    sam = upsert_person(session, aad, START, display_name="Sam Taylor")
+    session.add(
+        Application(
+            programme_id=programme.id,
+            person_id=sam.id,
+            role="trainee",
+            status="accepted",
+            organisation="City Council",
+            answers={
+                "organisation": "City Council",
+                "location": "Leicester",
+                "needs": ["confidence", "interviews"],
+                "grade": "Scale 5",
+            },
+            manager_name=manager_name,
+            created_at=START,
+            updated_at=START,
+        )
+    )
+
+
 async def _programme_with_accepted_trainee(bot, manager_name=None):
     with bot.ctx.session() as session:
-        programme = seed_demo(session, START)
-        sam = upsert_person(session, SAM, START, display_name="Sam Taylor")
-        session.add(
-            Application(
-                programme_id=programme.id,
-                person_id=sam.id,
-                role="trainee",
-                status="accepted",
-                organisation="City Council",
-                answers={
-                    "organisation": "City Council",
-                    "location": "Leicester",
-                    "needs": ["confidence", "interviews"],
-                    "grade": "Scale 5",
-                },
-                manager_name=manager_name,
-                created_at=START,
-                updated_at=START,
-            )
-        )
+        seed_accepted_trainee(session, manager_name=manager_name)
     await set_up_channel(bot)
     # Everyone has talked to the bot once, so personal chats exist for introductions.
     for aad, name in (
@@ -156,3 +161,18 @@ async def test_participants_cannot_manage_pairs(bot):
     )
     with Session(bot.ctx.engine) as session:
         assert session.exec(select(Pairing)).all() == []
+
+
+async def test_pairing_says_who_had_their_introduction(bot):
+    with bot.ctx.session() as session:
+        seed_accepted_trainee(session)
+    await set_up_channel(bot)
+    await bot.post(personal_message(bot.connector.url, SAM, "hi", user_name="Sam Taylor"))
+    # Megan Bowen has never talked to the bot: there is no chat to introduce her in.
+    reply = await _say(bot, "pair sam with megan")
+    assert "introduced them to each other" not in reply.text
+    assert reply.text == (
+        "Paired Sam Taylor with Megan Bowen. Sam Taylor has had their introduction. I couldn't "
+        "reach Megan Bowen in Teams (they may not have talked to me yet), so they haven't had "
+        "their introduction."
+    )

@@ -32,6 +32,7 @@ from domain.keys import (
 from domain.local_time import (
     format_local_datetime,
 )
+from domain.participation import partner_role
 from store.applications import (
     applications_with_people,
     events_of,
@@ -40,7 +41,7 @@ from store.applications import (
 )
 from store.conversations import personal_ref, ref_by_conversation
 from store.models import Application, Person, Programme
-from store.outbox import by_key
+from store.outbox import OutboxStatus, by_key
 from store.people import get_person
 from store.programmes import current_programme
 
@@ -208,7 +209,7 @@ class ApplicationReview:
         try:
             op = Op(str(value.get("review")))
             application_id = int(value.get("application_id"))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             await turn.send("Sorry, I couldn't read that action. Please try again.")
             return
         if op not in (Op.SHORTLIST, Op.REJECT, Op.INTERVIEW, Op.MANAGER_SUPPORT, Op.OFFER):
@@ -254,11 +255,23 @@ class ApplicationReview:
             here = turn.conversation_reference()
             await self._refresh_card(turn, here, card_id, card)
         who = actor.name or "a coordinator"
-        await turn.send(f"{decision.message} ({who})")
+        reply = f"{decision.message} ({who})"
         if offer is not None:
-            await self._post(
-                turn, applicant_aad, "offer", application_offer_key(application_id), card=offer
-            )
+            key = application_offer_key(application_id)
+            await self._post(turn, applicant_aad, "offer", key, card=offer)
+            with self.ctx.session() as session:
+                row = by_key(session, key)
+                if row is None or row.status != OutboxStatus.SENT.value:
+                    reply = (
+                        "The offer is recorded, but it has not reached the applicant yet: "
+                        + (
+                            "I can't reach them in Teams (they may have removed the bot)."
+                            if row is not None and row.status != OutboxStatus.PENDING.value
+                            else "it goes as soon as Teams accepts it."
+                        )
+                        + f" ({who})"
+                    )
+        await turn.send(reply)
 
     def _refusal(self, session, application: Application, op: Op, decision: Decision) -> str:
         earlier = [e for e in events_of(session, application.id) if e.event == op.value]
@@ -299,7 +312,10 @@ class ApplicationReview:
             facts=[
                 ("Programme", programme.name),
                 ("Length", f"{programme.length_months} months"),
-                ("Sessions", "one of about 2 hours each month with your mentor"),
+                (
+                    "Sessions",
+                    f"one of about 2 hours each month with your {partner_role(application.role)}",
+                ),
                 ("Check-ins", "short ones at 2, 4 and 6 weeks"),
             ],
         )
@@ -335,12 +351,13 @@ class ApplicationReview:
                 else None
             )
             name = person.display_name or "The applicant"
+            partner = partner_role(application.role)
             card = review_card_for(session, application, person, programme, self._tz)
             card_id = application.channel_card_activity_id
         if op == Op.ACCEPT:
             await turn.send(
-                "Wonderful — you're in! Next, the coordinators will pair you with a mentor and "
-                "I'll introduce you both here."
+                f"Wonderful — you're in! Next, the coordinators will pair you with a {partner} "
+                "and I'll introduce you both here."
             )
         else:
             await turn.send(

@@ -29,6 +29,7 @@ from domain.keys import (
     escalation_card_key,
 )
 from domain.local_time import format_local_date, format_local_datetime
+from domain.text_limits import LONG_TEXT, limit_words
 from store.conversations import ref_by_conversation
 from store.escalations import (
     Escalation,
@@ -55,10 +56,39 @@ _EVENT_WORDS = {
     "re_paired": "re-paired",
     "pairing_ended": "ended the pairing",
     "messaged": "messaged",
-    "reminded": "unacknowledged: posted again and sent to the champion",
+    "reminded": "unacknowledged: posted again",
     "told_reached": "told the reporter it reached the coordinators",
     "told_outcome": "told the reporter the outcome",
     "replied": "replied (their words are above)",
+}
+def escalation_title(escalation: Escalation) -> str:
+    return title_of(escalation.cause, paired=escalation.pairing_id is not None)
+
+
+def champion_copy(session: Session, escalation_id: int, settings: Settings) -> str:
+    """Where the champion's copy of a re-post stands: "sent", "on its way", "undelivered", or
+    "none" (no champion is configured)."""
+    row = by_key(session, escalation_card_key(escalation_id, CHAMPION))
+    if row is None:
+        return "on its way" if settings.champion else "none"
+    if row.status == OutboxStatus.SENT.value:
+        return "sent"
+    if row.status == OutboxStatus.PENDING.value:
+        return "on its way"
+    return "undelivered"
+
+
+_REPOSTED = {
+    "sent": "posted again and sent to the programme champion.",
+    "on its way": "posted again; a copy is on its way to the programme champion.",
+    "undelivered": "posted again; the copy for the programme champion could not be delivered.",
+    "none": "posted again. No programme champion is configured, so nobody else has been told.",
+}
+_REMINDED = {
+    "sent": " and sent to the programme champion",
+    "on its way": "; a copy is on its way to the programme champion",
+    "undelivered": "; the copy for the programme champion could not be delivered",
+    "none": " (no programme champion is configured)",
 }
 
 
@@ -166,14 +196,14 @@ def escalation_card(
         if e.get("private")
     ]
     history = [
-        {"line": _history_line(session, event, tz)}
+        {"line": _history_line(session, settings, event, tz)}
         for event in events_of(session, escalation.id)[-HISTORY_SHOWN:]
     ]
     banner = ""
     if variant == REPOST and not resolved:
         banner = (
             f"Still not acknowledged after {settings.escalation_working_days} working days: "
-            "posted again and sent to the programme champion."
+            + _REPOSTED[champion_copy(session, escalation.id, settings)]
         )
     elif for_champion:
         banner = (
@@ -193,7 +223,7 @@ def escalation_card(
         "escalation",
         {
             "escalation_id": escalation.id,
-            "title": ("✅ " if resolved else "⚠️ ") + title_of(cause),
+            "title": ("✅ " if resolved else "⚠️ ") + escalation_title(escalation),
             "color": "Good" if resolved else "Attention",
             "subtitle": f"Escalation #{escalation.id}",
             "banner": banner,
@@ -217,9 +247,12 @@ def escalation_card(
                 if active
                 else ""
             ),
-            "outcome_label": "Outcome (also sent to whoever reported the release block)"
-            if kind_of(cause) == Kind.RELEASE_BLOCK
-            else "Outcome",
+            "outcome_label": (
+                "Outcome (also sent to whoever reported the release block; "
+                if kind_of(cause) == Kind.RELEASE_BLOCK
+                else "Outcome ("
+            )
+            + f"{limit_words(LONG_TEXT)})",
         },
     )
 
@@ -245,10 +278,12 @@ def _status_line(session: Session, escalation: Escalation, tz: str) -> str:
     return "Open: not acknowledged yet"
 
 
-def _history_line(session: Session, event, tz: str) -> str:
+def _history_line(session: Session, settings: Settings, event, tz: str) -> str:
     who = name_of(session, event.actor_aad_object_id, "Step Forward")
     words = _EVENT_WORDS.get(event.event, event.event)
     line = f"{format_local_datetime(event.at, tz)} · {who}: {words}"
+    if event.event == "reminded":
+        return line + _REMINDED[champion_copy(session, event.escalation_id, settings)]
     if event.detail and event.event not in ("opened", "evidence"):
         line += f" {event.detail}" if event.event == "assigned" else f": {event.detail}"
     return line
@@ -266,7 +301,7 @@ def channel_card_message(
         channel.conversation_id,
         "escalation" if variant == CARD else "escalation_repost",
         escalation_card_key(escalation.id, variant),
-        payload=message_payload(cards=[card], summary=title_of(escalation.cause)),
+        payload=message_payload(cards=[card], summary=escalation_title(escalation)),
         routine=False,
         to_channel=True,
         working_hours=False,

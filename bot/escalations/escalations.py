@@ -25,6 +25,7 @@ from bot.escalations.card import (
     channel_card_message,
     coordinator_channel,
     escalation_card,
+    escalation_title,
     name_of,
     people_of,
     reached_coordinators,
@@ -35,6 +36,7 @@ from bot.graph import GraphClient
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
 from bot.teams import TeamsMessenger, Turn, message_payload
+from bot.teams.paging import numbered_pages
 from domain.authorisation import Role
 from domain.escalations import (
     RELEASE_FOR,
@@ -45,7 +47,6 @@ from domain.escalations import (
     Status,
     open_for,
     refusal,
-    title_of,
 )
 from domain.keys import (
     escalation_card_key,
@@ -243,7 +244,7 @@ class Escalations:
                 if recipient is None:
                     problem = "Please choose who the message is for."
             if problem is not None:
-                replies.append(problem)
+                replies.extend(numbered_pages(problem))
                 return
             who = name_of(session, aad, actor.name or "a coordinator")
             pairing_id = escalation.pairing_id
@@ -427,7 +428,7 @@ class Escalations:
                     state += f", assigned to {name_of(session, escalation.assigned_to)}"
                 latest = escalation.evidence[-1]["text"] if escalation.evidence else ""
                 lines.append(
-                    f"{n}. #{escalation.id} {title_of(escalation.cause)} — {who} · open "
+                    f"{n}. #{escalation.id} {escalation_title(escalation)} — {who} · open "
                     f"{open_for(now - escalation.opened_at)} · {state}"
                     + (f"\n   {latest}" if latest else "")
                 )

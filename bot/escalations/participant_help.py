@@ -16,6 +16,7 @@ from bot.context import AppContext
 from bot.escalations.escalations import Escalations, Raised
 from bot.participants import sender_and_pairing
 from bot.teams import Turn
+from bot.teams.paging import numbered_pages
 from domain.escalations import (
     PLACEMENT_KINDS,
     PLACEMENT_STATUS_TITLES,
@@ -29,6 +30,7 @@ from domain.escalations import (
 )
 from domain.keys import dated_occurrence, release_occurrence, said_occurrence
 from domain.local_time import format_local_date
+from domain.text_limits import LONG_TEXT, SHORT_TEXT, text_of, too_long
 from store.escalations import (
     Placement,
     ReleaseBlock,
@@ -43,7 +45,6 @@ from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 1000
 _RELEASE_FOR_TITLES = {
     "session": "A mentoring session",
     "training": "Training",
@@ -61,10 +62,19 @@ NEED_HELP_THANKS = (
     "Thanks for telling me. I've let the programme coordinators know; someone will be in touch "
     "with you privately."
 )
+# When the escalation could not be posted to the coordinators yet (e.g. no channel yet).
+NEED_HELP_RECORDED = (
+    "Thanks for telling me. I've recorded it for the programme coordinators and it goes to them "
+    "as soon as I can post it; someone will then be in touch with you privately."
+)
+
+
+def need_help_thanks(raised: Raised) -> str:
+    return NEED_HELP_THANKS if raised.reached else NEED_HELP_RECORDED
 
 
 def _clean(value) -> str | None:
-    return (str(value or "").strip()[:MAX_TEXT]) or None
+    return text_of(value) or None
 
 
 class ParticipantHelp:
@@ -80,13 +90,17 @@ class ParticipantHelp:
 
     async def need_help(self, turn: Turn, argument: str) -> None:
         now = self.ctx.clock.now()
+        words = argument.strip()
+        unsaid = len(words) > LONG_TEXT
+        if unsaid:
+            argument = ""
         with self.ctx.session() as session:
             me, pairing = sender_and_pairing(session, turn.sender)
             if me is None:
                 return
             ids = (me.id, pairing.id if pairing else None, me.aad_object_id, me.display_name)
         person_id, pairing_id, aad, name = ids
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             cause=Cause.NEEDS_HELP,
             evidence=f"{name} asked for help (“I need help”)",
             ref=said_occurrence(person_id, now),
@@ -95,7 +109,15 @@ class ParticipantHelp:
             private=_clean(argument),
             actor=aad,
         )
-        reply = NEED_HELP_THANKS
+        reply = need_help_thanks(raised)
+        if unsaid:
+            await turn.send(reply)
+            await turn.send_paged(
+                f"Your words were longer than {LONG_TEXT:,} characters ({len(words):,}), so I "
+                "didn't pass them on. To add them, send **I need help** followed by a shorter "
+                f"message. Here is what you wrote, so nothing is lost:\n\n{words}",
+            )
+            return
         if not argument.strip():
             reply += (
                 " If you'd like to say what's going on, type **I need help** followed by a few "
@@ -106,6 +128,10 @@ class ParticipantHelp:
     # --- release blocks -----------------------------------------------------------------------
 
     async def ask_release(self, turn: Turn, argument: str) -> None:
+        problem = too_long("Details", argument)
+        if problem is not None:
+            await turn.send_paged(problem)
+            argument = ""
         await turn.send(self.release_form(details=argument))
 
     @staticmethod
@@ -140,6 +166,10 @@ class ParticipantHelp:
             return None
         what, by = read
         details = _clean(details)
+        problem = too_long("Details", details or "")
+        if problem is not None:
+            await turn.send_paged(problem)
+            return None
         now = self.ctx.clock.now()
         sender = turn.sender
         manager = await self.escalations.graph.manager_of(sender.aad_object_id)
@@ -210,6 +240,10 @@ class ParticipantHelp:
                     "**I need help**."
                 )
                 return
+            problem = too_long("Why?", argument)
+            if problem is not None:
+                replies.extend(numbered_pages(problem))
+                argument = ""
             trainee, mentor = pair_people(session, pairing)
             is_trainee = me.id == trainee.id
             partner = mentor if is_trainee else trainee
@@ -230,9 +264,20 @@ class ParticipantHelp:
 
     async def repair_answer(self, turn: Turn, value: dict) -> None:
         if value.get("repair_request") != "confirm":
-            await turn.send("OK, nothing was sent. Your pairing carries on.")
+            with self.ctx.session() as session:
+                _me, pairing = sender_and_pairing(session, turn.sender)
+                still = pairing is not None and pairing.id == card_int(value.get("pairing_id"))
+            await turn.send(
+                "OK, nothing was sent. Your pairing carries on."
+                if still
+                else "OK, nothing was sent."
+            )
             return
         now = self.ctx.clock.now()
+        problem = too_long("Why?", text_of(value.get("reason")))
+        if problem is not None:
+            await turn.send_paged(problem)
+            return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.sender)
             asked_for = card_int(value.get("pairing_id"))
@@ -265,7 +310,7 @@ class ParticipantHelp:
             session.flush()
             ids = (me.id, pairing.id, me.aad_object_id, me.display_name, request.reason)
         person_id, pairing_id, aad, name, reason = ids
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             cause=Cause.REPAIR_REQUESTED,
             evidence=f"{name} asked to be re-paired",
             ref=dated_occurrence(person_id, now.date()),
@@ -277,6 +322,9 @@ class ParticipantHelp:
         await turn.send(
             "Thanks — I've asked the programme coordinators privately. They'll be in touch; "
             "nothing has been said to the other person."
+            if raised.reached
+            else "Thanks — I've recorded your request for the programme coordinators, privately; "
+            "it goes to them as soon as I can post it. Nothing has been said to the other person."
         )
 
     # --- shadowing, attachments, secondments ------------------------------------------------
@@ -325,10 +373,16 @@ class ParticipantHelp:
             await turn.send("Sorry, I couldn't read that.")
 
     async def _add_placement(self, turn: Turn, value: dict) -> None:
-        kind = str(value.get("kind") or "")
-        host = " ".join(str(value.get("host") or "").split())[:200]
+        kind = text_of(value.get("kind"))
+        host = " ".join(text_of(value.get("host")).split())
         if kind not in PLACEMENT_KINDS or not host:
             await turn.send("Please choose what it is and say where, then record it.")
+            return
+        problem = too_long("Where", host, SHORT_TEXT) or too_long(
+            "Details", text_of(value.get("details"))
+        )
+        if problem is not None:
+            await turn.send_paged(problem)
             return
         now = self.ctx.clock.now()
         with self.ctx.session() as session:
@@ -359,6 +413,10 @@ class ParticipantHelp:
         new = str(value.get(f"status_{placement_id}") or "")
         refused_by = str(value.get(f"refused_by_{placement_id}") or "")
         note = _clean(value.get(f"note_{placement_id}"))
+        problem = too_long("Details", note or "")
+        if problem is not None:
+            await turn.send_paged(problem)
+            return
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, _pairing = sender_and_pairing(session, turn.sender)

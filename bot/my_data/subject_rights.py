@@ -1,19 +1,32 @@
-"""`my data` (everything stored about the person, readable) and `delete my data`."""
+"""`my data` (everything stored about the person, in words) and `delete my data`."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from adaptive_cards import render_card
+from adaptive_cards.application_cards import answer_sections
 from bot.context import AppContext
 from bot.surveys.mentor_feedback import feedback_lines
 from bot.teams import Turn
-from domain.local_time import format_local_date
-from domain.surveys import Survey, load_definitions
+from domain.application_review import describe
+from domain.escalations import (
+    CAUSE_TITLES,
+    PLACEMENT_KINDS,
+    PLACEMENT_STATUS_TITLES,
+    RELEASE_BY_YOURS,
+    RELEASE_FOR,
+    STATUS_WORDS,
+    Cause,
+    PlacementStatus,
+    Status,
+)
+from domain.local_time import format_local_date, parse_date
+from domain.stall_rules import CHECK_IN_ANSWERS
+from domain.surveys import Survey, answers_in_words, load_definitions, round_title
 from store.erasure import erase_person
 from store.escalations import Escalation, Placement, ReleaseBlock, RepairRequest
 from store.models import (
@@ -23,117 +36,218 @@ from store.models import (
     ConversationRef,
     EqualityMonitoring,
     Pairing,
+    PairingStatus,
     Person,
+    Programme,
 )
 from store.people import get_person, roles_of
 from store.surveys import SurveyInvitation
 
 log = logging.getLogger(__name__)
 
+_ROLE_WORDS = {"coordinator": "programme coordinator", "champion": "programme champion"}
+_SUPPORT_WORDS = {
+    "yes": "supports your release",
+    "no": "does not support your release",
+    "pending": "being asked",
+}
+_INTERVIEW_WORDS = {"passed": "passed", "not_passed": "not passed"}
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+def _quoted(text: str | None) -> str:
+    return f" — “{text}”" if text else ""
 
 
-def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Survey]) -> list[str]:
-    """Everything stored about the person, one readable line per fact."""
-
-    def day(at):
-        return format_local_date(at, tz) if at else "—"
-
+def _about_you(session: Session, person: Person, day) -> list[str]:
     lines = [
         "**What Step Forward holds about you**",
         "",
-        f"- Name: {person.display_name or '—'}; Teams id: {person.aad_object_id}; "
-        f"time zone: {person.time_zone or '—'}; first seen {day(person.created_at)}",
+        f"- Name: {person.display_name or '—'}",
+        f"- Your Microsoft Teams account id: {person.aad_object_id}",
+        f"- Time zone: {person.time_zone or 'not known yet'}",
+        f"- First talked to me: {day(person.created_at)}",
     ]
     roles = sorted(roles_of(session, person.aad_object_id))
     if roles:
-        lines.append(f"- Roles: {', '.join(roles)}")
+        lines.append(f"- Roles: {', '.join(_ROLE_WORDS.get(r, r) for r in roles)}")
     chats = session.exec(
-        select(ConversationRef).where(ConversationRef.aad_object_id == person.aad_object_id)
+        select(ConversationRef.id).where(ConversationRef.aad_object_id == person.aad_object_id)
     ).all()
-    lines.append(f"- Chats the bot can reach you in: {len(chats)}")
+    lines.append(f"- Chats I can reach you in: {len(chats)}")
+    return lines
+
+
+def _applications(session: Session, person: Person, day) -> list[list[str]]:
+    sections = []
     for application in session.exec(select(Application).where(Application.person_id == person.id)):
-        lines += [
-            "",
-            f"**Application #{application.id}** ({application.role}, {application.status})",
-            f"- Organisation: {application.organisation or '—'}; submitted "
-            f"{day(application.submitted_at)}; consent given {day(application.consent_at)}",
-            f"- Your answers: {_json(application.answers)}",
-            f"- Line manager support: {application.manager_support or '—'}"
-            f" ({application.manager_name or 'manager not named'})",
+        programme = session.get(Programme, application.programme_id)
+        kind = programme.kind if programme else "mentoring"
+        lines = [
+            f"**Your application to {programme.name if programme else 'a programme'}** "
+            f"(as a {application.role})",
+            f"- Status: {describe(application.status)}",
         ]
-        if application.rejection_reason:
-            lines.append(f"- Reason given for the decision: {application.rejection_reason}")
+        if application.submitted_at:
+            lines.append(f"- Submitted: {day(application.submitted_at)}")
+        if application.consent_at:
+            lines.append(f"- Privacy notice agreed: {day(application.consent_at)}")
         equality = session.exec(
             select(EqualityMonitoring).where(EqualityMonitoring.application_id == application.id)
         ).first()
-        if equality is not None:
-            lines.append(f"- Equality monitoring answers (kept apart): {_json(equality.answers)}")
+        for shown in answer_sections(
+            application.role, application.answers, equality.answers if equality else None, kind
+        ):
+            if shown["id"] == "equality" and equality is None:
+                lines.append("- Equality monitoring questions: not answered")
+            elif shown["id"] == "equality":
+                lines.append("- Equality monitoring answers (kept apart from your application):")
+                lines += [f"  - {f['title']}: {f['value']}" for f in shown["facts"]]
+            else:
+                lines += [f"- {f['title']}: {f['value']}" for f in shown["facts"]]
+        if application.manager_support:
+            support = _SUPPORT_WORDS.get(application.manager_support, "recorded")
+            named = application.manager_name or "not named"
+            on = parse_date(application.manager_support_on or "")
+            when = f", recorded for {on.day} {on:%B %Y}" if on else ""
+            lines.append(f"- Your line manager ({named}): {support}{when}")
+        if application.interview_outcome:
+            outcome = _INTERVIEW_WORDS.get(application.interview_outcome, "recorded")
+            lines.append(f"- Interview: {outcome}")
+        if application.rejection_reason:
+            lines.append(f"- Reason given for the decision: {application.rejection_reason}")
+        sections.append(lines)
+    return sections
+
+
+def _pairings(session: Session, person: Person, day) -> list[list[str]]:
+    sections = []
     pairings = session.exec(
         select(Pairing).where(
             or_(Pairing.trainee_person_id == person.id, Pairing.mentor_person_id == person.id)
         )
     ).all()
     for pairing in pairings:
-        other_id = (
-            pairing.mentor_person_id
-            if pairing.trainee_person_id == person.id
-            else pairing.trainee_person_id
+        is_trainee = pairing.trainee_person_id == person.id
+        other = session.get(
+            Person, pairing.mentor_person_id if is_trainee else pairing.trainee_person_id
         )
-        other = session.get(Person, other_id)
-        lines += [
-            "",
-            f"**Pairing #{pairing.id}** with {other.display_name if other else '—'}: "
-            f"{pairing.status}, from {day(pairing.paired_at)}",
+        state = {
+            PairingStatus.ACTIVE.value: "going on",
+            PairingStatus.COMPLETED.value: f"finished {day(pairing.ended_at)}",
+            PairingStatus.DISSOLVED.value: f"ended early, {day(pairing.ended_at)}",
+        }.get(pairing.status, "ended")
+        lines = [
+            f"**Your pairing with {other.display_name if other else 'someone'}** "
+            f"(your {'mentor' if is_trainee else 'mentee'})",
+            f"- Paired on {day(pairing.paired_at)}; {state}",
         ]
+        sections.append(lines)
+    return sections
+
+
+def _said_and_done(session: Session, person: Person, day) -> list[str]:
+    """Check-ins, the action plan, placements and what reached the coordinators."""
+    lines = []
     for check_in in session.exec(select(CheckIn).where(CheckIn.person_id == person.id)):
-        comment = f" — “{check_in.comment}”" if check_in.comment else ""
-        lines.append(f"- Check-in week {check_in.week}: {check_in.answer}{comment}")
+        answer = CHECK_IN_ANSWERS.get(check_in.answer, check_in.answer)
+        lines.append(f"- Check-in at week {check_in.week}: {answer}{_quoted(check_in.comment)}")
     for step in session.exec(select(ActionStep).where(ActionStep.person_id == person.id)):
-        lines.append(f"- Action step: {step.text}{' (done)' if step.done_at else ''}")
+        lines.append(f"- Action plan step: {step.text}{' (done)' if step.done_at else ''}")
     for placement in session.exec(select(Placement).where(Placement.person_id == person.id)):
+        status = PlacementStatus(placement.status)
+        refused_by = (
+            f" by {RELEASE_BY_YOURS[placement.refused_by]}"
+            if status == PlacementStatus.REFUSED and placement.refused_by in RELEASE_BY_YOURS
+            else ""
+        )
         lines.append(
-            f"- Placement: {placement.kind} at {placement.host}, {placement.status}"
-            + (f" — {placement.details}" if placement.details else "")
+            f"- {PLACEMENT_KINDS.get(placement.kind, 'Placement')} with {placement.host}: "
+            f"{PLACEMENT_STATUS_TITLES[status]}{refused_by} (since {day(placement.updated_at)})"
+            + _quoted(placement.details)
         )
     for block in session.exec(select(ReleaseBlock).where(ReleaseBlock.person_id == person.id)):
         lines.append(
-            f"- Not released for {block.released_for} by {block.blocked_by} "
-            f"({day(block.reported_at)})" + (f" — {block.details}" if block.details else "")
+            f"- {day(block.reported_at)}: you reported you were not released for "
+            f"{RELEASE_FOR.get(block.released_for, 'something')} by "
+            f"{RELEASE_BY_YOURS.get(block.blocked_by, 'someone')}" + _quoted(block.details)
         )
     for request in session.exec(select(RepairRequest).where(RepairRequest.person_id == person.id)):
         lines.append(
-            f"- Asked to be re-paired ({day(request.requested_at)})"
-            + (f" — {request.reason}" if request.reason else "")
+            f"- {day(request.requested_at)}: you asked to be re-paired" + _quoted(request.reason)
         )
     for escalation in session.exec(select(Escalation).where(Escalation.person_id == person.id)):
-        said = [i["private"] for i in escalation.evidence if i.get("by") == person.aad_object_id]
+        said = [
+            item.get("private")
+            for item in escalation.evidence
+            if item.get("by") == person.aad_object_id and item.get("private")
+        ]
+        status = STATUS_WORDS.get(Status(escalation.status), escalation.status)
         lines.append(
-            f"- Raised with the coordinators: {escalation.cause} ({escalation.status})"
-            + (f" — you said: {' / '.join(s for s in said if s)}" if any(said) else "")
+            f"- {day(escalation.opened_at)}, raised with the programme coordinators: "
+            f"{CAUSE_TITLES[Cause(escalation.cause)]} ({status})"
+            + (f" — you said: {' / '.join(f'“{s}”' for s in said)}" if said else "")
         )
+    return lines
+
+
+def _surveys(session: Session, person: Person, day, surveys: dict[str, Survey]) -> list[str]:
     invitations = session.exec(
         select(SurveyInvitation).where(SurveyInvitation.person_id == person.id)
     ).all()
-    if invitations:
-        lines += ["", "**Surveys**"]
+    if not invitations:
+        return []
+    lines = ["**Surveys**"]
     for invitation in invitations:
-        answered = "not answered"
-        if invitation.responded_at:
-            answered = f"answered {day(invitation.responded_at)}"
-        given = f": {_json(invitation.answers)}" if invitation.answers else ""
-        lines.append(f"- {invitation.survey_id} ({invitation.round}): {answered}{given}")
+        survey = surveys.get(invitation.survey_id)
+        title = survey.title if survey else "A survey"
+        answered = (
+            f"answered {day(invitation.responded_at)}"
+            if invitation.responded_at
+            else "not answered"
+        )
+        lines.append(f"- {title} ({round_title(invitation.round)}): {answered}")
+        if invitation.answers and survey is not None:
+            lines += [
+                f"  - {question}: {answer}"
+                for question, answer in answers_in_words(survey, invitation.answers)
+            ]
+    return lines
+
+
+def data_sections(
+    session: Session, person: Person, tz: str, surveys: dict[str, Survey]
+) -> list[list[str]]:
+    """Everything stored about the person, in sections of readable lines; the first section
+    (who they are and where the bot can reach them) is always there."""
+
+    def day(at):
+        return format_local_date(at, tz) if at else "—"
+
+    sections = [_about_you(session, person, day)]
+    sections += _applications(session, person, day)
+    sections += _pairings(session, person, day)
+    said = _said_and_done(session, person, day)
+    if said:
+        sections.append(["**What you told me**", *said])
+    answered = _surveys(session, person, day, surveys)
+    if answered:
+        sections.append(answered)
     feedback = feedback_lines(session, person, surveys)
     if feedback:
-        lines += ["", *feedback]
-    lines += [
-        "",
+        sections.append(feedback)
+    return sections
+
+
+def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Survey]) -> list[str]:
+    """Everything stored about the person, one readable line per fact."""
+    lines: list[str] = []
+    for section in data_sections(session, person, tz, surveys):
+        lines += [*section, ""]
+    lines.append(
         "Answers to anonymous surveys are stored with nothing that links them to you, so they "
         "cannot be shown here (or picked out to delete). Type **delete my data** to have "
-        "your data deleted.",
-    ]
+        "your data deleted."
+    )
     return lines
 
 
@@ -157,7 +271,7 @@ class MyData:
 
     async def answer(self, turn: Turn, value: dict) -> None:
         if value.get("my_data") != "delete_confirmed":
-            await turn.send("Nothing was deleted.")
+            await turn.send(self._kept(turn.sender.aad_object_id or ""))
             return
         aad = turn.sender.aad_object_id or ""
         with self.ctx.session() as session:
@@ -168,4 +282,20 @@ class MyData:
         await turn.send(
             "Done: your data has been deleted. Only counts that cannot identify you remain. "
             "If you message me again, I will start afresh."
+        )
+
+    def _kept(self, aad: str) -> str:
+        """“Keep it”, answered from what is held now (the card may predate a deletion)."""
+        with self.ctx.session() as session:
+            person = get_person(session, aad)
+            tz = self.ctx.settings.default_time_zone
+            held = person is not None and len(data_sections(session, person, tz, {})) > 1
+        if held:
+            return (
+                "OK — nothing was deleted: your data is kept. Type **delete my data** if you "
+                "change your mind."
+            )
+        return (
+            "I hold nothing about you now apart from your name and this chat, which I need to "
+            "answer you. Type **my data** to see it, or **delete my data** to remove it."
         )

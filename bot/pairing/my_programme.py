@@ -7,14 +7,30 @@ from datetime import timedelta
 
 from bot.context import AppContext
 from bot.outbox.planned import recipient_time_zone
+from bot.pairing.nudges import nudge_row
 from bot.participants import sender_and_pairing, sender_person
 from bot.teams import Turn
-from domain.cadence import month_bounds, programme_month, sessions_planned_by
+from domain.application_review import Status, describe
+from domain.authorisation import Role
+from domain.cadence import (
+    ItemKind,
+    month_bounds,
+    programme_end,
+    programme_month,
+    sessions_planned_by,
+)
+from domain.keys import month_period
 from domain.local_time import format_local_date, format_local_datetime
-from store.pairings import add_step, pair_people, sessions_of, steps_of
+from domain.participation import Standing, partner_role, standing
+from domain.text_limits import SHORT_TEXT, too_long
+from store.applications import application_of
+from store.models import PairingStatus, Person
+from store.outbox import OutboxStatus, by_key
+from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of, steps_of
+from store.programmes import current_programme
 
 MAX_SNOOZE_DAYS = 30
-MAX_STEP_LENGTH = 200
+MAX_STEP_LENGTH = SHORT_TEXT
 
 
 class MyProgramme:
@@ -25,41 +41,130 @@ class MyProgramme:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.sender)
-            if pairing is None:
-                replies.append(
-                    "You're not paired with anyone yet. Type **apply** to join the programme, "
-                    "or **my application** to see where your application is."
-                )
+            if me is None or pairing is None:
+                replies.append(self._not_paired(session, me, now))
                 return
-            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
-            trainee, mentor = pair_people(session, pairing)
-            partner, role = (mentor, "mentor") if me.id == trainee.id else (trainee, "mentee")
-            rows = {r.month: r for r in sessions_of(session, pairing.id)}
-            held = sum(1 for r in rows.values() if r.happened)
-            planned = sessions_planned_by(pairing.paired_at, now, pairing.length_months)
-            steps = steps_of(session, pairing.id, me.id)
-            lines = [
-                f"**Your {role}: {partner.display_name}** "
-                f"(since {format_local_date(pairing.paired_at, tz)})",
-                f"Sessions: {held} of {planned} planned so far ({pairing.length_months} in all).",
-                f"Next: {self._next_step(pairing, rows, now, tz)}",
-                "",
-                "**Your action plan**",
-            ]
-            lines += [
-                f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
-                for n, step in enumerate(steps, start=1)
-            ] or ["No steps yet. Break your goal into small steps you can take this month."]
-            lines += [
-                "",
-                "Add a step: **add step <what>** · tick one: **done <number>**",
-                "Something in the way? **I need help** · **I can't get released** · "
-                "shadowing and secondments: **placements**",
-            ]
+            lines = self._paired(session, me, pairing, now)
         await turn.send("\n".join(lines))
 
+    def _paired(self, session, me, pairing, now) -> list[str]:
+        tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+        trainee, mentor = pair_people(session, pairing)
+        is_trainee = me.id == trainee.id
+        partner, role = (mentor, "mentor") if is_trainee else (trainee, "mentee")
+        rows = {r.month: r for r in sessions_of(session, pairing.id)}
+        held = sum(1 for r in rows.values() if r.happened)
+        planned = sessions_planned_by(pairing.paired_at, now, pairing.length_months)
+        steps = [
+            f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
+            for n, step in enumerate(steps_of(session, pairing.id, me.id), start=1)
+        ]
+        since = format_local_date(pairing.paired_at, tz)
+        if programme_month(pairing.paired_at, now, pairing.length_months) is None:
+            ended = format_local_date(
+                programme_end(pairing.paired_at, pairing.length_months) - timedelta(seconds=1), tz
+            )
+            return [
+                f"**Your programme with your {role} {partner.display_name} has finished** "
+                f"({since} to {ended})",
+                f"Sessions held: {held} of {pairing.length_months}.",
+                "Thank you for taking part!" if is_trainee else "Thank you for the time you gave!",
+                "",
+                "**Your action plan**",
+                *(steps or ["No steps were added."]),
+            ]
+        lines = [
+            f"**Your {role}: {partner.display_name}** (since {since})",
+            f"Sessions: {held} of {planned} planned so far ({pairing.length_months} in all).",
+            f"Next: {self._next_step(session, me, pairing, rows, now, tz)}",
+            "",
+            "**Your action plan**",
+        ]
+        lines += steps or [
+            "No steps yet. Break your goal into small steps you can take this month."
+            if is_trainee
+            else f"No steps yet. Note the small steps you and {partner.display_name} agree on."
+        ]
+        lines += [
+            "",
+            "Add a step: **add step <what>** · tick one: **done <number>**",
+            "Something in the way? **I need help** · **I can't get released**"
+            + (" · shadowing and secondments: **placements**" if is_trainee else ""),
+        ]
+        return lines
+
+    def _not_paired(self, session, me, now) -> str:
+        """What someone without an active pairing is told, for where they stand."""
+        programme = current_programme(session, now)
+        application = application_of(session, programme.id, me.id) if programme and me else None
+        latest = latest_pairing_of(session, me.id) if me else None
+        ended = latest is not None and latest.status == PairingStatus.DISSOLVED.value
+        where = standing(application.status if application else None, ended_early=ended)
+        role = application.role if application else None
+        if ended:
+            role = "trainee" if latest.trainee_person_id == me.id else "mentor"
+        partner = partner_role(role)
+        if where == Standing.ENDED:
+            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+            other_id = latest.mentor_person_id if role == "trainee" else latest.trainee_person_id
+            other = session.get(Person, other_id)
+            said = (
+                f"Your pairing with {other.display_name} ended on "
+                f"{format_local_date(latest.ended_at, tz)}."
+            )
+            accepted = application is not None and application.status == Status.ACCEPTED.value
+            if role == "trainee" and latest.end_reason == "re-pair" and accepted:
+                return f"{said} The coordinators will introduce you to a new mentor soon."
+            thanks = " Thank you for the time you gave." if role == "mentor" else ""
+            return (
+                f"{said}{thanks} If you have any questions, type **I need help** to reach the "
+                "programme coordinators."
+            )
+        if where == Standing.WAITING:
+            as_what = " as a mentor" if role == "mentor" else ""
+            return (
+                f"You're accepted{as_what} on {programme.name} and waiting to be paired with a "
+                f"{partner}. The coordinators will pair you soon, and I'll introduce you both "
+                "here."
+            )
+        if where == Standing.OFFERED:
+            offer = by_key(session, f"application:{application.id}:offer")
+            offered = f"You've been offered a place on {programme.name}"
+            if offer is not None and offer.status == OutboxStatus.SENT.value:
+                return f"{offered}: accept or decline it on the offer card I sent you."
+            if offer is not None and offer.status == OutboxStatus.PENDING.value:
+                return f"{offered}: the offer card is on its way to you."
+            return (
+                f"{offered}, but the offer card has not reached you. Type **I need help** and "
+                "the coordinators will sort it out."
+            )
+        if where == Standing.APPLYING:
+            return (
+                f"Your application is {describe(application.status)}. Type **my application** "
+                f"to see it. Once you're accepted and paired with a {partner}, your sessions "
+                "and action plan show here."
+            )
+        if where == Standing.NOT_TAKING_PART:
+            again = (
+                "Type **apply** to apply again while applications are open."
+                if application.status == Status.WITHDRAWN.value
+                else "You're welcome to apply in a future window."
+            )
+            return (
+                f"Your application to {programme.name} is {describe(application.status)}. {again}"
+            )
+        if me is not None and Role.COORDINATOR in self.ctx.roles(session, me.aad_object_id):
+            return (
+                "You're a programme coordinator, not a trainee or mentor in the programme. To "
+                "see everyone's pairs, @mention me with **pairs** in the coordinator channel."
+            )
+        return (
+            "You're not taking part in the programme yet. Type **apply** to join it as a trainee "
+            "or a mentor."
+        )
+
     @staticmethod
-    def _next_step(pairing, rows, now, tz) -> str:
+    def _next_step(session, me, pairing, rows, now, tz) -> str:
         month = programme_month(pairing.paired_at, now, pairing.length_months)
         if month is None:
             return "your programme has finished — thank you!"
@@ -73,18 +178,26 @@ class MyProgramme:
         if row is not None and row.booking == "booked" and row.booked_for:
             if row.booked_for > now:
                 return f"your session on {format_local_datetime(row.booked_for, tz)}."
-            return f"log your month-{month} session (I'll send you the form)."
+            form = nudge_row(session, me, ItemKind.LOG_REQUEST, month_period(month), pairing)
+            return f"log your month-{month} session ({_card_words(form, 'the form', tz)})."
         if row is not None and row.booking == "cant":
             return "the coordinators know you can't meet this month and will be in touch."
-        return f"book your month-{month} session (use the card I sent you)."
+        card = nudge_row(session, me, ItemKind.BOOK_SESSION, month_period(month), pairing)
+        if card is not None and card.status == OutboxStatus.PENDING.value:
+            when = format_local_datetime(card.next_attempt_at, tz)
+            return f"book your month-{month} session: I'll send you a card to book it on {when}."
+        if card is not None and card.status == OutboxStatus.SENT.value:
+            return f"book your month-{month} session (use the card I sent you)."
+        return f"book your month-{month} session with your {_partner_role(me, pairing)}."
 
     async def add_step(self, turn: Turn, text: str) -> None:
         text = " ".join(text.split())
         if not text:
             await turn.send("Please say what the step is, e.g. **add step update my CV**.")
             return
-        if len(text) > MAX_STEP_LENGTH:
-            await turn.send(f"Please keep a step under {MAX_STEP_LENGTH} characters.")
+        problem = too_long("A step", text, MAX_STEP_LENGTH)
+        if problem is not None:
+            await turn.send_paged(problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.sender)
@@ -149,3 +262,16 @@ class MyProgramme:
             f"OK — I'll hold routine reminders until {until}. Messages from the coordinators "
             "still reach you. Type **snooze off** to undo."
         )
+
+
+def _partner_role(me, pairing) -> str:
+    return "mentor" if me.id == pairing.trainee_person_id else "mentee"
+
+
+def _card_words(row, what: str, tz: str) -> str:
+    """How to refer to a nudge card: only as sent once it was (it may wait for working hours)."""
+    if row is not None and row.status == OutboxStatus.SENT.value:
+        return f"use {what} I sent you"
+    if row is not None and row.status == OutboxStatus.PENDING.value:
+        return f"I'll send you {what} on {format_local_datetime(row.next_attempt_at, tz)}"
+    return f"I'll send you {what}"

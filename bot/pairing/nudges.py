@@ -27,7 +27,7 @@ from domain.local_time import format_local_datetime
 from domain.working_hours import DEFAULT_HOURS, WorkingHours
 from store.db import chunked
 from store.models import PairingStatus
-from store.outbox import existing_keys
+from store.outbox import OutboxMessage, by_key, existing_keys
 from store.sweep_reads import (
     check_ins_by_pairing,
     pairings_with_people,
@@ -46,6 +46,11 @@ Draft = tuple[PlannedMessage, Callable[[], dict]]
 def _message(me, kind: str, period: str, pairing, render: Callable[[], dict]) -> Draft:
     key = nudge_key(me.aad_object_id, kind, period, pairing_id=pairing.id)
     return PlannedMessage(me.aad_object_id, kind, key, routine=True), render
+
+
+def nudge_row(session: Session, me, kind: ItemKind, period: str, pairing) -> OutboxMessage | None:
+    """The outbox row of one nudge to `me` about `pairing` (to tell whether it was sent)."""
+    return by_key(session, nudge_key(me.aad_object_id, kind.value, period, pairing_id=pairing.id))
 
 
 def _card(name: str, data: dict):

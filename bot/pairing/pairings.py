@@ -14,7 +14,7 @@ from bot.events import PairingEnded, PairingEndRequested
 from bot.features import Events
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
-from bot.teams import Turn, message_payload
+from bot.teams import Outcome, Turn, message_payload
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
 from domain.keys import pairing_ended_key, pairing_intro_key
@@ -69,6 +69,24 @@ def mentor_profile(application: Application, person: Person, load: int) -> Mento
         current_trainees=load,
         assessor_for=answers.get("assessor_process") if answers.get("assessor") != "no" else None,
     )
+
+
+def introduced(outcomes: list[tuple[str, str | None]]) -> str:
+    """What became of the introductions, by name and send outcome: only what happened."""
+    if all(outcome == Outcome.SENT for _, outcome in outcomes):
+        return "I've introduced them to each other."
+    said = []
+    for name, outcome in outcomes:
+        if outcome == Outcome.SENT:
+            said.append(f"{name} has had their introduction.")
+        elif outcome in (Outcome.UNREACHABLE, Outcome.FAILED):
+            said.append(
+                f"I couldn't reach {name} in Teams (they may not have talked to me yet), so "
+                "they haven't had their introduction."
+            )
+        else:
+            said.append(f"{name}'s introduction goes as soon as Teams accepts it.")
+    return " ".join(said)
 
 
 class Pairings:
@@ -240,11 +258,13 @@ class Pairings:
                 # "Reply here with any questions": the answer reaches the coordinators.
                 invite_reply(session, person.id, now, pairing_id=pairing.id)
             names = (trainee.display_name, mentor.display_name)
+        outcomes = [(await self.outbox.send_now(message)) for message in intros]
         await turn.send(
-            f"Paired {names[0]} with {names[1]}. I've introduced them to each other."
+            f"Paired {names[0]} with {names[1]}. "
+            + introduced(
+                list(zip(names, [r.outcome if r else None for r in outcomes], strict=True))
+            )
         )
-        for message in intros:
-            await self.outbox.send_now(message)
 
     def _intros(
         self, session, pairing: Pairing, programme, trainee, mentor
@@ -366,7 +386,12 @@ class Pairings:
                         + (
                             "They will introduce you to someone new soon."
                             if repair and person is trainee
-                            else "Thank you for the time you gave. Reply here with any questions."
+                            else (
+                                "Thank you for taking part."
+                                if person is trainee
+                                else "Thank you for the time you gave."
+                            )
+                            + " Reply here with any questions."
                         )
                     ),
                     routine=False,

@@ -7,7 +7,7 @@ from datetime import datetime, time
 
 from adaptive_cards.submitted import card_int
 from bot.context import AppContext
-from bot.escalations.participant_help import NEED_HELP_THANKS, ParticipantHelp
+from bot.escalations.participant_help import ParticipantHelp, need_help_thanks
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage, recipient_time_zone
 from bot.participants import sender_person
@@ -21,18 +21,34 @@ from domain.keys import (
     session_logged_key,
 )
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
+from domain.stall_rules import CHECK_IN_ANSWERS
+from domain.text_limits import text_of, too_long
 from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
 
 log = logging.getLogger(__name__)
 
-CHECK_IN_ANSWERS = {"yes": "Yes", "not_really": "Not really", "need_help": "I need help"}
 CHECK_IN_THANKS = {
     "yes": "Thanks — glad it's going well.",
     "not_really": "Thanks for saying. If it doesn't get better, tap **I need help** next time or "
     "type **I need help** at any time.",
-    "need_help": NEED_HELP_THANKS,
 }
+
+
+# The text boxes of each session answer, by input id, with their labels.
+SESSION_TEXTS = {
+    "cant": {"reason": "What's getting in the way?"},
+    "log": {"steps_moved": "Which action-plan steps moved?", "blocking": "Anything blocking?"},
+}
+
+
+def _too_long_in(value: dict, labels: dict[str, str]) -> str | None:
+    """The refusal for the first text box over its limit, or None."""
+    for input_id, label in labels.items():
+        problem = too_long(label, text_of(value.get(input_id)))
+        if problem is not None:
+            return problem
+    return None
 
 
 class SessionActions:
@@ -76,6 +92,10 @@ class SessionActions:
         choice = value.get("session")
         now = self.ctx.clock.now()
         month = card_int(value.get("month"))
+        problem = _too_long_in(value, SESSION_TEXTS.get(str(choice), {}))
+        if problem is not None:
+            await turn.send_paged(problem)
+            return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None or month is None or not 1 <= month <= pairing.length_months:
@@ -125,7 +145,7 @@ class SessionActions:
                 return
             elif choice == "cant":
                 row.booking = "cant"
-                row.cant_reason = (str(value.get("reason") or "").strip()[:1000]) or None
+                row.cant_reason = text_of(value.get("reason")) or None
                 session.add(row)
                 why = str(value.get("why") or "other")
                 cant = (me.id, me.aad_object_id, me.display_name, pairing.id, row.cant_reason)
@@ -148,7 +168,7 @@ class SessionActions:
         if why in RELEASE_BY:
             await self.help.report_release(turn, "session", why, reason, source="cant_meet")
             return
-        await self.escalations.raise_now(
+        raised = await self.escalations.raise_now(
             cause=Cause.CANT_MEET,
             evidence=f"{name} says the pair can't meet in programme month {month}",
             ref=month_occurrence(month, person_id),
@@ -158,7 +178,11 @@ class SessionActions:
             actor=aad,
         )
         await turn.send(
-            "Thanks for letting us know. I've told the programme coordinators, who will help "
+            "Thanks for letting us know. I've recorded it for the programme coordinators and it "
+            "goes to them as soon as I can post it; they will help find a way. Your reason is "
+            "only shared with them."
+            if not raised.reached
+            else "Thanks for letting us know. I've told the programme coordinators, who will help "
             "find a way; your reason is only shared with them."
         )
 
@@ -175,8 +199,8 @@ class SessionActions:
             row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
             row.minutes = minutes
         start, _end = month_bounds(pairing.paired_at, row.month)
-        row.steps_moved = (str(value.get("steps_moved") or "").strip()[:1000]) or None
-        row.blocking = (str(value.get("blocking") or "").strip()[:1000]) or None
+        row.steps_moved = text_of(value.get("steps_moved")) or None
+        row.blocking = text_of(value.get("blocking")) or None
         row.logged_by = str(me.id)
         row.logged_at = now
         session.add(row)
@@ -192,18 +216,22 @@ class SessionActions:
         return mine, theirs, session_logged_key(pairing.id, row.month, partner.id)
 
     async def check_in(self, turn: Turn, value: dict) -> None:
-        answer = value.get("check_in")
+        answer = text_of(value.get("check_in"))
         week = card_int(value.get("week"))
         now = self.ctx.clock.now()
         if answer not in CHECK_IN_ANSWERS or week not in (2, 4, 6):
             await turn.send("Sorry, I couldn't read that answer.")
+            return
+        problem = _too_long_in(value, {"comment": "Anything to add?"})
+        if problem is not None:
+            await turn.send_paged(problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
             pairing, me, partner = self._pairing_for(session, turn, value)
             if pairing is None:
                 replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
-            comment = (str(value.get("comment") or "").strip()[:1000]) or None
+            comment = text_of(value.get("comment")) or None
             row, created = record_check_in(
                 session,
                 pairing_id=pairing.id,
@@ -220,16 +248,18 @@ class SessionActions:
                 )
                 return
             ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
-        await turn.send(CHECK_IN_THANKS[answer])
-        if answer == "need_help":
-            person_id, aad, name, pairing_id = ids
-            # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
-            await self.escalations.raise_now(
-                cause=Cause.NEEDS_HELP,
-                evidence=f"{name} answered “need help” at the week-{week} check-in",
-                ref=check_in_occurrence(person_id, week),
-                person_id=person_id,
-                pairing_id=pairing_id,
-                private=comment,
-                actor=aad,
-            )
+        if answer != "need_help":
+            await turn.send(CHECK_IN_THANKS[answer])
+            return
+        person_id, aad, name, pairing_id = ids
+        # The same occurrence ref as the stall rule's, so the sweep adds nothing twice.
+        raised = await self.escalations.raise_now(
+            cause=Cause.NEEDS_HELP,
+            evidence=f"{name} answered “need help” at the week-{week} check-in",
+            ref=check_in_occurrence(person_id, week),
+            person_id=person_id,
+            pairing_id=pairing_id,
+            private=comment,
+            actor=aad,
+        )
+        await turn.send(need_help_thanks(raised))

@@ -20,10 +20,10 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.reports.charts import sessions_chart
 from domain.application_form import EQUALITY
-from domain.application_review import funnel_counts
+from domain.application_review import describe, funnel_counts
 from domain.cadence import sessions_planned_by
 from domain.escalations import PlacementStatus, title_of
-from domain.local_time import format_local_date
+from domain.local_time import format_local_date, zone
 from domain.report_rules import (
     MIN_GROUP,
     NOT_SHOWN,
@@ -33,7 +33,7 @@ from domain.report_rules import (
     shown,
     suppress_breakdown,
 )
-from domain.surveys import ItemResult, Survey, load_definitions, summarise
+from domain.surveys import ItemResult, Survey, load_definitions, round_title, summarise
 from store.applications import applications_with_people, status_counts_by_organisation
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import (
@@ -54,31 +54,37 @@ CHECK_IN_WORDS = {"yes": "Yes", "not_really": "Not really", "need_help": "Need h
 FUNNEL_STAGES = ("requested", "submitted", "shortlisted", "selected")
 OFFERED = {PlacementStatus.HOST_AGREED, PlacementStatus.HOME_RELEASED, PlacementStatus.TAKEN_UP}
 EXPORT_COLUMNS = (
-    "application_id",
-    "name",
-    "role",
-    "organisation",
-    "status",
-    "submitted_on",
-    "manager_support",
-    "manager_name",
-    "manager_support_on",
-    "offered_on",
-    "offer_answered_on",
-    "paired_with",
-    "pairing_status",
-    "paired_on",
-    "sessions_planned",
-    "sessions_achieved",
-    "placements_requested",
-    "placements_offered",
-    "placements_taken_up",
-    "placements_refused",
-    "release_blocks",
-    "escalations",
-    "escalation_causes",
-    "follow_up_outcomes",
+    "Application",
+    "Name",
+    "Role",
+    "Organisation",
+    "Status",
+    "Submitted on",
+    "Line manager supports release",
+    "Line manager",
+    "Support recorded for",
+    "Offered on",
+    "Offer answered on",
+    "Paired with",
+    "Pairing",
+    "Paired on",
+    "Sessions planned so far",
+    "Sessions held",
+    "Placements requested",
+    "Placements offered",
+    "Placements taken up",
+    "Placements refused",
+    "Release blocks",
+    "Escalations",
+    "Escalation causes",
+    "Follow-up outcomes",
 )
+_SUPPORT_WORDS = {"yes": "yes", "no": "no", "pending": "being asked"}
+_PAIRING_WORDS = {
+    PairingStatus.ACTIVE.value: "going on",
+    PairingStatus.COMPLETED.value: "finished",
+    PairingStatus.DISSOLVED.value: "ended early",
+}
 FOLLOW_UP = "follow_up"
 UNANSWERED = "Not answered"
 EQUALITY_HEADINGS = {
@@ -99,8 +105,9 @@ def _fact(title: str, value) -> dict:
     return {"title": title, "value": str(value)}
 
 
-def _day(at: datetime | None) -> str:
-    return at.date().isoformat() if at else ""
+def _day(at: datetime | None, tz: str) -> str:
+    """The date in the coordinators' zone, as spreadsheets read it (2026-11-23)."""
+    return at.astimezone(zone(tz)).date().isoformat() if at else ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,13 @@ class Reports:
             programme = current_programme(session, now)
             if programme is None:
                 return "There is no programme yet, so there is nothing to export."
-            rows = programme_records(session, programme, now)
+            rows = programme_records(
+                session,
+                programme,
+                now,
+                self.ctx.settings.default_time_zone,
+                load_definitions(self.ctx.settings.surveys_dir).get(FOLLOW_UP),
+            )
             body = io.StringIO()
             writer = csv.DictWriter(body, fieldnames=EXPORT_COLUMNS)
             writer.writeheader()
@@ -530,8 +543,15 @@ def _follow_up_facts(rounds) -> list[dict]:
 # --- export --------------------------------------------------------------------------------
 
 
-def programme_records(session: Session, programme: Programme, now: datetime) -> list[dict]:
-    """One row per application: the programme's records, never anonymous survey answers."""
+def programme_records(
+    session: Session,
+    programme: Programme,
+    now: datetime,
+    tz: str,
+    follow_up: Survey | None = None,
+) -> list[dict]:
+    """One row per application, in words: the programme's records, never anonymous survey
+    answers; dates in the coordinators' zone `tz`."""
     pairings = programme_pairings(session, programme.id)
     held = Counter(row.pairing_id for row in _held(session, [p.id for p in pairings]))
     placements = list(session.exec(select(Placement).where(Placement.programme_id == programme.id)))
@@ -543,12 +563,15 @@ def programme_records(session: Session, programme: Programme, now: datetime) -> 
     escalations = list(
         session.exec(select(Escalation).where(Escalation.programme_id == programme.id))
     )
+    moves_item = next((i for i in follow_up.items if i.id == "moves"), None) if follow_up else None
+    moved = dict(moves_item.choices()) if moves_item else {}
     follow_ups: dict[int, list[str]] = {}
     for invitation in invitations_of(session, programme.id):
         if invitation.survey_id == FOLLOW_UP and invitation.answers:
-            moves = invitation.answers.get("moves") or ["none"]
+            moves = invitation.answers.get("moves") or []
             follow_ups.setdefault(invitation.person_id, []).append(
-                f"{invitation.round}: {' '.join(moves)}"
+                f"{round_title(invitation.round)}: "
+                + (", ".join(moved.get(m, m) for m in moves) or "none of these")
             )
     rows = []
     for application, person in applications_with_people(session, programme.id):
@@ -570,36 +593,39 @@ def programme_records(session: Session, programme: Programme, now: datetime) -> 
         ]
         rows.append(
             {
-                "application_id": application.id,
-                "name": person.display_name or "",
-                "role": application.role,
-                "organisation": application.organisation or "",
-                "status": application.status,
-                "submitted_on": _day(application.submitted_at),
-                "manager_support": application.manager_support or "",
-                "manager_name": application.manager_name or "",
-                "manager_support_on": application.manager_support_on or "",
-                "offered_on": _day(application.offered_at),
-                "offer_answered_on": _day(application.answered_offer_at),
-                "paired_with": (partner.display_name or "") if partner else "",
-                "pairing_status": pairing.status if pairing else "",
-                "paired_on": _day(pairing.paired_at) if pairing else "",
-                "sessions_planned": _planned(pairing, now) if pairing else "",
-                "sessions_achieved": held[pairing.id] if pairing else "",
-                "placements_requested": len(their_placements),
-                "placements_offered": sum(1 for p in their_placements if p.status in OFFERED),
-                "placements_taken_up": sum(
+                "Application": application.id,
+                "Name": person.display_name or "",
+                "Role": application.role,
+                "Organisation": application.organisation or "",
+                "Status": describe(application.status),
+                "Submitted on": _day(application.submitted_at, tz),
+                "Line manager supports release": _SUPPORT_WORDS.get(
+                    application.manager_support or "", ""
+                ),
+                "Line manager": application.manager_name or "",
+                "Support recorded for": application.manager_support_on or "",
+                "Offered on": _day(application.offered_at, tz),
+                "Offer answered on": _day(application.answered_offer_at, tz),
+                "Paired with": (partner.display_name or "") if partner else "",
+                "Pairing": _PAIRING_WORDS.get(pairing.status, "") if pairing else "",
+                "Paired on": _day(pairing.paired_at, tz) if pairing else "",
+                "Sessions planned so far": _planned(pairing, now) if pairing else "",
+                "Sessions held": held[pairing.id] if pairing else "",
+                "Placements requested": len(their_placements),
+                "Placements offered": sum(1 for p in their_placements if p.status in OFFERED),
+                "Placements taken up": sum(
                     1 for p in their_placements if p.status == PlacementStatus.TAKEN_UP
                 ),
-                "placements_refused": sum(
+                "Placements refused": sum(
                     1 for p in their_placements if p.status == PlacementStatus.REFUSED
                 ),
-                "release_blocks": blocks[person.id],
-                "escalations": len(their_escalations),
-                "escalation_causes": "; ".join(
-                    f"{title_of(e.cause)} ({e.status})" for e in their_escalations
+                "Release blocks": blocks[person.id],
+                "Escalations": len(their_escalations),
+                "Escalation causes": "; ".join(
+                    f"{title_of(e.cause, paired=e.pairing_id is not None)} ({e.status})"
+                    for e in their_escalations
                 ),
-                "follow_up_outcomes": "; ".join(follow_ups.get(person.id, [])),
+                "Follow-up outcomes": "; ".join(follow_ups.get(person.id, [])),
             }
         )
     return rows

@@ -8,7 +8,8 @@ import logging
 from bot.context import AppContext
 from bot.participants import sender_person
 from bot.teams import Turn
-from domain.surveys import load_definitions, read_answers, tally_entries
+from bot.teams.paging import numbered_pages
+from domain.surveys import load_definitions, read_answers, tally_entries, too_long_answers
 from store.models import Pairing
 from store.surveys import invitation, pairing_id_of, record_response
 
@@ -38,10 +39,11 @@ class SurveyAnswers:
                 return
             answers, missing = read_answers(survey, value)
             if missing:
-                replies.append(
-                    "Nearly there — please answer these on the card and send it again:\n\n"
-                    + "\n".join(f"- {text}" for text in missing)
-                )
+                reply = "Nearly there — please answer these on the card and send it again:\n\n"
+                reply += "\n".join(f"- {text}" for text in missing)
+                for question, typed in too_long_answers(survey, value):
+                    reply += f"\n\nWhat you wrote for “{question}”, so nothing is lost:\n\n{typed}"
+                replies.extend(numbered_pages(reply))
                 return
             tallied = tally_entries(survey, row.role, answers)
             pairing_id = pairing_id_of(row.subject) if tallied else None

@@ -15,6 +15,7 @@ from bot.teams import Turn
 from domain.report_rules import MIN_GROUP, may_show, shown
 from domain.surveys import Survey, load_definitions, summarise_tally
 from store.models import Person
+from store.pairings import role_taken
 from store.surveys import mentor_tally
 
 PROTECTED = (
@@ -56,6 +57,22 @@ class MentorFeedback:
         with self.ctx.session() as session:
             person = sender_person(session, turn.sender)
             lines = feedback_lines(session, person, surveys) if person is not None else []
+            role = role_taken(session, person.id) if person is not None else None
+        if not lines and role != "mentor":
+            reply = (
+                "**my feedback** shows mentors what their mentees said about their mentoring, "
+                "added up. "
+            )
+            if role == "trainee":
+                reply += (
+                    "You're taking part as a trainee, so there is none about you. Your own "
+                    "survey answers about your mentor are anonymous: your mentor only ever sees "
+                    f"them added up, once at least {MIN_GROUP} answers exist."
+                )
+            else:
+                reply += "You're not taking part as a mentor, so there is none about you."
+            await turn.send(reply)
+            return
         if not lines:
             await turn.send(
                 "There is no feedback about your mentoring yet. When your mentees answer the "

@@ -21,6 +21,7 @@ from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.teams import message_payload
 from domain.keys import nudge_key, read_pairing_nudge_key
 from domain.surveys import (
+    MAX_TEXT,
     PairingFacts,
     Survey,
     load_definitions,
@@ -28,6 +29,7 @@ from domain.surveys import (
     reminder_due,
     rounds_of,
 )
+from domain.text_limits import limit_words
 from store.db import chunked
 from store.models import Pairing, PairingStatus, Programme, ProgrammeKind
 from store.outbox import OutboxMessage
@@ -48,6 +50,8 @@ def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:
     for item in survey.items:
         for answer_id in item.answer_ids():
             label = item.text
+            if item.kind == "text":
+                label += f" ({limit_words(MAX_TEXT)})"
             if item.before_after:
                 label += " — before the training" if answer_id.endswith("_before") else " — now"
             questions.append(

@@ -55,10 +55,10 @@ def time_zone_of(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo":
             candidates.append(props.get("timezone"))
     for candidate in candidates:
-        if candidate:
+        if candidate and isinstance(candidate, str):
             try:
                 ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
                 continue
             return candidate
     return None

@@ -4,17 +4,16 @@ delivers it, then given to the handler."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
-from aiohttp.web_exceptions import HTTPRequestEntityTooLarge
 from botbuilder.core import ActivityHandler
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.context import AppContext
 from bot.teams.activities import tenant_of
+from bot.teams.inbound_request import Refused, read_activity, unanswered_invoke
 from store.processed_activities import claim_activity, release_activity
 
 log = logging.getLogger(__name__)
@@ -41,22 +40,10 @@ class MessagesEndpoint:
 async def messages(
     request: web.Request, ctx: AppContext, adapter: CloudAdapter, handler: ActivityHandler
 ) -> web.Response:
-    if request.content_type != "application/json":
-        return _problem(400, "expected a JSON activity (Content-Type: application/json)")
     try:
-        raw = await request.read()
-    except HTTPRequestEntityTooLarge:
-        return _problem(413, f"activity larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _problem(400, "body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return _problem(400, "body is not an activity (an object with a 'type')")
-    try:
-        activity = Activity().deserialize(body)
-    except Exception:
-        return _problem(400, "activity could not be read")
+        activity = await read_activity(request, MAX_BODY_BYTES)
+    except Refused as refused:
+        return refused.response()
 
     auth_header = request.headers.get("Authorization", "")
     try:
@@ -75,6 +62,10 @@ async def messages(
             "activity from a tenant not allowed tenant=%s activity_id=%s", tenant, activity.id
         )
         return _problem(403, "this bot is not available to your organisation")
+
+    unanswered = unanswered_invoke(activity)
+    if unanswered is not None:
+        return unanswered
 
     key = delivery_key(activity)
     if key is not None:

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
-import { COORDINATOR, startStack, TRAINEE } from '../lib/stack.mjs';
+import { COORDINATOR, MENTOR, startStack, TRAINEE } from '../lib/stack.mjs';
 import { TeamsPage } from '../lib/teams.mjs';
 
 describe('Step Forward in the Agents Playground', () => {
@@ -13,6 +13,7 @@ describe('Step Forward in the Agents Playground', () => {
   let browser; // the Playground's own web fonts and animations from a CDN are blocked too
   let coordinator; // Alex Wilber, the demo coordinator, in the team channel "Coordinators"
   let trainee; // Lynne Robbins, in her personal chat with the bot
+  let mentor; // Megan Bowen, an accepted mentor, in her personal chat with the bot
 
   before(async () => {
     stack = await startStack();
@@ -122,11 +123,21 @@ describe('Step Forward in the Agents Playground', () => {
     await coordinator.reply(`${TRAINEE} accepted the offer.`);
     await coordinator.shot('offer-accepted');
 
-    await coordinator.post(`pair ${TRAINEE} with Megan Bowen`);
-    await coordinator.reply(`Paired ${TRAINEE} with Megan Bowen. I've introduced them to each other.`);
+    // The mentor has talked to the bot (opened her chat), so she can be introduced too.
+    mentor = new TeamsPage(await browser.context.newPage(), 'help-mentor');
+    await mentor.open(stack.playgrounds.mentor);
+    await mentor.card('Welcome to Step Forward');
+    await mentor.send('my programme');
+    await mentor.reply(/waiting to be paired with a mentee/);
+    await mentor.shot('waiting');
+
+    await coordinator.post(`pair ${TRAINEE} with ${MENTOR}`);
+    await coordinator.reply(`Paired ${TRAINEE} with ${MENTOR}. I've introduced them to each other.`);
     await coordinator.shot('paired');
-    await trainee.card(/Megan Bowen/);
+    await trainee.card(new RegExp(MENTOR));
     await trainee.shot('pairing-intro');
+    await mentor.card(`Meet your mentee: ${TRAINEE}`);
+    await mentor.shot('pairing-intro');
 
     // Two weeks on, in working hours: the scheduler's sweep, run as the CLI with its own clock,
     // sends the week-2 check-in through the connector the Playground gave the bot. A message

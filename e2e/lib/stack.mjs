@@ -1,7 +1,8 @@
 // The system under test for the journeys: the bot on a fresh SQLite file (demo programme
-// seeded) and two Agents Playgrounds talking to it, one per person, since a Playground has one
-// signed-in user: the demo coordinator (Alex Wilber, with the team "My Team") and a trainee
-// (Lynne Robbins, a Playground user the demo does not know).
+// seeded) and an Agents Playground per person, since a Playground has one signed-in user: the
+// demo coordinator (Alex Wilber, with the team "My Team"), a trainee (Lynne Robbins, a
+// Playground user the demo does not know yet) and a mentor (Megan Bowen, an accepted mentor).
+// Their configurations are the ones `stepforward demo` uses (`python -m bot.tools.playground config`).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,58 +14,19 @@ import { projectPython, ROOT } from './project.mjs';
 const PLAYGROUND = path.join(ROOT, 'e2e', 'node_modules', '.bin', 'agentsplayground');
 const LOG_TAIL_LINES = 40;
 
-const USERS = [
-  ['user-id-0', 'Alex Wilber', 'alexw', '20'],
-  ['user-id-1', 'Megan Bowen', 'meganb', '21'],
-  ['user-id-2', 'Adele Vance', 'adelev', '22'],
-  ['user-id-3', 'Isaiah Langer', 'isaiahl', '23'],
-  ['user-id-4', 'Patti Fernandez', 'pattif', '24'],
-  ['user-id-5', 'Lynne Robbins', 'lynner', '25'],
-];
-
 export const COORDINATOR = 'Alex Wilber';
 export const TRAINEE = 'Lynne Robbins';
+export const MENTOR = 'Megan Bowen';
+const PERSONAS = ['coordinator', 'trainee', 'mentor'];
 
-function user([id, name, login, suffix], indent) {
-  const [given, surname] = name.split(' ');
-  const pad = ' '.repeat(indent);
-  return [
-    `id: ${id}`,
-    `name: ${name}`,
-    `userPrincipleName: ${login}@example.com`,
-    `aadObjectId: 00000000-0000-0000-0000-00000000000${suffix}`,
-    `givenName: ${given}`,
-    `surname: ${surname}`,
-    `email: ${login}@example.com`,
-  ].map((line, i) => (i === 0 ? line : pad + line)).join('\n');
-}
-
-/** A `.m365agentsplayground.yml` (format 0.1.1) whose signed-in user is `current`. */
-export function playgroundConfig(current, tag) {
-  const me = USERS.find((u) => u[1] === current);
-  const others = USERS.filter((u) => u !== me).map((u) => `  - ${user(u, 4)}`).join('\n');
-  return `version: "0.1.1"
-tenantId: 00000000-0000-0000-0000-0000000000001
-bot:
-  id: 00000000-0000-0000-0000-00000000000011
-  name: Step Forward
-currentUser:
-  ${user(me, 2)}
-users:
-${others}
-personalChat:
-  id: personal-chat-${tag}
-groupChat:
-  id: group-chat-${tag}
-  name: Group Chat
-team:
-  id: team-${tag}
-  name: My Team
-  aadGroupId: 00000000-0000-0000-0000-000000000031
-  channels:
-    - id: channel-coordinators-${tag}
-      name: Coordinators
-`;
+/** The `.m365agentsplayground.yml` of a demo persona, from the project itself. */
+async function playgroundConfig(persona, env) {
+  const { stdout } = await promisify(execFile)(
+    projectPython(),
+    ['-m', 'bot.tools.playground', 'config', persona, persona],
+    { cwd: ROOT, env },
+  );
+  return stdout;
 }
 
 /** A loopback port nothing listens on now, chosen by the OS (a fixed port may be taken). */
@@ -143,10 +105,10 @@ export async function startStack() {
     );
     await waitFor(`http://127.0.0.1:${botPort}/readyz`, bot, 'the bot');
     const playgrounds = {};
-    for (const [who, name] of [['coordinator', COORDINATOR], ['trainee', TRAINEE]]) {
+    for (const who of PERSONAS) {
       const port = await freePort();
       const config = path.join(work, `${who}.yml`);
-      writeFileSync(config, playgroundConfig(name, who));
+      writeFileSync(config, await playgroundConfig(who, env));
       const child = launch(
         PLAYGROUND,
         ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],

@@ -75,7 +75,9 @@ def test_text_actions_need_text_within_the_limit_and_pairing_actions_need_a_pair
     assert refusal(Op.NOTE, state, "  ") == "Please write the note, then Add note."
     assert refusal(Op.RESOLVE, state, "") == "Please write the outcome, then Resolve."
     assert refusal(Op.MESSAGE, state, "") == "Please write the message, then Send."
-    assert refusal(Op.NOTE, state, "x" * 1001) == "Please keep it under 1000 characters."
+    too_long = refusal(Op.NOTE, state, "x" * 1001)
+    assert too_long.startswith("“Note” can be at most 1,000 characters, and yours has 1,001.")
+    assert too_long.endswith("Here is what you wrote, so nothing is lost:\n\n" + "x" * 1001)
     assert refusal(Op.NOTE, state, "x" * 1000) is None
     assert refusal(Op.REPAIR, state).startswith("Nothing changed: there is no active pairing")
     assert refusal(Op.END_PAIRING, State("open", has_active_pairing=True)) is None
