@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import applications, escalations, my_data, pairing, programme, reports, surveys
+from bot import (
+    applications,
+    escalations,
+    managers,
+    my_data,
+    pairing,
+    programme,
+    reports,
+    surveys,
+)
 from bot.commands import Command
 from bot.context import AppContext
 from bot.features import Registry, Services
@@ -44,6 +53,7 @@ def assemble(
     applications.register(registry, services)
     help_ = escalations.register(registry, services)
     pairing.register(registry, services, help_=help_)
+    managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     surveys.register(registry, services)
     reports.register(registry, services)
     my_data.register(registry, services)
