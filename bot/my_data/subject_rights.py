@@ -13,9 +13,11 @@ from bot.context import AppContext
 from bot.surveys.mentor_feedback import feedback_lines
 from bot.teams import Turn
 from domain.local_time import format_local_date
+from domain.managers import ANSWER_WORDS, Answer
 from domain.surveys import Survey, load_definitions
 from store.erasure import erase_person
 from store.escalations import Escalation, Placement, ReleaseBlock, RepairRequest
+from store.managers import requests_about, requests_to
 from store.models import (
     ActionStep,
     Application,
@@ -54,6 +56,9 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
         select(ConversationRef).where(ConversationRef.aad_object_id == person.aad_object_id)
     ).all()
     lines.append(f"- Chats the bot can reach you in: {len(chats)}")
+    # Line managers asked in Teams appear only as having been asked, and when.
+    asked = requests_about(session, person.id)
+    asked_about = {request.application_id for request in asked}
     for application in session.exec(select(Application).where(Application.person_id == person.id)):
         lines += [
             "",
@@ -61,9 +66,12 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
             f"- Organisation: {application.organisation or '—'}; submitted "
             f"{day(application.submitted_at)}; consent given {day(application.consent_at)}",
             f"- Your answers: {_json(application.answers)}",
-            f"- Line manager support: {application.manager_support or '—'}"
-            f" ({application.manager_name or 'manager not named'})",
         ]
+        if application.id not in asked_about:
+            lines.append(
+                f"- Line manager support: {application.manager_support or '—'}"
+                f" ({application.manager_name or 'manager not named'})"
+            )
         if application.rejection_reason:
             lines.append(f"- Reason given for the decision: {application.rejection_reason}")
         equality = session.exec(
@@ -71,6 +79,19 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
         ).first()
         if equality is not None:
             lines.append(f"- Equality monitoring answers (kept apart): {_json(equality.answers)}")
+    lines += [
+        f"- Your line manager was asked on {day(request.asked_at)}"
+        for request in asked
+        if request.asked_at is not None
+    ]
+    for request in requests_to(session, person.aad_object_id):
+        report = session.get(Person, request.person_id)
+        answer = ANSWER_WORDS[Answer(request.answer)] if request.answer else "no answer"
+        lines.append(
+            f"- As a line manager: asked about {report.display_name if report else '—'} on "
+            f"{day(request.asked_at)}; your answer: {answer}"
+            + (f" — “{request.reason}”" if request.reason else "")
+        )
     pairings = session.exec(
         select(Pairing).where(
             or_(Pairing.trainee_person_id == person.id, Pairing.mentor_person_id == person.id)
