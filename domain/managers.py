@@ -122,6 +122,14 @@ ANSWER_WORDS: dict[Answer, str] = {
     Answer.MAKE_TIME: "will make time in " + RELEASE_WITHIN,
     Answer.CANNOT_MAKE_TIME: "can't make time",
 }
+# The same, said to the manager.
+YOUR_ANSWER_WORDS: dict[Answer, str] = {
+    Answer.SUPPORT: "you support it",
+    Answer.CANNOT_SUPPORT: "you can't support it",
+    Answer.TALK: "you'd like to talk to a coordinator first",
+    Answer.MAKE_TIME: "you'll make time in " + RELEASE_WITHIN,
+    Answer.CANNOT_MAKE_TIME: "you can't make time",
+}
 # What an answer records as the application's line-manager support.
 SUPPORT_OF: dict[Answer, str] = {
     Answer.SUPPORT: "yes",
@@ -160,7 +168,7 @@ def answer_refusal(current: Answer | str | None, when: str | None) -> str | None
         return None
     on = f" on {when}" if when else ""
     return (
-        f"You already answered{on}: you {ANSWER_WORDS[Answer(current)]}. Nothing changed. If "
+        f"You already answered{on}: {YOUR_ANSWER_WORDS[Answer(current)]}. Nothing changed. If "
         "something has changed, please tell the programme coordinators."
     )
 

@@ -281,26 +281,30 @@ class ManagerAsking:
     async def _reach(self, request_id: int, manager_aad: str, now: datetime) -> None:
         with self.ctx.session() as session:
             has_chat = personal_ref(session, manager_aad) is not None
+            if not has_chat:
+                # Waiting from now: Teams may deliver the installation event (and `greet` send
+                # the card) before Graph has answered the installation.
+                request = session.get(ManagerRequest, request_id)
+                request.stage = Stage.WAITING_FOR_CHAT.value
+                request.next_look_at = chat_deadline(
+                    now, self._tz(session, manager_aad), working_hours_of(self.ctx.settings)
+                )
+                session.add(request)
         if has_chat:
             await self.send_card(request_id)
             return
         installed = await install_app(self.graph, manager_aad)
         if isinstance(installed, GraphError):
             log.info("app not installed for a line manager request_id=%s %s", request_id, installed)
+            with self.ctx.session() as session:
+                if session.get(ManagerRequest, request_id).stage != Stage.WAITING_FOR_CHAT.value:
+                    return  # reached all the same (the app was there and the chat opened)
             refusal = INSTALL_REFUSALS.get(installed.kind)
             if refusal is None and self._again_later(request_id, now):
                 return
             self._not_asked(request_id, refusal or NotAsked.GRAPH_FAILED)
             await self.after(request_id)
             return
-        with self.ctx.session() as session:
-            request = session.get(ManagerRequest, request_id)
-            if request.stage == Stage.LOOKING_UP.value:
-                request.stage = Stage.WAITING_FOR_CHAT.value
-                request.next_look_at = chat_deadline(
-                    now, self._tz(session, manager_aad), working_hours_of(self.ctx.settings)
-                )
-                session.add(request)
         # Teams may have delivered the installation event while we waited for Graph.
         if not await self.send_if_chat(request_id):
             await self.after(request_id)

@@ -11,7 +11,7 @@ from datetime import date
 
 from adaptive_cards import render_card
 from domain.local_time import format_day
-from domain.managers import ANSWER_WORDS, ROLE_WORDS, Answer
+from domain.managers import ROLE_WORDS, YOUR_ANSWER_WORDS, Answer
 
 
 def _facts(lines: list[tuple[str, str]]) -> list[dict]:
@@ -19,7 +19,7 @@ def _facts(lines: list[tuple[str, str]]) -> list[dict]:
 
 
 def answered_line(answer: Answer | str, when: str) -> str:
-    return f"You answered on {when}: you {ANSWER_WORDS[Answer(answer)]}."
+    return f"You answered on {when}: {YOUR_ANSWER_WORDS[Answer(answer)]}."
 
 
 def support_card(

@@ -13,7 +13,7 @@ from bot.context import AppContext
 from bot.surveys.mentor_feedback import feedback_lines
 from bot.teams import Turn
 from domain.local_time import format_local_date
-from domain.managers import ANSWER_WORDS, Answer
+from domain.managers import YOUR_ANSWER_WORDS, Answer
 from domain.surveys import Survey, load_definitions
 from store.erasure import erase_person
 from store.escalations import Escalation, Placement, ReleaseBlock, RepairRequest
@@ -86,7 +86,7 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
     ]
     for request in requests_to(session, person.aad_object_id):
         report = session.get(Person, request.person_id)
-        answer = ANSWER_WORDS[Answer(request.answer)] if request.answer else "no answer"
+        answer = YOUR_ANSWER_WORDS[Answer(request.answer)] if request.answer else "no answer"
         lines.append(
             f"- As a line manager: asked about {report.display_name if report else '—'} on "
             f"{day(request.asked_at)}; your answer: {answer}"
