@@ -25,7 +25,7 @@ from bench.teams_activities import (
     personal_message,
 )
 from store.managers import ManagerRequest
-from store.models import Application, CheckIn, MentoringSession, Pairing, Person, Programme
+from store.models import CheckIn, MentoringSession, Pairing, Person, Programme
 from store.outbox import OutboxMessage
 from store.pairings import create_pairing
 from store.people import upsert_person
@@ -33,6 +33,7 @@ from store.seed import seed_demo
 from tests.applying import ABOUT, GOALS, TRAINEE, Applicant, card_text, set_up_channel
 from tests.conftest import COORDINATOR_AAD, START, start_bot
 from tests.fake_graph import APP_CATALOG_ID
+from tests.test_application_review import _application, _submitted
 
 MANAGER, JO = "aad-manager-jo", "Jo Manager"
 OTHER_MANAGER, KIM = "aad-manager-kim", "Kim Other"
@@ -85,26 +86,6 @@ def _deliver_installation_events(bot, fake_graph) -> list[asyncio.Future]:
 
     fake_graph.teamwork.on_install = installed
     return deliveries
-
-
-async def _submitted(bot) -> tuple[Applicant, int, str]:
-    with bot.ctx.session() as session:
-        seed_demo(session, START)
-    await set_up_channel(bot)
-    sam = Applicant(bot)
-    await sam.fill_trainee_application()
-    await sam.submit({"form": "review", "choice": "submit"})
-    application = _application(bot)
-    return sam, application.id, application.channel_card_activity_id
-
-
-def _application(bot) -> Application:
-    with Session(bot.ctx.engine) as session:
-        return session.exec(
-            select(Application)
-            .join(Person, Person.id == Application.person_id)
-            .where(Person.aad_object_id == TRAINEE)
-        ).one()
 
 
 def _request(bot) -> ManagerRequest:

@@ -43,7 +43,7 @@ from store.applications import (
 )
 from store.conversations import personal_ref, ref_by_conversation
 from store.managers import ask_facts, support_request_of
-from store.models import Application, Person, Programme
+from store.models import Application, ConversationRef, Person, Programme
 from store.outbox import by_key
 from store.people import get_person
 from store.programmes import current_programme
@@ -122,6 +122,13 @@ def review_card_for(
     )
 
 
+def coordinator_channel(session: Session, programme: Programme) -> ConversationRef | None:
+    """Where the programme's applications are reviewed, if a channel is set up."""
+    if not programme.coordinator_conversation_id:
+        return None
+    return ref_by_conversation(session, programme.coordinator_conversation_id)
+
+
 class ApplicationReview:
     """Coordinator actions and the channel posts that keep coordinators informed."""
 
@@ -180,11 +187,7 @@ class ApplicationReview:
             application = session.get(Application, application_id)
             programme = session.get(Programme, application.programme_id)
             person = session.get(Person, application.person_id)
-            channel = (
-                ref_by_conversation(session, programme.coordinator_conversation_id)
-                if programme.coordinator_conversation_id
-                else None
-            )
+            channel = coordinator_channel(session, programme)
             if channel is None:
                 log.warning("no coordinator channel for programme=%s", programme.id)
                 return
@@ -286,11 +289,7 @@ class ApplicationReview:
                 return
             programme = session.get(Programme, application.programme_id)
             person = session.get(Person, application.person_id)
-            channel = (
-                ref_by_conversation(session, programme.coordinator_conversation_id)
-                if programme.coordinator_conversation_id
-                else None
-            )
+            channel = coordinator_channel(session, programme)
             card = review_card_for(session, application, person, programme, self._tz)
             card_id = application.channel_card_activity_id
         if channel is None or self.messenger is None:
