@@ -9,6 +9,7 @@ from bot import (
     applications,
     dashboard,
     escalations,
+    managers,
     my_data,
     pairing,
     programme,
@@ -53,6 +54,7 @@ def assemble(
     applications.register(registry, services)
     help_ = escalations.register(registry, services)
     pairing.register(registry, services, help_=help_)
+    managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     surveys.register(registry, services)
     reports.register(registry, services)
     my_data.register(registry, services)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,3 +32,41 @@ class PairingEnded:
     repair: bool
     actor_aad_object_id: str | None
     escalation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ApplicationShortlisted:
+    """A coordinator shortlisted an application (before any offer)."""
+
+    application_id: int
+    actor_aad_object_id: str | None
+
+
+@dataclass(frozen=True)
+class ApplicationChanged:
+    """Something an application's channel card shows changed outside the review (a line
+    manager answered in Teams, or was not reached): the card is refreshed in place."""
+
+    application_id: int
+
+
+@dataclass(frozen=True)
+class ReleaseBlockReported:
+    """A participant reported a release block; its escalation went to the coordinators.
+
+    `may_contact_manager`: what they said on the form (None: the form did not ask). `turn` is
+    the participant's. `on` is the day it was for, if they gave it.
+    """
+
+    turn: Turn
+    release_block_id: int
+    escalation_id: int
+    may_contact_manager: bool | None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class SweepFinished:
+    """A sweep (not a dry run) has planned and sent what was due at `at`."""
+
+    at: datetime

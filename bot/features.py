@@ -87,6 +87,9 @@ class Registry:
     free_text: list[Callable[[Turn], Awaitable[bool]]] = field(default_factory=list)
     # The first card a person gets in a personal chat (one feature provides it).
     welcome: Callable[[Turn], Awaitable[dict | str]] | None = None
+    # Features with something waiting for a person the bot was just installed for: the first
+    # that answers True has greeted them itself, and the welcome card is not sent.
+    first_contacts: list[Callable[[Turn], Awaitable[bool]]] = field(default_factory=list)
 
     def command(self, command: Command, handler: CommandHandler) -> None:
         if any(route.command.name == command.name for route in self.commands):
@@ -123,6 +126,9 @@ class Registry:
 
     def welcome_card(self, provider: Callable[[Turn], Awaitable[dict | str]]) -> None:
         self.welcome = provider
+
+    def first_contact(self, greet: Callable[[Turn], Awaitable[bool]]) -> None:
+        self.first_contacts.append(greet)
 
 
 @dataclass(frozen=True)

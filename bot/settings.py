@@ -178,6 +178,15 @@ class Settings(BaseSettings):
         ),
         description="Unacknowledged this long: posted again and sent to the champion.",
     )
+    manager_answer_working_days: int = Field(
+        5,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_MANAGER_ANSWER_WORKING_DAYS", "manager_answer_working_days"
+        ),
+        description="A line manager asked in Teams with no answer this long is reminded once; "
+        "as long again, and the coordinators are told.",
+    )
     # Optional Microsoft Graph, app-only (client credentials): see bot.graph.
     graph_tenant_id: str = Field(
         "", validation_alias=AliasChoices("STEPFORWARD_GRAPH_TENANT_ID", "graph_tenant_id")

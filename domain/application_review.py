@@ -142,7 +142,12 @@ def decide(facts: Facts, op: Op, args: dict | None = None) -> Decision:
             True,
             f"Line-manager support recorded: {support}.",
             None,
-            {"manager_support": support, "manager_name": name, "manager_support_on": on},
+            {
+                "manager_support": support,
+                "manager_name": name,
+                "manager_support_on": on,
+                "manager_support_source": "coordinator",
+            },
         )
     if op == Op.OFFER:
         if status in (Status.OFFERED, Status.ACCEPTED, Status.DECLINED):

@@ -207,3 +207,47 @@ def occurrence_of_person(ref: str, person_id: int) -> str:
     if person_of_occurrence(ref) is None:
         raise ValueError(f"not a per-person occurrence: {ref!r}")
     return f"person-{person_id}:{ref.split(':', 1)[1]}"
+
+
+# --- line managers ------------------------------------------------------------------------------
+
+
+def manager_request_prefix(request_id: int) -> str:
+    """What every key of a message about one request to a line manager starts with."""
+    return f"manager-request:{request_id}:"
+
+
+def manager_ask_key(request_id: int) -> str:
+    """The card that asks a line manager (support before an offer, or time after a release
+    block)."""
+    return f"manager-request:{request_id}:ask"
+
+
+def manager_reminder_key(request_id: int) -> str:
+    """The one reminder of an unanswered request."""
+    return f"manager-request:{request_id}:reminder"
+
+
+def manager_asked_key(request_id: int) -> str:
+    """The participant told that their line manager has been asked."""
+    return f"manager-request:{request_id}:participant-told"
+
+
+def manager_notice_key(request_id: int, notice: str) -> str:
+    """The coordinator channel told something about a request (no answer, a manager who
+    would like to talk)."""
+    return f"manager-request:{request_id}:channel:{notice}"
+
+
+def manager_digest_key(request_id: int, pairing_id: int, month: int) -> str:
+    """A supporting manager's digest of programme month `month` of a pairing."""
+    return f"manager-request:{request_id}:digest:pair-{pairing_id}:{month_period(month)}"
+
+
+def read_manager_request_key(key: str) -> int | None:
+    """The request a line manager's message is about, from any key above; None for others."""
+    prefix, _, rest = key.partition(":")
+    number = rest.split(":", 1)[0]
+    if prefix != "manager-request" or not number.isdigit():
+        return None
+    return int(number)

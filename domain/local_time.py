@@ -21,6 +21,11 @@ def format_local_date(at: datetime, tz_name: str | None) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
+def format_day(day: date) -> str:
+    """A calendar date as people read it: 3 December 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def format_local_datetime(at: datetime, tz_name: str | None) -> str:
     local = at.astimezone(zone(tz_name))
     return f"{local.day} {local:%B %Y, %H:%M}"

@@ -5,8 +5,9 @@ organisation and status; the pairing; whether sessions happened; check-in answer
 survey was answered). Everything that says who they are or what they said goes: their
 name and Teams ids, application answers and notes, equality monitoring answers, free text
 (check-in comments, action steps, release and placement details, reasons), conversation
-references, dialog state, role grants, messages to them and, for a mentor, the tally of
-feedback about their mentoring. An active pairing ends (as
+references, dialog state, role grants, messages to them, requests to their line manager (and,
+as someone's line manager, their name and words on requests to them) and, for a mentor, the
+tally of feedback about their mentoring. An active pairing ends (as
 ended early): nobody is left to nudge.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock, RepairRequest
+from store.managers import erase_requests
 from store.models import (
     ActionStep,
     Application,
@@ -105,6 +107,7 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
         placement.history = [{k: v for k, v in h.items() if k != "note"} for h in placement.history]
         session.add(placement)
     _erase_from_escalations(session, person, pairing_ids)
+    erase_requests(session, person.id, aad)
     session.execute(
         update(EscalationEvent)
         .where(EscalationEvent.actor_aad_object_id == aad)

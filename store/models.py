@@ -114,6 +114,8 @@ class Application(SQLModel, table=True):
     manager_support: str | None = None
     manager_name: str | None = None
     manager_support_on: str | None = None
+    # Who recorded it: "coordinator" (by hand) or "manager_in_teams" (domain.managers.Source).
+    manager_support_source: str | None = None
     offered_at: datetime | None = utc_column()
     answered_offer_at: datetime | None = utc_column()
     channel_card_activity_id: str | None = None

@@ -51,8 +51,11 @@ async def test_shortlist_twice_applies_once_and_says_what_happened(bot):
         events = [e.event for e in session.exec(select(ApplicationEvent))]
     assert events.count("shortlist") == 1
     updates = [r for r in bot.connector.requests if r.method == "PUT"]
-    assert len(updates) == 1 and updates[0].activity_id == card_id
+    # The card shows the shortlisting, then why the line manager was not asked in Teams (no
+    # Microsoft Graph here); the second press changed nothing.
+    assert len(updates) == 2 and {update.activity_id for update in updates} == {card_id}
     assert "shortlisted" in card_text(updates[0].body)
+    assert "Microsoft Graph is not set up" in card_text(updates[1].body)
 
 
 async def test_non_coordinator_pressing_review_action_is_refused(bot):

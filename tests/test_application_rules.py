@@ -113,6 +113,7 @@ def test_manager_support_values_are_checked():
         "manager_support": "yes",
         "manager_name": "Pat",
         "manager_support_on": "2026-11-20",
+        "manager_support_source": "coordinator",  # by hand: it stands over a manager's answer
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.applications.my_application import MyApplication
 from bot.applications.review import ApplicationReview
 from bot.commands import PERSONAL, TEAM, Command
+from bot.events import ApplicationChanged
 from bot.features import Registry, Services
 from bot.teams import Turn
 from dialogs.application_dialog import ApplicationDialog
@@ -16,7 +17,8 @@ _MY_APPLICATION_CHOICES = ("edit", "withdraw", "withdraw_confirmed", "view")
 
 def register(registry: Registry, services: Services) -> None:
     ctx = services.ctx
-    review = ApplicationReview(ctx, services.outbox)
+    review = ApplicationReview(ctx, services.outbox, services.messenger, services.events)
+    registry.events.subscribe(ApplicationChanged, review.refresh)
     mine = MyApplication(ctx, review)
     registry.dialog(ApplicationDialog(ctx, review.application_changed))
 

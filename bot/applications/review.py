@@ -10,9 +10,11 @@ from sqlmodel import Session
 from adaptive_cards.application_cards import offer_card, review_card
 from adaptive_cards.submitted import card_int
 from bot.context import AppContext
+from bot.events import ApplicationChanged, ApplicationShortlisted
+from bot.features import Events
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage
-from bot.teams import Turn, message_payload
+from bot.teams import TeamsMessenger, Turn, message_payload
 from domain.application_form import ABOUT, GOALS, MENTORING, answer_title, role_choices
 from domain.application_review import (
     Decision,
@@ -32,6 +34,7 @@ from domain.keys import (
 from domain.local_time import (
     format_local_datetime,
 )
+from domain.managers import asking_line, support_words
 from domain.participation import partner_role
 from store.applications import (
     applications_with_people,
@@ -40,7 +43,8 @@ from store.applications import (
     status_counts_by_organisation,
 )
 from store.conversations import personal_ref, ref_by_conversation
-from store.models import Application, Person, Programme
+from store.managers import ask_facts, support_request_of
+from store.models import Application, ConversationRef, Person, Programme
 from store.outbox import OutboxStatus, by_key
 from store.people import get_person
 from store.programmes import current_programme
@@ -97,11 +101,15 @@ def review_card_for(
     if application.manager_name:
         support += f" ({application.manager_name}"
         support += f", {application.manager_support_on})" if application.manager_support_on else ")"
+    support += support_words(application.manager_support, application.manager_support_source)
     review_facts = [
         ("Status", describe(application.status)),
         ("Line manager support", support),
         ("Interview", (application.interview_outcome or "not recorded").replace("_", " ")),
     ]
+    asked = support_request_of(session, application.id) if application.id else None
+    if asked is not None:
+        review_facts.append(("Line manager in Teams", asking_line(ask_facts(asked, tz))))
     if application.rejection_reason:
         review_facts.append(("Reason (private)", application.rejection_reason))
     return review_card(
@@ -115,12 +123,27 @@ def review_card_for(
     )
 
 
+def coordinator_channel(session: Session, programme: Programme) -> ConversationRef | None:
+    """Where the programme's applications are reviewed, if a channel is set up."""
+    if not programme.coordinator_conversation_id:
+        return None
+    return ref_by_conversation(session, programme.coordinator_conversation_id)
+
+
 class ApplicationReview:
     """Coordinator actions and the channel posts that keep coordinators informed."""
 
-    def __init__(self, ctx: AppContext, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        outbox: Outbox,
+        messenger: TeamsMessenger | None = None,
+        events: Events | None = None,
+    ) -> None:
         self.ctx = ctx
         self.outbox = outbox
+        self.messenger = messenger
+        self.events = events
 
     @property
     def _tz(self) -> str:
@@ -165,11 +188,7 @@ class ApplicationReview:
             application = session.get(Application, application_id)
             programme = session.get(Programme, application.programme_id)
             person = session.get(Person, application.person_id)
-            channel = (
-                ref_by_conversation(session, programme.coordinator_conversation_id)
-                if programme.coordinator_conversation_id
-                else None
-            )
+            channel = coordinator_channel(session, programme)
             if channel is None:
                 log.warning("no coordinator channel for programme=%s", programme.id)
                 return
@@ -272,6 +291,26 @@ class ApplicationReview:
                         + f" ({who})"
                     )
         await turn.send(reply)
+        if op == Op.SHORTLIST and self.events is not None:
+            await self.events.publish(ApplicationShortlisted(application_id, actor.aad_object_id))
+
+    async def refresh(self, changed: ApplicationChanged) -> None:
+        """Show an application's channel card as it stands, after a change made elsewhere."""
+        with self.ctx.session() as session:
+            application = session.get(Application, changed.application_id)
+            if application is None or not application.channel_card_activity_id:
+                return
+            programme = session.get(Programme, application.programme_id)
+            person = session.get(Person, application.person_id)
+            channel = coordinator_channel(session, programme)
+            card = review_card_for(session, application, person, programme, self._tz)
+            card_id = application.channel_card_activity_id
+        if channel is None or self.messenger is None:
+            return
+        try:
+            await self.messenger.update(channel.reference, card_id, card)
+        except Exception:
+            log.warning("could not refresh the application card activity=%s", card_id)
 
     def _refusal(self, session, application: Application, op: Op, decision: Decision) -> str:
         earlier = [e for e in events_of(session, application.id) if e.event == op.value]

@@ -29,6 +29,7 @@ from domain.keys import (
     escalation_card_key,
 )
 from domain.local_time import format_local_date, format_local_datetime
+from domain.managers import asking_line
 from domain.text_limits import LONG_TEXT, limit_words
 from store.conversations import ref_by_conversation
 from store.escalations import (
@@ -37,6 +38,7 @@ from store.escalations import (
     events_of,
     release_blocks_of,
 )
+from store.managers import ask_facts, release_request_of
 from store.models import ConversationRef, Pairing, PairingStatus, Person, Programme
 from store.outbox import OutboxStatus, by_key
 from store.people import get_person
@@ -60,7 +62,10 @@ _EVENT_WORDS = {
     "told_reached": "told the reporter it reached the coordinators",
     "told_outcome": "told the reporter the outcome",
     "replied": "replied (their words are above)",
+    "manager_answered": "line manager answered",
 }
+
+
 def escalation_title(escalation: Escalation) -> str:
     return title_of(escalation.cause, paired=escalation.pairing_id is not None)
 
@@ -185,6 +190,14 @@ def escalation_card(
             else "unknown"
         )
         facts.append({"title": f"Line manager of {who.display_name}", "value": manager})
+        asked = release_request_of(session, block.id)
+        if asked is not None:
+            facts.append(
+                {
+                    "title": "Line manager asked",
+                    "value": asking_line(ask_facts(asked, tz), show_reason=not for_champion),
+                }
+            )
 
     evidence = [
         {"line": f"{format_local_date(datetime.fromisoformat(e['at']), tz)}: {e['text']}"}

@@ -9,11 +9,13 @@ to the other party of the pairing.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from adaptive_cards import render_card
 from adaptive_cards.submitted import card_int
 from bot.context import AppContext
 from bot.escalations.escalations import Escalations, Raised
+from bot.events import ReleaseBlockReported
 from bot.participants import sender_and_pairing
 from bot.teams import Turn
 from bot.teams.paging import numbered_pages
@@ -29,7 +31,7 @@ from domain.escalations import (
     release_evidence,
 )
 from domain.keys import dated_occurrence, release_occurrence, said_occurrence
-from domain.local_time import format_local_date
+from domain.local_time import format_day, format_local_date, parse_date
 from domain.text_limits import LONG_TEXT, SHORT_TEXT, text_of, too_long
 from store.escalations import (
     Placement,
@@ -158,8 +160,13 @@ class ParticipantHelp:
         *,
         source: str = "command",
         placement_id: int | None = None,
+        may_contact_manager: bool | None = None,
+        on: date | None = None,
     ) -> Raised | None:
-        """Record a release block, look up the line manager, escalate at once, tell them."""
+        """Record a release block, look up the line manager, escalate at once, tell them.
+
+        `may_contact_manager`: what they said on the form (None: not asked there); `on`: the
+        day it was for, if they gave it."""
         read = read_release(what, by)
         if isinstance(read, str):
             await turn.send(read)
@@ -201,7 +208,8 @@ class ParticipantHelp:
         block_id, person_id, pairing_id, name = ids
         raised = await self.escalations.raise_now(
             cause=Cause.RELEASE_BLOCK,
-            evidence=release_evidence(name or "They", what, by),
+            evidence=release_evidence(name or "They", what, by)
+            + (f" on {format_day(on)}" if on else ""),
             ref=release_occurrence(block_id),
             person_id=person_id,
             pairing_id=pairing_id,
@@ -224,10 +232,21 @@ class ParticipantHelp:
                 "Thanks — I've recorded it for the programme coordinators. Only they will see "
                 "what you wrote. I'll tell you when it has reached them, and what they decide."
             )
+        await self.escalations.events.publish(
+            ReleaseBlockReported(turn, block_id, raised.escalation_id, may_contact_manager, on)
+        )
         return raised
 
     async def release_form_answer(self, turn: Turn, value: dict) -> None:
-        await self.report_release(turn, value.get("what"), value.get("by"), value.get("details"))
+        contact = value.get("contact_manager")
+        await self.report_release(
+            turn,
+            value.get("what"),
+            value.get("by"),
+            value.get("details"),
+            may_contact_manager=None if contact is None else contact == "yes",
+            on=parse_date(str(value.get("on") or "")),
+        )
 
     # --- I want a different mentor ---------------------------------------------------------------
 

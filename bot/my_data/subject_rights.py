@@ -25,10 +25,12 @@ from domain.escalations import (
     Status,
 )
 from domain.local_time import format_local_date, parse_date
+from domain.managers import YOUR_ANSWER_WORDS, Answer
 from domain.stall_rules import CHECK_IN_ANSWERS
 from domain.surveys import Survey, answers_in_words, load_definitions, round_title
 from store.erasure import erase_person
 from store.escalations import Escalation, Placement, ReleaseBlock, RepairRequest
+from store.managers import requests_about, requests_to
 from store.models import (
     ActionStep,
     Application,
@@ -79,6 +81,9 @@ def _about_you(session: Session, person: Person, day) -> list[str]:
 
 def _applications(session: Session, person: Person, day) -> list[list[str]]:
     sections = []
+    # Line managers asked in Teams appear only as having been asked, and when.
+    asked = requests_about(session, person.id)
+    asked_about = {request.application_id: request for request in asked}
     for application in session.exec(select(Application).where(Application.person_id == person.id)):
         programme = session.get(Programme, application.programme_id)
         kind = programme.kind if programme else "mentoring"
@@ -104,7 +109,10 @@ def _applications(session: Session, person: Person, day) -> list[list[str]]:
                 lines += [f"  - {f['title']}: {f['value']}" for f in shown["facts"]]
             else:
                 lines += [f"- {f['title']}: {f['value']}" for f in shown["facts"]]
-        if application.manager_support:
+        request = asked_about.get(application.id)
+        if request is not None and request.asked_at is not None:
+            lines.append(f"- Your line manager was asked on {day(request.asked_at)}")
+        elif application.manager_support:
             support = _SUPPORT_WORDS.get(application.manager_support, "recorded")
             named = application.manager_name or "not named"
             on = parse_date(application.manager_support_on or "")
@@ -116,6 +124,16 @@ def _applications(session: Session, person: Person, day) -> list[list[str]]:
         if application.rejection_reason:
             lines.append(f"- Reason given for the decision: {application.rejection_reason}")
         sections.append(lines)
+    answered = [
+        f"- As a line manager: asked about {report.display_name if report else '—'} on "
+        f"{day(request.asked_at)}; your answer: "
+        + (YOUR_ANSWER_WORDS[Answer(request.answer)] if request.answer else "no answer")
+        + (f" — “{request.reason}”" if request.reason else "")
+        for request in requests_to(session, person.aad_object_id)
+        for report in [session.get(Person, request.person_id)]
+    ]
+    if answered:
+        sections.append(["**What you were asked as a line manager**", *answered])
     return sections
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.context import AppContext
+from bot.events import SweepFinished
 from bot.outbox.dispatcher import (
     DEFAULT_BATCH,
     WORKER_ID,
@@ -24,12 +25,17 @@ from bot.outbox.planned import PlannedMessage
 from bot.outbox.sweep import Planner, SweepResult, run_sweep
 from bot.teams import TeamsMessenger
 
+if TYPE_CHECKING:
+    from bot.features import Events
+
 
 class OutboxRules(Protocol):
     """What features registered for the engine (`bot.features.Registry` is one)."""
 
     planners: Sequence[Planner]
     still_wanted: Mapping[str, StillWanted]
+    # Told when a sweep has finished (`SweepFinished`), for work a planner cannot do.
+    events: Events
 
 
 class Outbox:
@@ -47,7 +53,7 @@ class Outbox:
     async def sweep(
         self, now: datetime, *, dry_run: bool = False, worker_id: str = WORKER_ID
     ) -> SweepResult:
-        return await run_sweep(
+        result = await run_sweep(
             self.ctx,
             now,
             planners=self.planners,
@@ -56,6 +62,9 @@ class Outbox:
             dry_run=dry_run,
             worker_id=worker_id,
         )
+        if not dry_run:
+            await self.rules.events.publish(SweepFinished(now))
+        return result
 
     async def dispatch_due(
         self,

@@ -79,6 +79,9 @@ class TeamsHandler(ActivityHandler, DialogRunner):
                 "applications and alerts here."
             )
             return
+        for greet in self.registry.first_contacts:
+            if await greet(turn):
+                return
         if self.registry.welcome is not None:
             await turn.send(await self.registry.welcome(turn))
 

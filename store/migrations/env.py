@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.escalations  # noqa: F401  (registers the tables on SQLModel.metadata)
+import store.managers  # noqa: F401
 import store.models  # noqa: F401
 import store.outbox  # noqa: F401
 import store.processed_activities  # noqa: F401
