@@ -690,3 +690,15 @@ async def test_deleting_the_participants_data_takes_the_requests_and_messages_ab
         assert session.exec(select(ManagerRequest)).all() == []
         keys = [row.idempotency_key for row in session.exec(select(OutboxMessage))]
     assert not any(key.startswith("manager-request:") for key in keys)
+
+
+async def test_an_over_long_reason_is_refused_and_given_back(bot, fake_graph):
+    _sam, _app_id, _card_id = await _asked(bot, fake_graph)
+    [ask] = _posted_to(bot, MANAGER)
+    words = "We are short-staffed. " * 60
+    await _press(bot, MANAGER, JO, ask, "I can't support this", reason=words)
+    manager = Applicant(bot, MANAGER, JO)
+    assert "can be at most 1,000 characters" in manager.texts()[-1]
+    assert words.strip() in manager.texts()[-1]
+    with Session(bot.ctx.engine) as session:
+        assert session.exec(select(ManagerRequest)).one().answer is None

@@ -45,6 +45,7 @@ from bot.outbox.planned import PlannedMessage, recipient_time_zone
 from bot.participants import sender_person
 from bot.settings import working_hours_of
 from bot.teams import Turn, message_payload
+from bot.teams.paging import numbered_pages
 from domain.application_review import REVIEWABLE, Op
 from domain.authorisation import Action, may, roles_toward_request
 from domain.escalations import RELEASE_FOR
@@ -69,6 +70,7 @@ from domain.managers import (
     release_ask_text,
     release_needs,
 )
+from domain.text_limits import LONG_TEXT, text_of, too_long
 from store.applications import application_of, record_event
 from store.conversations import personal_ref
 from store.escalations import ReleaseBlock
@@ -87,7 +89,7 @@ log = logging.getLogger(__name__)
 ASK_KIND = "manager_ask"
 ASKED_KIND = "manager_asked"  # the participant told their manager was asked
 NOTICE_KIND = "manager_notice"  # the coordinator channel told
-MAX_REASON = 1000
+MAX_REASON = LONG_TEXT
 NOT_YOURS = (
     "Sorry, this card is for the line manager it was sent to, so I can't take an answer from "
     "you. Nothing was recorded."
@@ -104,7 +106,7 @@ RefreshEscalation = Callable[[int], Awaitable[None]]
 
 
 def _clean(value: object) -> str | None:
-    return str(value or "").strip()[:MAX_REASON] or None
+    return text_of(value).strip() or None
 
 
 def _name(person: Person | None) -> str:
@@ -530,6 +532,10 @@ class ManagerAsking:
             answer = read_answer(request.purpose, value.get("answer"))
             if answer is None:
                 replies.append("Sorry, I couldn't read that answer. Please try again.")
+                return
+            problem = too_long("Your reason", text_of(value.get("reason")), MAX_REASON)
+            if answer in WITH_REASON and problem is not None:
+                replies.extend(numbered_pages(problem))  # nothing recorded; words come back
                 return
             tz = self._tz(session, request.manager_aad_object_id)
             earlier = request.answered_at
