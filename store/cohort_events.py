@@ -278,7 +278,10 @@ def invite_participants(
         if participant.person.id in invited or not is_invited(event.audience, participant.role):
             continue
         row = CohortEventInvitation(
-            event_id=event.id, person_id=participant.person.id, role=participant.role, invited_at=now
+            event_id=event.id,
+            person_id=participant.person.id,
+            role=participant.role,
+            invited_at=now,
         )
         session.add(row)
         new.append(row)

@@ -92,9 +92,7 @@ def test_the_form_says_everything_that_is_wrong_at_once():
         "The end time must be after the start time.",
         "Say where it is, or tick Online.",
     ]
-    assert read_form(FORM | {"day_1": "2027-01-29"}, TODAY) == [
-        "Every day must be today or later."
-    ]
+    assert read_form(FORM | {"day_1": "2027-01-29"}, TODAY) == ["Every day must be today or later."]
     assert read_form(FORM | {"link": "teams.example/join"}, TODAY) == [
         "A meeting link starts with https://."
     ]
