@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import applications, escalations, my_data, pairing, programme, reports, surveys
+from bot import (
+    applications,
+    cohort_events,
+    escalations,
+    my_data,
+    pairing,
+    programme,
+    reports,
+    surveys,
+)
 from bot.commands import Command
 from bot.context import AppContext
 from bot.features import Registry, Services
@@ -14,6 +23,7 @@ from bot.outbox.engine import Outbox
 from bot.outbox.sweep import Planner
 from bot.routing import HELP, Router
 from bot.settings import Settings
+from bot.surveys.planner import survey_card
 from bot.teams import TeamsMessenger
 
 
@@ -43,10 +53,13 @@ def assemble(
     programme.register(registry, services)
     applications.register(registry, services)
     help_ = escalations.register(registry, services)
-    pairing.register(registry, services, help_=help_)
+    events = cohort_events.register(
+        registry, services, report_release=help_.report_release, survey_card=survey_card
+    )
+    pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
     surveys.register(registry, services)
-    reports.register(registry, services)
-    my_data.register(registry, services)
+    reports.register(registry, services, parts=(events,))
+    my_data.register(registry, services, sections=(events.data_lines,))
     return Assembly(registry, outbox, router)
 
 

@@ -65,6 +65,10 @@ class CohortEvent(SQLModel, table=True):
     updated_at: datetime = utc_column(nullable=False)
     cancelled_at: datetime | None = utc_column()
     cancelled_by: str | None = None
+    # What the coordinator said when cancelling (goes to everyone told about the event).
+    cancel_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The form that created it: a second press of the same form's Save creates nothing.
+    form_id: str | None = Field(default=None, unique=True)
 
 
 class CohortEventDay(SQLModel, table=True):
@@ -143,9 +147,11 @@ def create_event(
     days: Sequence[tuple[datetime, datetime]],
     created_by: str | None,
     organiser: str | None,
+    form_id: str | None,
     now: datetime,
 ) -> CohortEvent:
     event = CohortEvent(
+        form_id=form_id,
         programme_id=programme_id,
         kind=kind,
         title=title,
@@ -196,6 +202,10 @@ def set_day_meeting(
 ) -> None:
     day.meeting_id, day.join_url = meeting_id, join_url
     session.add(day)
+
+
+def event_of_form(session: Session, form_id: str) -> CohortEvent | None:
+    return session.exec(select(CohortEvent).where(CohortEvent.form_id == form_id)).first()
 
 
 def events_of(
@@ -326,9 +336,11 @@ def change_event(
     _training_changed(session, event, old_kind)
 
 
-def cancel_event(session: Session, event: CohortEvent, actor: str | None, now: datetime) -> None:
+def cancel_event(
+    session: Session, event: CohortEvent, actor: str | None, note: str | None, now: datetime
+) -> None:
     event.status = EventStatus.CANCELLED.value
-    event.cancelled_at, event.cancelled_by = now, actor
+    event.cancelled_at, event.cancelled_by, event.cancel_note = now, actor, note
     event.version += 1
     event.updated_at = now
     session.add(event)

@@ -48,6 +48,7 @@ _RELEASE_FOR_TITLES = {
     "session": "A mentoring session",
     "training": "Training",
     "call_back": "A call-back event",
+    "group_meeting": "A group meeting",
     "shadowing": "Shadowing",
     "attachment": "An attachment",
     "secondment": "A secondment",
@@ -132,8 +133,11 @@ class ParticipantHelp:
         *,
         source: str = "command",
         placement_id: int | None = None,
+        about: str | None = None,
     ) -> Raised | None:
-        """Record a release block, look up the line manager, escalate at once, tell them."""
+        """Record a release block, look up the line manager, escalate at once, tell them.
+
+        `about` names what it is for, in the coordinators' words (e.g. an event and its dates)."""
         read = read_release(what, by)
         if isinstance(read, str):
             await turn.send(read)
@@ -171,7 +175,7 @@ class ParticipantHelp:
         block_id, person_id, pairing_id, name = ids
         raised = await self.escalations.raise_now(
             cause=Cause.RELEASE_BLOCK,
-            evidence=release_evidence(name or "They", what, by),
+            evidence=release_evidence(name or "They", what, by) + (f" ({about})" if about else ""),
             ref=release_occurrence(block_id),
             person_id=person_id,
             pairing_id=pairing_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -30,12 +31,21 @@ from store.surveys import SurveyInvitation
 
 log = logging.getLogger(__name__)
 
+# What another feature holds about a person, as readable lines: (session, person, zone) -> lines.
+DataSection = Callable[[Session, Person, str], list[str]]
+
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Survey]) -> list[str]:
+def data_lines(
+    session: Session,
+    person: Person,
+    tz: str,
+    surveys: dict[str, Survey],
+    sections: Sequence[DataSection] = (),
+) -> list[str]:
     """Everything stored about the person, one readable line per fact."""
 
     def day(at):
@@ -128,6 +138,8 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
     feedback = feedback_lines(session, person, surveys)
     if feedback:
         lines += ["", *feedback]
+    for section in sections:
+        lines += section(session, person, tz)
     lines += [
         "",
         "Answers to anonymous surveys are stored with nothing that links them to you, so they "
@@ -138,8 +150,9 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
 
 
 class MyData:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, sections: Sequence[DataSection] = ()) -> None:
         self.ctx = ctx
+        self.sections = sections
 
     async def show(self, turn: Turn) -> None:
         aad = turn.sender.aad_object_id or ""
@@ -149,7 +162,8 @@ class MyData:
                 replies.append("I hold nothing about you.")
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
-            lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))
+            surveys = load_definitions(self.ctx.settings.surveys_dir)
+            lines = data_lines(session, person, tz, surveys, self.sections)
         await turn.send_paged("\n".join(lines))
 
     async def ask_to_delete(self, turn: Turn) -> None:

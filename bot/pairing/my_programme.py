@@ -3,7 +3,10 @@ their action plan (small steps they add and tick), and snoozing routine reminder
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox.planned import recipient_time_zone
@@ -11,24 +14,34 @@ from bot.participants import sender_and_pairing, sender_person
 from bot.teams import Turn
 from domain.cadence import month_bounds, programme_month, sessions_planned_by
 from domain.local_time import format_local_date, format_local_datetime
+from store.models import Person
 from store.pairings import add_step, pair_people, sessions_of, steps_of
 
+# More lines another feature adds (the person's events still to come): (session, person, zone,
+# now) -> lines.
+UpcomingLines = Callable[[Session, Person, str, datetime], list[str]]
 MAX_SNOOZE_DAYS = 30
 MAX_STEP_LENGTH = 200
 
 
 class MyProgramme:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, upcoming: UpcomingLines | None = None) -> None:
         self.ctx = ctx
+        self.upcoming = upcoming
 
     async def show(self, turn: Turn) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.sender)
+            coming = []
+            if me is not None and self.upcoming is not None:
+                tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+                coming = self.upcoming(session, me, tz, now)
             if pairing is None:
                 replies.append(
                     "You're not paired with anyone yet. Type **apply** to join the programme, "
                     "or **my application** to see where your application is."
+                    + ("\n" + "\n".join(coming) if coming else "")
                 )
                 return
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
@@ -50,6 +63,7 @@ class MyProgramme:
                 f"{n}. {'✅' if step.done_at else '⬜'} {step.text}"
                 for n, step in enumerate(steps, start=1)
             ] or ["No steps yet. Break your goal into small steps you can take this month."]
+            lines += coming
             lines += [
                 "",
                 "Add a step: **add step <what>** · tick one: **done <number>**",

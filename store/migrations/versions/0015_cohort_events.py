@@ -44,8 +44,11 @@ def upgrade() -> None:
         sa.Column("updated_at", _UTC(timezone=True), nullable=False),
         sa.Column("cancelled_at", _UTC(timezone=True), nullable=True),
         sa.Column("cancelled_by", _TEXT(), nullable=True),
+        sa.Column("cancel_note", sa.Text(), nullable=True),
+        sa.Column("form_id", _TEXT(), nullable=True),
         sa.ForeignKeyConstraint(["programme_id"], ["programme.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_id"),
     )
     with op.batch_alter_table("cohort_event", schema=None) as batch_op:
         batch_op.create_index(
