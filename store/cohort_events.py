@@ -254,6 +254,13 @@ def invitations_by_event(
     return found
 
 
+def people_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
+    found: dict[int, Person] = {}
+    for chunk in chunked(sorted(set(person_ids))):
+        found |= {p.id: p for p in session.exec(select(Person).where(Person.id.in_(chunk)))}
+    return found
+
+
 def invitation_of(session: Session, event_id: int, person_id: int) -> CohortEventInvitation | None:
     return session.exec(
         select(CohortEventInvitation).where(
@@ -278,13 +285,19 @@ def invitations_of_person(
 
 
 def invite_participants(
-    session: Session, event: CohortEvent, now: datetime
+    session: Session,
+    event: CohortEvent,
+    now: datetime,
+    participants: Sequence[Participant] | None = None,
 ) -> list[CohortEventInvitation]:
     """Invitations for the accepted participants the event's audience covers who have none
-    yet (all of them for a new event; those accepted since, later). Returns the new ones."""
+    yet (all of them for a new event; those accepted since, later). Returns the new ones.
+    `participants`: the programme's accepted participants, if the caller has them."""
     invited = {row.person_id for row in invitations_of(session, event.id)}
+    if participants is None:
+        participants = accepted_participants(session, event.programme_id)
     new = []
-    for participant in accepted_participants(session, event.programme_id):
+    for participant in participants:
         if participant.person.id in invited or not is_invited(event.audience, participant.role):
             continue
         row = CohortEventInvitation(
@@ -348,11 +361,10 @@ def cancel_event(
     _training_changed(session, event)
 
 
-def told_about(session: Session, event_id: int) -> dict[int, Told]:
-    """Per person: the latest version of the event an invitation or change was queued for, and
-    whether any of them was sent (read from the outbox's keys)."""
+def keys_about(session: Session, event_id: int) -> dict[str, str]:
+    """Every outbox key about one event, with its row's status (through the key's unique
+    index: the keys from the event's prefix up to the next one, ":" + 1 being ";")."""
     prefix = cohort_event_prefix(event_id)
-    # Every key that starts with the prefix, through the key's unique index (":" + 1 is ";").
     end = prefix[:-1] + ";"
     table = OutboxMessage.__table__
     rows = session.execute(
@@ -360,8 +372,14 @@ def told_about(session: Session, event_id: int) -> dict[int, Told]:
             table.c.idempotency_key >= prefix, table.c.idempotency_key < end
         )
     )
+    return dict(rows.all())
+
+
+def told_from(keys: dict[str, str]) -> dict[int, Told]:
+    """Per person: the latest version of the event an invitation or change was queued for, and
+    whether any of them was sent, from `keys_about`."""
     told: dict[int, Told] = {}
-    for key, status in rows:
+    for key, status in keys.items():
         read = read_event_key(key)
         if read is None or read.what not in (EventKeyWhat.INVITE, EventKeyWhat.CHANGE):
             continue
@@ -372,6 +390,11 @@ def told_about(session: Session, event_id: int) -> dict[int, Told]:
             sent or (before is not None and before.sent),
         )
     return told
+
+
+def told_about(session: Session, event_id: int) -> dict[int, Told]:
+    """Who has been sent what about the event (read from the outbox's keys)."""
+    return told_from(keys_about(session, event_id))
 
 
 def last_training_days(

@@ -9,7 +9,7 @@ Every message is keyed in `domain.keys`; how it waits (working hours, the daily 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,14 +67,14 @@ from store.cohort_events import (
     Told,
     accepted_participants,
     days_by_event,
-    days_of,
     events_of,
     invitations_by_event,
-    invitations_of,
+    people_by_id,
     told_about,
 )
 from store.conversations import ref_by_conversation
 from store.models import Person, Programme
+from store.outbox import existing_keys
 
 ATTENDANCE_CARD = "event_attendance"
 FLAG = "event_flag"
@@ -101,9 +101,24 @@ class EventFacts:
 
 
 def load(session: Session, event: CohortEvent) -> EventFacts:
-    invitations = invitations_of(session, event.id)
-    people = {row.person_id: session.get(Person, row.person_id) for row in invitations}
-    return EventFacts(event, days_of(session, event.id), invitations, people)
+    [facts] = load_many(session, [event])
+    return facts
+
+
+def load_many(session: Session, events: Sequence[CohortEvent]) -> list[EventFacts]:
+    """Several events at once (a few queries, whatever their number)."""
+    ids = [event.id for event in events]
+    days, invitations = days_by_event(session, ids), invitations_by_event(session, ids)
+    people = people_by_id(session, (r.person_id for rows in invitations.values() for r in rows))
+    return [
+        EventFacts(
+            event,
+            days.get(event.id, []),
+            invitations.get(event.id, []),
+            {row.person_id: people[row.person_id] for row in invitations.get(event.id, [])},
+        )
+        for event in events
+    ]
 
 
 def enqueue_all(
@@ -226,10 +241,15 @@ def _relative_day(now: datetime, first_start: datetime, tz: str) -> str:
 
 
 def reminder_messages(
-    settings: Settings, facts: EventFacts, told: dict[int, Told], now: datetime
+    settings: Settings,
+    facts: EventFacts,
+    told: dict[int, Told],
+    now: datetime,
+    queued: Collection[str] = (),
 ) -> list[PlannedMessage]:
     """Due now, before the event starts: the one reminder to answer (5 working days on) and
-    the reminder the working day before (to everyone who hasn't said they can't come)."""
+    the reminder the working day before (to everyone who hasn't said they can't come).
+    Keys in `queued` are left out (they are in the outbox already)."""
     event = facts.event
     if facts.cancelled or not facts.days or facts.started(now):
         return []
@@ -243,7 +263,10 @@ def reminder_messages(
         tz = time_zone_of(settings, person)
         day_before = day_before_reminder_at(first_start, tz, hours)
         if now >= day_before:
-            if not day_before_reminder_wanted(row.invited_at, first_start, tz, hours):
+            key = event_day_before_key(event.id, first_start, person.id)
+            if key in queued or not day_before_reminder_wanted(
+                row.invited_at, first_start, tz, hours
+            ):
                 continue
             when = _relative_day(day_before, first_start, tz)
             heading = f"Reminder: {label(event)} {when}"
@@ -260,13 +283,16 @@ def reminder_messages(
                 _message(
                     EventMessage.DAY_BEFORE,
                     person,
-                    event_day_before_key(event.id, first_start, person.id),
+                    key,
                     message_payload(cards=[card], summary=heading),
                 )
             )
             continue
+        key = event_answer_reminder_key(event.id, person.id)
+        if row.answer is not None or key in queued or not told[row.person_id].sent:
+            continue
         due = answer_reminder_at(row.invited_at, first_start, tz, hours)
-        if row.answer is None and told[row.person_id].sent and due is not None and now >= due:
+        if due is not None and now >= due:
             heading = f"Can you come? {label(event)}"
             intro = (
                 "I haven't had your answer yet. One tap tells the coordinators, so they can "
@@ -277,7 +303,7 @@ def reminder_messages(
                 _message(
                     EventMessage.ANSWER_REMINDER,
                     person,
-                    event_answer_reminder_key(event.id, person.id),
+                    key,
                     message_payload(cards=[card], summary=heading),
                 )
             )
@@ -288,7 +314,7 @@ def reminder_messages(
 
 
 def attended_check_messages(
-    settings: Settings, facts: EventFacts, told: dict[int, Told]
+    settings: Settings, facts: EventFacts, told: dict[int, Told], queued: Collection[str] = ()
 ) -> list[PlannedMessage]:
     """ "Were you there?" to everyone a notice reached who didn't say they couldn't come and
     whose attendance nobody has recorded yet."""
@@ -297,7 +323,8 @@ def attended_check_messages(
         known = told.get(row.person_id)
         if known is None or not known.sent or row.answer == Answer.NO:
             continue
-        if row.self_report or row.attendance:
+        key = event_attended_check_key(facts.event.id, row.person_id)
+        if row.self_report or row.attendance or key in queued:
             continue
         person = facts.people[row.person_id]
         card = attended_card(facts.event, facts.days, time_zone_of(settings, person))
@@ -305,7 +332,7 @@ def attended_check_messages(
             _message(
                 EventMessage.ATTENDED_CHECK,
                 person,
-                event_attended_check_key(facts.event.id, person.id),
+                key,
                 message_payload(cards=[card], summary=f"Were you at {the_event(facts.event)}?"),
             )
         )
@@ -321,15 +348,16 @@ def coordinator_channel(session: Session, programme: Programme) -> str | None:
 
 
 def attendance_card_message(
-    session: Session, facts: EventFacts, programme: Programme
+    session: Session, facts: EventFacts, programme: Programme, queued: Collection[str] = ()
 ) -> PlannedMessage | None:
+    key = event_attendance_card_key(facts.event.id)
     channel = coordinator_channel(session, programme)
-    if channel is None or not facts.invitations:
+    if channel is None or not facts.invitations or key in queued:
         return None
     return PlannedMessage(
         channel,
         ATTENDANCE_CARD,
-        event_attendance_card_key(facts.event.id),
+        key,
         payload=message_payload(
             cards=[attendance_card(facts.event, facts.days, register(session, facts))],
             summary=f"Attendance: {label(facts.event)}",
@@ -367,16 +395,28 @@ def flag_messages(session: Session, programme: Programme, now: datetime) -> list
     for event in over:
         for row in invitations.get(event.id, []):
             past.setdefault(row.person_id, []).append((event, row))
-    participants = {p.person.id: p for p in accepted_participants(session, programme.id)}
-    messages = []
+    keys: dict[str, tuple[int, Flag]] = {}
     for person_id, rows in sorted(past.items()):
-        found = flags(
+        raised = flags(
             PastEvent(e.kind, recorded_attendance(r.attendance, r.self_report, r.answer))
             for e, r in rows
         )
+        for flag in sorted(raised):
+            keys[event_flag_key(programme.id, flag.value, person_id)] = (person_id, flag)
+    flagged: dict[int, list[Flag]] = {}
+    for key in sorted(set(keys) - existing_keys(session, keys)):
+        person_id, flag = keys[key]
+        flagged.setdefault(person_id, []).append(flag)
+    if not flagged:
+        return []
+    participants = {p.person.id: p for p in accepted_participants(session, programme.id)}
+    people = people_by_id(session, flagged)
+    messages = []
+    for person_id, raised in flagged.items():
+        rows = past[person_id]
         participant = participants.get(person_id)
-        person = participant.person if participant else session.get(Person, person_id)
-        for flag in sorted(found):
+        person = people[person_id]
+        for flag in raised:
             kind = EventKind.TRAINING if flag == Flag.MISSED_TRAINING else EventKind.CALL_BACK
             missed = [
                 f"{label(e)} ({dates_text(local_dates(days[e.id], e.time_zone))})"

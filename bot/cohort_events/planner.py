@@ -10,7 +10,7 @@ Keys make all of it happen once (`domain.keys`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -22,6 +22,7 @@ from bot.cohort_events.notices import (
     attended_check_messages,
     flag_messages,
     load,
+    load_many,
     notice_messages,
     reminder_messages,
 )
@@ -43,12 +44,14 @@ from domain.surveys import Survey, load_definitions
 from store.cohort_events import (
     CohortEvent,
     EventStatus,
+    accepted_participants,
     days_of,
     event_subject,
     invitation_of,
     invite_participants,
+    keys_about,
     scheduled_events,
-    told_about,
+    told_from,
 )
 from store.models import Programme
 from store.outbox import OutboxMessage
@@ -85,25 +88,33 @@ class EventsPlanner:
         ]
         messages: list[PlannedMessage] = []
         with ctx.session() as session:
+            events = [*scheduled_events(session), *_recently_cancelled(session, now)]
+            participants: dict[int, list] = {}
             programmes: set[int] = set()
-            for event in [*scheduled_events(session), *_recently_cancelled(session, now)]:
-                days = days_of(session, event.id)
-                if not days:
+            for facts in load_many(session, events):
+                event = facts.event
+                if not facts.days:
                     continue
-                if event.status == EventStatus.SCHEDULED.value and days[0].starts_at > now:
-                    invite_participants(session, event, now)
-                facts = load(session, event)
-                told = told_about(session, event.id)
+                if not facts.cancelled and not facts.started(now):
+                    if event.programme_id not in participants:
+                        participants[event.programme_id] = accepted_participants(
+                            session, event.programme_id
+                        )
+                    invited = participants[event.programme_id]
+                    if invite_participants(session, event, now, invited):
+                        facts = load(session, event)
+                queued = keys_about(session, event.id)
+                told = told_from(queued)
                 messages += notice_messages(session, settings, facts, now, told)
                 if facts.cancelled:
                     continue
-                messages += reminder_messages(settings, facts, told, now)
-                if facts.ended(now) and now - days[-1].ends_at <= FOLLOW_UP_FOR:
+                messages += reminder_messages(settings, facts, told, now, queued)
+                if facts.ended(now) and now - facts.days[-1].ends_at <= FOLLOW_UP_FOR:
                     programme = session.get(Programme, event.programme_id)
-                    card = attendance_card_message(session, facts, programme)
+                    card = attendance_card_message(session, facts, programme, queued)
                     messages += [card] if card else []
-                    messages += attended_check_messages(settings, facts, told)
-                    messages += self._pulses(session, facts, pulses, now)
+                    messages += attended_check_messages(settings, facts, told, queued)
+                    messages += self._pulses(session, facts, pulses, now, queued)
                     programmes.add(event.programme_id)
             for programme_id in sorted(programmes):
                 messages += flag_messages(session, session.get(Programme, programme_id), now)
@@ -112,7 +123,12 @@ class EventsPlanner:
         return messages
 
     def _pulses(
-        self, session: Session, facts: EventFacts, surveys: list[Survey], now: datetime
+        self,
+        session: Session,
+        facts: EventFacts,
+        surveys: list[Survey],
+        now: datetime,
+        queued: Collection[str],
     ) -> list[PlannedMessage]:
         """The call-back pulse to each person recorded as there (all of it or part)."""
         if facts.event.kind != EventKind.CALL_BACK or not surveys:
@@ -121,6 +137,9 @@ class EventsPlanner:
         subject = event_subject(facts.event.id)
         urgency = urgency_of(EventMessage.PULSE)
         for row in facts.invitations:
+            key = event_pulse_key(facts.event.id, row.person_id)
+            if key in queued:
+                continue
             if not attended(recorded_attendance(row.attendance, row.self_report, row.answer)):
                 continue
             person = facts.people[row.person_id]
@@ -145,7 +164,7 @@ class EventsPlanner:
                     PlannedMessage(
                         person.aad_object_id,
                         EventMessage.PULSE.value,
-                        event_pulse_key(facts.event.id, person.id),
+                        key,
                         payload=message_payload(cards=[self.survey_card(survey, subject, 0)]),
                         routine=urgency == Urgency.ROUTINE,
                     )
