@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from domain.cohort_events import EventKind, Told, is_invited
 from domain.keys import EventKeyWhat, cohort_event_prefix, read_event_key
 from store.db import chunked
+from store.erasure import is_erased
 from store.models import (
     Application,
     ApplicationStatus,
@@ -115,7 +116,8 @@ class Participant:
 
 
 def accepted_participants(session: Session, programme_id: int) -> list[Participant]:
-    """Everyone whose application to the programme was accepted, in application order."""
+    """Everyone whose application to the programme was accepted, in application order (but
+    anyone whose data was erased: there is nobody left to invite)."""
     rows = session.exec(
         select(Application, Person)
         .join(Person, Person.id == Application.person_id)
@@ -125,7 +127,21 @@ def accepted_participants(session: Session, programme_id: int) -> list[Participa
         )
         .order_by(Application.id)
     )
-    return [Participant(person, app.role, app.organisation) for app, person in rows]
+    return [
+        Participant(person, app.role, app.organisation)
+        for app, person in rows
+        if not is_erased(person)
+    ]
+
+
+def organisations(session: Session, programme_id: int) -> dict[int, str | None]:
+    """Each applicant's organisation, by person id (erased people's too: it is a count)."""
+    rows = session.exec(
+        select(Application.person_id, Application.organisation).where(
+            Application.programme_id == programme_id
+        )
+    )
+    return dict(rows.all())
 
 
 def _training_changed(session: Session, event: CohortEvent, *kinds: str) -> None:

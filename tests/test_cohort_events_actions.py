@@ -18,6 +18,7 @@ from store.cohort_events import (
     upcoming_dates_of,
 )
 from store.escalations import ReleaseBlock
+from store.outbox import OutboxMessage
 from store.people import get_person
 from tests.applying import action_data, card_inputs, card_text
 from tests.cohort_events_steps import (
@@ -310,3 +311,17 @@ async def test_a_participants_upcoming_event_dates_for_their_line_manager(bot):
     ]
     assert [d.starts_at for d in later] == [utc(2026, 12, 10, 9, 30)]
     assert told[sam.id].version == 1 and told[sam.id].sent
+
+
+async def test_nobody_is_invited_or_told_once_their_data_is_erased(settings, clock, connector):
+    bot = await start_bot(settings, clock, connector)
+    await set_up_programme(bot)
+    await create_event(bot, TRAINING)
+    await person_presses(bot, SAM, {"my_data": "delete_confirmed"})
+    clock.set(utc(2026, 11, 24, 10))
+    await bot.outbox.sweep(clock.now())  # what was sent to them is gone with their data
+    await press(bot, {"cohort_event": "cancel", "event_id": 1})
+    with Session(bot.ctx.engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert not [r for r in rows if (r.recipient_aad_object_id or "").startswith("erased-")]
+    await bot.client.close()

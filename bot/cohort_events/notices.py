@@ -69,10 +69,12 @@ from store.cohort_events import (
     days_by_event,
     events_of,
     invitations_by_event,
+    organisations,
     people_by_id,
     told_about,
 )
 from store.conversations import ref_by_conversation
+from store.erasure import is_erased
 from store.models import Person, Programme
 from store.outbox import existing_keys
 
@@ -185,6 +187,8 @@ def notice_messages(
     messages = []
     for row in facts.invitations:
         person = facts.people[row.person_id]
+        if is_erased(person):
+            continue  # their data was deleted: nobody to tell
         notice = notice_due(
             version=event.version,
             cancelled=facts.cancelled,
@@ -369,14 +373,8 @@ def attendance_card_message(
 
 def register(session: Session, facts: EventFacts) -> list[tuple]:
     """(invitation, person, organisation) for everyone invited, for the attendance card."""
-    organisations = {
-        p.person.id: p.organisation
-        for p in accepted_participants(session, facts.event.programme_id)
-    }
-    return [
-        (row, facts.people[row.person_id], organisations.get(row.person_id))
-        for row in facts.invitations
-    ]
+    of = organisations(session, facts.event.programme_id)
+    return [(row, facts.people[row.person_id], of.get(row.person_id)) for row in facts.invitations]
 
 
 def flag_messages(session: Session, programme: Programme, now: datetime) -> list[PlannedMessage]:

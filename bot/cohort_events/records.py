@@ -30,11 +30,11 @@ from domain.report_rules import suppress_breakdown
 from store.cohort_events import (
     CohortEvent,
     EventStatus,
-    accepted_participants,
     days_by_event,
     events_of,
     invitations_by_event,
     invitations_of_person,
+    organisations,
 )
 from store.models import Person, Programme
 
@@ -119,10 +119,7 @@ class EventRecords:
         """Per event: invited / said yes / attended by organisation (small groups suppressed,
         as every breakdown); then how many missed the training or both call-backs."""
         events, days, invitations = self._events(session, programme)
-        organisations = {
-            p.person.id: p.organisation or NOT_GIVEN
-            for p in accepted_participants(session, programme.id)
-        }
+        of = organisations(session, programme.id)
         sections = []
         past: dict[int, list[PastEvent]] = {}
         for event in events:
@@ -134,9 +131,7 @@ class EventRecords:
             invitees = []
             for row in rows:
                 attendance = recorded_attendance(row.attendance, row.self_report, row.answer)
-                invitees.append(
-                    Invitee(organisations.get(row.person_id, NOT_GIVEN), row.answer, attendance)
-                )
+                invitees.append(Invitee(of.get(row.person_id) or NOT_GIVEN, row.answer, attendance))
                 if over:
                     past.setdefault(row.person_id, []).append(PastEvent(event.kind, attendance))
             sections.append(self._event_section(event, event_days, invitees, over))
