@@ -129,8 +129,8 @@ async def create_event(bot, values: dict) -> str:
 async def person_presses(bot, aad: str, value: dict) -> list[str]:
     """A person presses a button on a card the bot sent them; the bot's answers."""
     before = len(bot.connector.requests)
-    name = EVERYONE[aad][0]
-    activity = card_submit(bot.connector.url, aad, value, user_name=name)
+    name, _organisation, tz = EVERYONE[aad]
+    activity = card_submit(bot.connector.url, aad, value, user_name=name, local_timezone=tz)
     await bot.post(activity | {"replyToId": "activity-card"})
     return [r.text for r in bot.connector.requests[before:] if r.text]
 

@@ -126,9 +126,10 @@ class InvitationAnswers:
                     "manager hasn't released you."
                 )
                 if not already:
+                    on = dates_text(local_dates(facts.days, event.time_zone))
                     release = (
                         RELEASE_FOR_KIND[EventKind(event.kind)],
-                        f"{label(event)} on {when}, answered on its invitation",
+                        f"{label(event)} on {on}, answered on its invitation",
                     )
                 else:
                     reply += " The coordinators already have this."

@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from adaptive_cards.submitted import card_int
 from bot.cohort_events.cards import (
-    FORM_KIND_TITLES,
     form_card,
     form_values,
     label,
@@ -409,11 +408,11 @@ class EventManagement:
                 return
             days = days_by_event(session, [e.id for e in events])
             invitations = invitations_by_event(session, [e.id for e in events])
-            kinds = ", ".join(t.lower() for t in FORM_KIND_TITLES.values())
             replies.append(
                 list_card(
                     f"Events: {programme.name}",
-                    f"{kinds.capitalize()}; times in the zone each was set in (yours: {tz}).",
+                    f"Times are in the zone each event was set in (yours: {tz}). Change or "
+                    "cancel an event until it ends; record attendance once it has started.",
                     [(e, days.get(e.id, []), invitations.get(e.id, [])) for e in events],
                     now,
                 )
