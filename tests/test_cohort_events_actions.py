@@ -18,8 +18,9 @@ from store.cohort_events import (
     upcoming_dates_of,
 )
 from store.escalations import ReleaseBlock
+from store.models import Application
 from store.outbox import OutboxMessage
-from store.people import get_person
+from store.people import get_person, upsert_person
 from tests.applying import action_data, card_inputs, card_text
 from tests.cohort_events_steps import (
     ADELE,
@@ -325,3 +326,23 @@ async def test_nobody_is_invited_or_told_once_their_data_is_erased(settings, clo
         rows = session.exec(select(OutboxMessage)).all()
     assert not [r for r in rows if (r.recipient_aad_object_id or "").startswith("erased-")]
     await bot.client.close()
+
+
+async def test_the_coordinator_hears_who_the_invitations_cannot_reach(bot):
+    await set_up_programme(bot)
+    with bot.ctx.session() as session:
+        zoe = upsert_person(session, "aad-trainee-zoe", START, display_name="Zoe King")
+        session.add(
+            Application(
+                programme_id=1,
+                person_id=zoe.id,
+                role="trainee",
+                status="accepted",
+                organisation="City Council",
+                created_at=START,
+                updated_at=START,
+            )
+        )
+    reply = await create_event(bot, TRAINING)
+    assert "Invitations are going to 11 people (7 trainees and 4 mentors)" in reply
+    assert "I can't reach Zoe King in Teams (they haven't talked to me" in reply

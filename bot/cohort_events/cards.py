@@ -128,7 +128,7 @@ def where_text(event: CohortEvent, days: Sequence[CohortEventDay]) -> str:
         return f"{event.place}, and {online}"
     if event.place:
         return event.place
-    return (online or "").capitalize()
+    return (online or "")[:1].upper() + (online or "")[1:]
 
 
 def answer_words(row: CohortEventInvitation) -> str | None:

@@ -56,6 +56,7 @@ from store.cohort_events import (
     invite_participants,
     set_day_meeting,
 )
+from store.conversations import personal_ref
 from store.programmes import current_programme
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,23 @@ KIND_WORDS = {
     "group": EventKind.GROUP_MEETING,
     "group meeting": EventKind.GROUP_MEETING,
 }
+
+
+def _unreachable_text(session: Session, people) -> str:
+    """Who the invitations cannot reach: never talked to the bot, or it can't reach them."""
+    names = sorted(
+        person.display_name or "someone"
+        for person in people
+        if person.unreachable_since is not None
+        or personal_ref(session, person.aad_object_id) is None
+    )
+    if not names:
+        return ""
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f" I can't reach {shown} in Teams (they haven't talked to me, or have blocked me): "
+        "please tell them another way, or ask them to say hello to me."
+    )
 
 
 def _invited_text(roles: Counter, audience: str) -> str:
@@ -232,6 +250,7 @@ class EventManagement:
                 reply = (
                     f"Created #{event.id}: {label(event)} — {when_text(facts.days, tz)} ({tz}); "
                     f"{where_text(event, facts.days)}. {_invited_text(roles, event.audience)}"
+                    + _unreachable_text(session, facts.people.values())
                 )
         except IntegrityError:
             await turn.send("That form has already created its event. Type **events** to see it.")

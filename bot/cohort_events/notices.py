@@ -275,8 +275,8 @@ def reminder_messages(
             when = _relative_day(day_before, first_start, tz)
             heading = f"Reminder: {label(event)} {when}"
             intro = (
-                "See you there. If something has come up, tell the coordinators with "
-                "**I can't get released** or **I need help**."
+                "See you there. If something has come up, tell the coordinators: type "
+                "“I can't get released” or “I need help” here."
                 if row.answer == Answer.YES
                 else "I haven't had your answer yet: one tap tells the coordinators."
             )
