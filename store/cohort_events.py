@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from domain.cohort_events import EventKind, Told, is_invited
 from domain.keys import EventKeyWhat, cohort_event_prefix, read_event_key
-from store.db import chunked
+from store.db import chunked, insert_unless_exists
 from store.erasure import is_erased
 from store.models import (
     Application,
@@ -234,12 +234,16 @@ def events_of(
     return list(session.exec(query.order_by(CohortEvent.id)))
 
 
-def scheduled_events(session: Session) -> list[CohortEvent]:
-    """Every event not cancelled, of every programme."""
+def scheduled_events(session: Session, ending_since: datetime) -> list[CohortEvent]:
+    """Every event not cancelled, of every programme, with a day that ends at or after
+    `ending_since` (to come, under way, or just over)."""
+    recent = select(CohortEventDay.id).where(
+        CohortEventDay.event_id == CohortEvent.id, CohortEventDay.ends_at >= ending_since
+    )
     return list(
         session.exec(
             select(CohortEvent)
-            .where(CohortEvent.status == EventStatus.SCHEDULED.value)
+            .where(CohortEvent.status == EventStatus.SCHEDULED.value, recent.exists())
             .order_by(CohortEvent.id)
         )
     )
@@ -313,19 +317,21 @@ def invite_participants(
     if participants is None:
         participants = accepted_participants(session, event.programme_id)
     new = []
+    table = CohortEventInvitation.__table__
     for participant in participants:
         if participant.person.id in invited or not is_invited(event.audience, participant.role):
             continue
-        row = CohortEventInvitation(
-            event_id=event.id,
-            person_id=participant.person.id,
-            role=participant.role,
-            invited_at=now,
-        )
-        session.add(row)
-        new.append(row)
+        values = {
+            "event_id": event.id,
+            "person_id": participant.person.id,
+            "role": participant.role,
+            "invited_at": now,
+        }
+        # Another transaction (a sweep, a coordinator's change) may invite them at the same time.
+        row_id = insert_unless_exists(session, table, values, ["event_id", "person_id"])
+        if row_id is not None:
+            new.append(session.get(CohortEventInvitation, row_id))
         invited.add(participant.person.id)
-    session.flush()
     return new
 
 

@@ -88,7 +88,8 @@ class EventsPlanner:
         ]
         messages: list[PlannedMessage] = []
         with ctx.session() as session:
-            events = [*scheduled_events(session), *_recently_cancelled(session, now)]
+            live = scheduled_events(session, ending_since=now - FOLLOW_UP_FOR)
+            events = [*live, *_recently_cancelled(session, now)]
             participants: dict[int, list] = {}
             programmes: set[int] = set()
             for facts in load_many(session, events):
