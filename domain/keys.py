@@ -210,48 +210,59 @@ def occurrence_of_person(ref: str, person_id: int) -> str:
 _EVENT = "cohort-event"
 
 
-def cohort_event_prefix(event_id: int) -> str:
-    """What every key about one event starts with (to find what people were sent about it)."""
+def _event_prefix(event_id: int) -> str:
     return f"{_EVENT}:{event_id}:"
 
 
 def event_invitation_key(event_id: int, version: int, person_id: int) -> str:
     """The invitation as the event stood at `version` (a later version: a new invitation)."""
-    return f"{cohort_event_prefix(event_id)}invite-v{version}:{person_id}"
+    return f"{_event_prefix(event_id)}invite-v{version}:{person_id}"
 
 
 def event_change_key(event_id: int, version: int, person_id: int) -> str:
     """Someone already told about the event told of the change that made `version`."""
-    return f"{cohort_event_prefix(event_id)}change-v{version}:{person_id}"
+    return f"{_event_prefix(event_id)}change-v{version}:{person_id}"
+
+
+def event_notice_keys(event_id: int, version: int, person_id: int) -> list[str]:
+    """Every invitation and change key one person could have had, up to `version`."""
+    return [
+        key
+        for v in range(1, version + 1)
+        for key in (
+            event_invitation_key(event_id, v, person_id),
+            event_change_key(event_id, v, person_id),
+        )
+    ]
 
 
 def event_cancelled_key(event_id: int, person_id: int) -> str:
-    return f"{cohort_event_prefix(event_id)}cancelled:{person_id}"
+    return f"{_event_prefix(event_id)}cancelled:{person_id}"
 
 
 def event_answer_reminder_key(event_id: int, person_id: int) -> str:
     """The one reminder to answer an invitation."""
-    return f"{cohort_event_prefix(event_id)}answer-reminder:{person_id}"
+    return f"{_event_prefix(event_id)}answer-reminder:{person_id}"
 
 
 def event_day_before_key(event_id: int, first_start: datetime, person_id: int) -> str:
     """The reminder the working day before the first day (a new date: a new reminder)."""
-    return f"{cohort_event_prefix(event_id)}day-before-{first_start:%Y%m%d%H%M}:{person_id}"
+    return f"{_event_prefix(event_id)}day-before-{first_start:%Y%m%d%H%M}:{person_id}"
 
 
 def event_attended_check_key(event_id: int, person_id: int) -> str:
-    """"Were you there?" at the end of the event."""
-    return f"{cohort_event_prefix(event_id)}attended:{person_id}"
+    """ "Were you there?" at the end of the event."""
+    return f"{_event_prefix(event_id)}attended:{person_id}"
 
 
 def event_pulse_key(event_id: int, person_id: int) -> str:
     """The short survey after a call-back workshop."""
-    return f"{cohort_event_prefix(event_id)}pulse:{person_id}"
+    return f"{_event_prefix(event_id)}pulse:{person_id}"
 
 
 def event_attendance_card_key(event_id: int) -> str:
     """The coordinators' attendance card in the channel, after the last day."""
-    return f"{cohort_event_prefix(event_id)}attendance"
+    return f"{_event_prefix(event_id)}attendance"
 
 
 def event_flag_key(programme_id: int, flag: str, person_id: int) -> str:

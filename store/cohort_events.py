@@ -20,7 +20,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from domain.cohort_events import EventKind, Told, is_invited
-from domain.keys import EventKeyWhat, cohort_event_prefix, read_event_key
+from domain.keys import EventKeyWhat, event_notice_keys, read_event_key
 from store.db import chunked, insert_unless_exists
 from store.erasure import is_erased
 from store.models import (
@@ -383,23 +383,24 @@ def cancel_event(
     _training_changed(session, event)
 
 
-def keys_about(session: Session, event_id: int) -> dict[str, str]:
-    """Every outbox key about one event, with its row's status (through the key's unique
-    index: the keys from the event's prefix up to the next one, ":" + 1 being ";")."""
-    prefix = cohort_event_prefix(event_id)
-    end = prefix[:-1] + ";"
+def outbox_statuses(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """The outbox status of each of these keys that is queued (found by the key's unique
+    index)."""
     table = OutboxMessage.__table__
-    rows = session.execute(
-        select(table.c.idempotency_key, table.c.status).where(
-            table.c.idempotency_key >= prefix, table.c.idempotency_key < end
+    found: dict[str, str] = {}
+    for chunk in chunked(sorted(set(keys))):
+        rows = session.execute(
+            select(table.c.idempotency_key, table.c.status).where(
+                table.c.idempotency_key.in_(chunk)
+            )
         )
-    )
-    return dict(rows.all())
+        found |= dict(rows.all())
+    return found
 
 
 def told_from(keys: dict[str, str]) -> dict[int, Told]:
     """Per person: the latest version of the event an invitation or change was queued for, and
-    whether any of them was sent, from `keys_about`."""
+    whether any of them was sent, from the `outbox_statuses` of their keys."""
     told: dict[int, Told] = {}
     for key, status in keys.items():
         read = read_event_key(key)
@@ -414,9 +415,14 @@ def told_from(keys: dict[str, str]) -> dict[int, Told]:
     return told
 
 
-def told_about(session: Session, event_id: int) -> dict[int, Told]:
+def told_about(session: Session, event: CohortEvent) -> dict[int, Told]:
     """Who has been sent what about the event (read from the outbox's keys)."""
-    return told_from(keys_about(session, event_id))
+    keys = [
+        key
+        for row in invitations_of(session, event.id)
+        for key in event_notice_keys(event.id, event.version, row.person_id)
+    ]
+    return told_from(outbox_statuses(session, keys))
 
 
 def last_training_days(

@@ -304,7 +304,7 @@ async def test_a_participants_upcoming_event_dates_for_their_line_manager(bot):
         sam = get_person(session, SAM)
         dates = upcoming_dates_of(session, sam.id, START)
         later = upcoming_dates_of(session, sam.id, utc(2026, 12, 9, 17))
-        told = told_about(session, 1)
+        told = told_about(session, session.get(CohortEvent, 1))
     assert [(d.kind, d.starts_at) for d in dates] == [
         ("training", utc(2026, 12, 8, 9, 30)),
         ("training", utc(2026, 12, 9, 9, 30)),

@@ -55,6 +55,8 @@ from domain.keys import (
     event_day_before_key,
     event_flag_key,
     event_invitation_key,
+    event_notice_keys,
+    event_pulse_key,
 )
 from domain.local_time import zone
 from domain.nudge_policy import Urgency
@@ -70,6 +72,7 @@ from store.cohort_events import (
     events_of,
     invitations_by_event,
     organisations,
+    outbox_statuses,
     people_by_id,
     told_about,
 )
@@ -130,6 +133,23 @@ def enqueue_all(
     return [enqueue_planned(session, ctx.settings, m, now)[0].id for m in messages]
 
 
+def queued_about(session: Session, facts: EventFacts) -> dict[str, str]:
+    """The outbox status of every message about the event that is queued: notices, reminders,
+    "were you there?", the pulse and the attendance card (looked up by their exact keys)."""
+    event = facts.event
+    keys = [event_attendance_card_key(event.id)]
+    for row in facts.invitations:
+        keys += event_notice_keys(event.id, event.version, row.person_id)
+        keys += [
+            event_answer_reminder_key(event.id, row.person_id),
+            event_attended_check_key(event.id, row.person_id),
+            event_pulse_key(event.id, row.person_id),
+        ]
+        if facts.days:
+            keys.append(event_day_before_key(event.id, facts.days[0].starts_at, row.person_id))
+    return outbox_statuses(session, keys)
+
+
 def time_zone_of(settings: Settings, person: Person) -> str:
     return person.time_zone or settings.default_time_zone
 
@@ -181,7 +201,7 @@ def notice_messages(
     event = facts.event
     if not facts.days:
         return []
-    told = told_about(session, event.id) if told is None else told
+    told = told_about(session, event) if told is None else told
     hours = working_hours_of(settings)
     first_start = facts.days[0].starts_at
     messages = []

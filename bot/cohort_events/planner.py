@@ -24,6 +24,7 @@ from bot.cohort_events.notices import (
     load,
     load_many,
     notice_messages,
+    queued_about,
     reminder_messages,
 )
 from bot.context import AppContext
@@ -49,7 +50,6 @@ from store.cohort_events import (
     event_subject,
     invitation_of,
     invite_participants,
-    keys_about,
     scheduled_events,
     told_from,
 )
@@ -104,7 +104,7 @@ class EventsPlanner:
                     invited = participants[event.programme_id]
                     if invite_participants(session, event, now, invited):
                         facts = load(session, event)
-                queued = keys_about(session, event.id)
+                queued = queued_about(session, facts)
                 told = told_from(queued)
                 messages += notice_messages(session, settings, facts, now, told)
                 if facts.cancelled:
