@@ -19,7 +19,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from domain.cohort_events import EventKind, Told, is_invited
+from domain.cohort_events import Draft, EventKind, Told, is_invited
 from domain.keys import EventKeyWhat, event_notice_keys, read_event_key
 from store.db import chunked, insert_unless_exists
 from store.erasure import is_erased
@@ -149,16 +149,16 @@ def _training_changed(session: Session, event: CohortEvent, *kinds: str) -> None
         facts_changed(session, programme_ids=[event.programme_id])
 
 
+def _describe(event: CohortEvent, draft: Draft) -> None:
+    event.kind, event.title, event.audience = draft.kind.value, draft.title, draft.audience.value
+    event.place, event.online, event.link = draft.place, draft.online, draft.link
+
+
 def create_event(
     session: Session,
     *,
     programme_id: int,
-    kind: str,
-    title: str,
-    audience: str,
-    place: str | None,
-    online: bool,
-    link: str | None,
+    draft: Draft,
     time_zone: str,
     days: Sequence[tuple[datetime, datetime]],
     created_by: str | None,
@@ -166,21 +166,17 @@ def create_event(
     form_id: str | None,
     now: datetime,
 ) -> CohortEvent:
+    """A new event as the coordinator's form describes it; `days` are its (start, end)."""
     event = CohortEvent(
         form_id=form_id,
         programme_id=programme_id,
-        kind=kind,
-        title=title,
-        audience=audience,
-        place=place,
-        online=online,
-        link=link,
         time_zone=time_zone,
         organiser_aad_object_id=organiser,
         created_by=created_by,
         created_at=now,
         updated_at=now,
     )
+    _describe(event, draft)
     session.add(event)
     session.flush()
     for starts_at, ends_at in days:
@@ -190,27 +186,22 @@ def create_event(
     return event
 
 
-def days_of(session: Session, event_id: int) -> list[CohortEventDay]:
-    return list(
-        session.exec(
-            select(CohortEventDay)
-            .where(CohortEventDay.event_id == event_id)
-            .order_by(CohortEventDay.starts_at)
-        )
-    )
-
-
-def days_by_event(session: Session, event_ids: Iterable[int]) -> dict[int, list[CohortEventDay]]:
-    found: dict[int, list[CohortEventDay]] = {}
+def _by_event(session: Session, model, event_ids: Iterable[int], order) -> dict[int, list]:
+    """Rows of `model` (days or invitations) of these events, by event, in `order`."""
+    found: dict[int, list] = {}
     for chunk in chunked(sorted(set(event_ids))):
-        rows = session.exec(
-            select(CohortEventDay)
-            .where(CohortEventDay.event_id.in_(chunk))
-            .order_by(CohortEventDay.starts_at)
-        )
+        rows = session.exec(select(model).where(model.event_id.in_(chunk)).order_by(order))
         for row in rows:
             found.setdefault(row.event_id, []).append(row)
     return found
+
+
+def days_by_event(session: Session, event_ids: Iterable[int]) -> dict[int, list[CohortEventDay]]:
+    return _by_event(session, CohortEventDay, event_ids, CohortEventDay.starts_at)
+
+
+def days_of(session: Session, event_id: int) -> list[CohortEventDay]:
+    return days_by_event(session, [event_id]).get(event_id, [])
 
 
 def set_day_meeting(
@@ -249,29 +240,14 @@ def scheduled_events(session: Session, ending_since: datetime) -> list[CohortEve
     )
 
 
-def invitations_of(session: Session, event_id: int) -> list[CohortEventInvitation]:
-    return list(
-        session.exec(
-            select(CohortEventInvitation)
-            .where(CohortEventInvitation.event_id == event_id)
-            .order_by(CohortEventInvitation.id)
-        )
-    )
-
-
 def invitations_by_event(
     session: Session, event_ids: Iterable[int]
 ) -> dict[int, list[CohortEventInvitation]]:
-    found: dict[int, list[CohortEventInvitation]] = {}
-    for chunk in chunked(sorted(set(event_ids))):
-        rows = session.exec(
-            select(CohortEventInvitation)
-            .where(CohortEventInvitation.event_id.in_(chunk))
-            .order_by(CohortEventInvitation.id)
-        )
-        for row in rows:
-            found.setdefault(row.event_id, []).append(row)
-    return found
+    return _by_event(session, CohortEventInvitation, event_ids, CohortEventInvitation.id)
+
+
+def invitations_of(session: Session, event_id: int) -> list[CohortEventInvitation]:
+    return invitations_by_event(session, [event_id]).get(event_id, [])
 
 
 def people_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
@@ -339,12 +315,7 @@ def change_event(
     session: Session,
     event: CohortEvent,
     *,
-    kind: str,
-    title: str,
-    audience: str,
-    place: str | None,
-    online: bool,
-    link: str | None,
+    draft: Draft,
     days: Sequence[tuple[datetime, datetime]],
     answers_stand: bool,
     now: datetime,
@@ -352,8 +323,7 @@ def change_event(
     """A new version of the event. New days replace the old ones (and their meetings: the
     caller has cancelled those); unless the answers stand, everyone is asked again."""
     old_kind = event.kind
-    event.kind, event.title, event.audience = kind, title, audience
-    event.place, event.online, event.link = place, online, link
+    _describe(event, draft)
     event.version += 1
     event.updated_at = now
     if not answers_stand:

@@ -22,9 +22,8 @@ from bot.cohort_events.cards import (
     local_dates,
     the_event,
 )
-from bot.cohort_events.notices import load, time_zone_of
+from bot.cohort_events.notices import load, my_invitation, time_zone_of
 from bot.context import AppContext
-from bot.participants import sender_person
 from bot.settings import working_hours_of
 from bot.teams import TeamsMessenger, Turn
 from domain.cohort_events import (
@@ -34,7 +33,7 @@ from domain.cohort_events import (
     Reason,
     day_before_reminder_at,
 )
-from store.cohort_events import CohortEvent, EventStatus, invitation_of
+from store.cohort_events import EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +69,7 @@ class InvitationAnswers:
         release = None
         refreshed = None
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me = sender_person(session, turn.sender)
-            event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
-            row = invitation_of(session, event.id, me.id) if event and me else None
+            me, event, row = my_invitation(session, turn, value)
             if row is None:
                 replies.append("Sorry, that invitation isn't one I sent you.")
                 return

@@ -13,13 +13,19 @@ from collections import Counter
 
 from adaptive_cards.submitted import card_int
 from bot.cohort_events.cards import attendance_card, label
-from bot.cohort_events.notices import enqueue_all, flag_messages, load, register
+from bot.cohort_events.notices import (
+    EventFacts,
+    enqueue_all,
+    flag_messages,
+    load,
+    my_invitation,
+    register,
+)
 from bot.context import AppContext
 from bot.outbox.engine import Outbox
-from bot.participants import sender_person
 from bot.teams import Turn
 from domain.cohort_events import ATTENDANCE_TITLES, Attendance
-from store.cohort_events import CohortEvent, EventStatus, invitation_of
+from store.cohort_events import CohortEvent, EventStatus
 from store.models import Programme
 
 log = logging.getLogger(__name__)
@@ -36,36 +42,39 @@ class AttendanceRegister:
         self.ctx = ctx
         self.outbox = outbox
 
+    def _started(self, session, value: dict, now) -> EventFacts | str:
+        """The event named on the card, once it has started; else why not."""
+        event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
+        if event is None or event.status == EventStatus.CANCELLED.value:
+            return "That event was cancelled, so there is no attendance to record."
+        facts = load(session, event)
+        if not facts.started(now):
+            return f"{label(event)} hasn't started yet: record attendance once it has."
+        return facts
+
     async def card(self, turn: Turn, value: dict) -> None:
         """The attendance card for one event, on a coordinator's request."""
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
-            if event is None or event.status == EventStatus.CANCELLED.value:
-                replies.append("That event was cancelled, so there is no attendance to record.")
-                return
-            facts = load(session, event)
-            if not facts.started(now):
-                replies.append(f"{label(event)} hasn't started yet: record attendance once it has.")
+            facts = self._started(session, value, now)
+            if isinstance(facts, str):
+                replies.append(facts)
                 return
             if not facts.invitations:
-                replies.append(f"Nobody was invited to {label(event)}.")
+                replies.append(f"Nobody was invited to {label(facts.event)}.")
                 return
-            replies.append(attendance_card(event, facts.days, register(session, facts)))
+            replies.append(attendance_card(facts.event, facts.days, register(session, facts)))
 
     async def record(self, turn: Turn, value: dict) -> None:
         """The coordinators' register (every person on the card), which wins."""
         now = self.ctx.clock.now()
         actor = turn.sender.aad_object_id
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
-            if event is None or event.status == EventStatus.CANCELLED.value:
-                replies.append("That event was cancelled, so there is no attendance to record.")
+            facts = self._started(session, value, now)
+            if isinstance(facts, str):
+                replies.append(facts)
                 return
-            facts = load(session, event)
-            if not facts.started(now):
-                replies.append(f"{label(event)} hasn't started yet: record attendance once it has.")
-                return
+            event = facts.event
             counts: Counter = Counter()
             for row in facts.invitations:
                 mark = str(value.get(f"mark_{row.id}") or "")
@@ -98,9 +107,7 @@ class AttendanceRegister:
             await turn.send("Sorry, I couldn't read that answer.")
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            me = sender_person(session, turn.sender)
-            event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
-            row = invitation_of(session, event.id, me.id) if event and me else None
+            _me, _event, row = my_invitation(session, turn, value)
             if row is None:
                 replies.append("Sorry, that card isn't about an event you were invited to.")
                 return

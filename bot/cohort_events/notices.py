@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from adaptive_cards.submitted import card_int
 from bot.cohort_events.cards import (
     attendance_card,
     attended_card,
@@ -27,8 +28,9 @@ from bot.cohort_events.cards import (
 )
 from bot.context import AppContext
 from bot.outbox.planned import PlannedMessage, enqueue_planned
+from bot.participants import sender_person
 from bot.settings import Settings, working_hours_of
-from bot.teams import message_payload
+from bot.teams import Turn, message_payload
 from domain.cohort_events import (
     FLAG_WORDS,
     Answer,
@@ -70,6 +72,7 @@ from store.cohort_events import (
     accepted_participants,
     days_by_event,
     events_of,
+    invitation_of,
     invitations_by_event,
     organisations,
     outbox_statuses,
@@ -148,6 +151,15 @@ def queued_about(session: Session, facts: EventFacts) -> dict[str, str]:
         if facts.days:
             keys.append(event_day_before_key(event.id, facts.days[0].starts_at, row.person_id))
     return outbox_statuses(session, keys)
+
+
+def my_invitation(session: Session, turn: Turn, value: dict):
+    """(sender, event, their invitation) for the event a card names; the invitation is None
+    when the sender wasn't invited to it."""
+    me = sender_person(session, turn.sender)
+    event = session.get(CohortEvent, card_int(value.get("event_id")) or 0)
+    row = invitation_of(session, event.id, me.id) if event is not None and me is not None else None
+    return me, event, row
 
 
 def time_zone_of(settings: Settings, person: Person) -> str:
