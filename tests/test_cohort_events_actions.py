@@ -24,6 +24,7 @@ from store.people import get_person, upsert_person
 from tests.applying import action_data, card_inputs, card_text
 from tests.cohort_events_steps import (
     ADELE,
+    AVA,
     CALL_BACK_1,
     PRIYA,
     SAM,
@@ -183,17 +184,17 @@ async def test_participants_say_they_attended_and_the_coordinators_word_wins(
     bot = await start_bot(settings, clock, connector)
     await set_up_programme(bot)
     await create_event(bot, CALL_BACK_1)
-    await person_presses(bot, SAM, answer_value(_invitation(connector, SAM, "call-back"), "yes"))
+    await person_presses(bot, AVA, answer_value(_invitation(connector, AVA, "call-back"), "yes"))
     clock.set(utc(2027, 1, 12, 16))  # the call-back has just ended
     await bot.outbox.sweep(clock.now())
-    [(_, check)] = cards_to(connector, SAM, "Were you at")
+    [(_, check)] = cards_to(connector, AVA, "Were you at")
     assert heading(check) == "Were you at the call-back workshop “First call-back”?"
     [part] = [a["data"] for a in check["actions"] if a["title"] == "Part of it"]
-    assert await person_presses(bot, SAM, part) == [
+    assert await person_presses(bot, AVA, part) == [
         "Thanks — noted that you were there for part of it."
     ]
 
-    # The card posted at the end was drawn before he answered; asked for now, it has his word.
+    # The card posted at the end was drawn before she answered; asked for now, it has her word.
     [posted] = [
         c
         for c in connector.cards("19:coordinators@thread.tacv2")
@@ -207,19 +208,28 @@ async def test_participants_say_they_attended_and_the_coordinators_word_wins(
     assert heading(card) == heading(posted)
     marks = {i: v["value"] for i, v in card_inputs(card).items()}
     with Session(bot.ctx.engine) as session:
-        sam = invitation_of(session, 1, get_person(session, SAM).id)
-    assert marks[f"mark_{sam.id}"] == "part"  # his own word is the card's default
-    [recorded] = await press(bot, action_data(card)[0] | marks | {f"mark_{sam.id}": "attended"})
+        ava = invitation_of(session, 1, get_person(session, AVA).id)
+    assert marks[f"mark_{ava.id}"] == "part"  # her own word is the card's default
+    [recorded] = await press(bot, action_data(card)[0] | marks | {f"mark_{ava.id}": "attended"})
     assert recorded.text.startswith(
         "Attendance recorded for #1 Call-back workshop “First call-back”: "
     )
-    assert await person_presses(bot, SAM, part) == [
+    assert await person_presses(bot, AVA, part) == [
         "Thanks — noted that you were there for part of it. The coordinators' register says "
         "“attended”; if that's wrong, type **I need help** and tell them."
     ]
     with Session(bot.ctx.engine) as session:
-        row = session.get(CohortEventInvitation, sam.id)
+        row = session.get(CohortEventInvitation, ava.id)
     assert (row.attendance, row.self_report) == ("attended", "part")
+
+    # She was there, so the call-back's one-tap pulse comes to her (answered once).
+    await bot.outbox.sweep(clock.now())
+    [(_, pulse)] = [(r, c) for r, c in cards_to(connector, AVA, "After the call-back workshop")]
+    four = next(a["data"] for a in pulse["actions"] if a["title"].startswith("4"))
+    assert await person_presses(bot, AVA, four) == [
+        "Thank you! Your answers are anonymous: they are kept apart from your name."
+    ]
+    assert await person_presses(bot, AVA, four) == ["You've already answered this one — thank you!"]
     await bot.client.close()
 
 
