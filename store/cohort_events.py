@@ -240,6 +240,20 @@ def scheduled_events(session: Session, ending_since: datetime) -> list[CohortEve
     )
 
 
+def cancelled_since(session: Session, since: datetime) -> list[CohortEvent]:
+    """Events cancelled at or after `since`."""
+    return list(
+        session.exec(
+            select(CohortEvent)
+            .where(
+                CohortEvent.status == EventStatus.CANCELLED.value,
+                CohortEvent.cancelled_at >= since,
+            )
+            .order_by(CohortEvent.id)
+        )
+    )
+
+
 def invitations_by_event(
     session: Session, event_ids: Iterable[int]
 ) -> dict[int, list[CohortEventInvitation]]:

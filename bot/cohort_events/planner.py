@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.cohort_events.notices import (
     ATTENDANCE_CARD,
@@ -46,6 +46,7 @@ from store.cohort_events import (
     CohortEvent,
     EventStatus,
     accepted_participants,
+    cancelled_since,
     days_of,
     event_subject,
     invitation_of,
@@ -61,18 +62,8 @@ from store.surveys import invitation, invite
 CALL_BACK_TRIGGER = "call_back_attended"
 # Builds the card of a survey round: (survey, subject, sending) -> card.
 SurveyCard = Callable[[Survey, str, int], dict]
+# A cancellation not yet told (a crash between cancelling and queuing) is caught up this long.
 CANCELLED_CATCH_UP = timedelta(days=1)
-
-
-def _recently_cancelled(session: Session, now: datetime) -> list[CohortEvent]:
-    return list(
-        session.exec(
-            select(CohortEvent).where(
-                CohortEvent.status == EventStatus.CANCELLED.value,
-                CohortEvent.cancelled_at >= now - CANCELLED_CATCH_UP,
-            )
-        )
-    )
 
 
 class EventsPlanner:
@@ -89,7 +80,7 @@ class EventsPlanner:
         messages: list[PlannedMessage] = []
         with ctx.session() as session:
             live = scheduled_events(session, ending_since=now - FOLLOW_UP_FOR)
-            events = [*live, *_recently_cancelled(session, now)]
+            events = [*live, *cancelled_since(session, now - CANCELLED_CATCH_UP)]
             participants: dict[int, list] = {}
             programmes: set[int] = set()
             for facts in load_many(session, events):
