@@ -251,7 +251,13 @@ async def test_an_online_event_is_a_teams_meeting_per_day_in_the_coordinators_ca
     assert [a["url"] for a in joins] == [m.join_url for m in meetings]
     assert [a["title"] for a in joins] == ["Join day 1", "Join day 2", "Join day 3"]
 
-    # A new date cancels the old meetings and books new ones; cancelling cancels those.
+    # A new title renames the meetings; a new date cancels them and books new ones;
+    # cancelling the event cancels those.
+    [form] = [c for r in await press(bot, {"cohort_event": "edit", "event_id": 1}) for c in r.cards]
+    inputs = {i: v.get("value", "") for i, v in card_inputs(form).items()}
+    await press(bot, action_data(form)[0] | inputs | {"title": "Leadership course"})
+    assert {m.fields["subject"] for m in meetings} == {"Leadership course"}
+    assert all(not m.cancelled for m in meetings)
     [form] = [c for r in await press(bot, {"cohort_event": "edit", "event_id": 1}) for c in r.cards]
     inputs = {i: v.get("value", "") for i, v in card_inputs(form).items()}
     await press(bot, action_data(form)[0] | inputs | {"day_3": "2026-12-11"})

@@ -25,7 +25,12 @@ from bot.cohort_events.cards import (
     when_text,
     where_text,
 )
-from bot.cohort_events.meetings import cancel_meetings, create_meetings, trouble
+from bot.cohort_events.meetings import (
+    cancel_meetings,
+    create_meetings,
+    rename_meetings,
+    trouble,
+)
 from bot.cohort_events.notices import enqueue_all, load, notice_messages
 from bot.context import AppContext
 from bot.graph import GraphClient, GraphError
@@ -302,6 +307,8 @@ class EventManagement:
         meetings, trouble_text = None, None
         if old_meetings and not keep:
             await cancel_meetings(self.graph, organiser, old_meetings, "The event has changed")
+        if keep and draft.title != event.title:
+            await rename_meetings(self.graph, organiser, old_meetings, draft.title)
         if wants_meetings and not keep and actor:
             organiser = organiser or actor
             made = await create_meetings(

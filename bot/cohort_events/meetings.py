@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.graph import GraphClient, GraphError, GraphErrorKind
-from bot.graph.calendar import CalendarEvent, cancel_meeting, create_meeting
+from bot.graph.calendar import CalendarEvent, cancel_meeting, create_meeting, update_meeting
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +89,17 @@ async def cancel_meetings(
             log.warning("event meeting not cancelled %s", result.log_fields())
             done = False
     return done
+
+
+async def rename_meetings(
+    graph: GraphClient, organiser: str | None, meeting_ids: Sequence[str], title: str
+) -> None:
+    """A new title on the meetings (their times and links stay)."""
+    for meeting_id in meeting_ids:
+        if not organiser:
+            return
+        result = await update_meeting(
+            graph, organiser, meeting_id, subject=title, body_html=_body(title)
+        )
+        if isinstance(result, GraphError):
+            log.warning("event meeting not renamed %s", result.log_fields())
