@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot import (
     applications,
+    cohort_events,
     dashboard,
     escalations,
     managers,
@@ -24,6 +25,7 @@ from bot.outbox.engine import Outbox
 from bot.outbox.sweep import Planner
 from bot.routing import HELP, Router
 from bot.settings import Settings
+from bot.surveys.planner import survey_card
 from bot.teams import TeamsMessenger
 
 
@@ -53,11 +55,14 @@ def assemble(
     programme.register(registry, services)
     applications.register(registry, services)
     help_ = escalations.register(registry, services)
-    pairing.register(registry, services, help_=help_)
+    events = cohort_events.register(
+        registry, services, report_release=help_.report_release, survey_card=survey_card
+    )
+    pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     surveys.register(registry, services)
-    reports.register(registry, services)
-    my_data.register(registry, services)
+    reports.register(registry, services, parts=(events,))
+    my_data.register(registry, services, sections=(events.data_lines,))
     dashboard.register(registry, services)
     return Assembly(registry, outbox, router)
 

@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_WINDOW = "manage_window"
     MANAGE_DATES = "manage_dates"
     MANAGE_PAIRS = "manage_pairs"
+    MANAGE_EVENTS = "manage_events"
     HANDLE_ESCALATIONS = "handle_escalations"
     READ_REPORTS = "read_reports"
     # Only the line manager a request was sent to (a coordinator neither).

@@ -74,6 +74,7 @@ RELEASE_FOR: dict[str, str] = {
     "session": "a mentoring session",
     "training": "training",
     "call_back": "a call-back event",
+    "group_meeting": "a group meeting",
     "shadowing": "shadowing",
     "attachment": "an attachment",
     "secondment": "a secondment",

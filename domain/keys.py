@@ -11,6 +11,7 @@ The formats are stored in the database: change one only with a migration of the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -251,3 +252,119 @@ def read_manager_request_key(key: str) -> int | None:
     if prefix != "manager-request" or not number.isdigit():
         return None
     return int(number)
+# --- the cohort's shared events -------------------------------------------------------------
+
+_EVENT = "cohort-event"
+
+
+def _event_prefix(event_id: int) -> str:
+    return f"{_EVENT}:{event_id}:"
+
+
+def event_invitation_key(event_id: int, version: int, person_id: int) -> str:
+    """The invitation as the event stood at `version` (a later version: a new invitation)."""
+    return f"{_event_prefix(event_id)}invite-v{version}:{person_id}"
+
+
+def event_change_key(event_id: int, version: int, person_id: int) -> str:
+    """Someone already told about the event told of the change that made `version`."""
+    return f"{_event_prefix(event_id)}change-v{version}:{person_id}"
+
+
+def event_notice_keys(event_id: int, version: int, person_id: int) -> list[str]:
+    """Every invitation and change key one person could have had, up to `version`."""
+    return [
+        key
+        for v in range(1, version + 1)
+        for key in (
+            event_invitation_key(event_id, v, person_id),
+            event_change_key(event_id, v, person_id),
+        )
+    ]
+
+
+def event_cancelled_key(event_id: int, person_id: int) -> str:
+    return f"{_event_prefix(event_id)}cancelled:{person_id}"
+
+
+def event_answer_reminder_key(event_id: int, person_id: int) -> str:
+    """The one reminder to answer an invitation."""
+    return f"{_event_prefix(event_id)}answer-reminder:{person_id}"
+
+
+def event_day_before_key(event_id: int, first_start: datetime, person_id: int) -> str:
+    """The reminder the working day before the first day (a new date: a new reminder)."""
+    return f"{_event_prefix(event_id)}day-before-{first_start:%Y%m%d%H%M}:{person_id}"
+
+
+def event_attended_check_key(event_id: int, person_id: int) -> str:
+    """ "Were you there?" at the end of the event."""
+    return f"{_event_prefix(event_id)}attended:{person_id}"
+
+
+def event_pulse_key(event_id: int, person_id: int) -> str:
+    """The short survey after a call-back workshop."""
+    return f"{_event_prefix(event_id)}pulse:{person_id}"
+
+
+def event_attendance_card_key(event_id: int) -> str:
+    """The coordinators' attendance card in the channel, after the last day."""
+    return f"{_event_prefix(event_id)}attendance"
+
+
+def event_flag_key(programme_id: int, flag: str, person_id: int) -> str:
+    """The coordinators told once that a participant missed the training or the call-backs."""
+    return f"{_EVENT}-flag:{programme_id}:{flag}:{person_id}"
+
+
+class EventKeyWhat(StrEnum):
+    INVITE = "invite"
+    CHANGE = "change"
+    CANCELLED = "cancelled"
+    ANSWER_REMINDER = "answer-reminder"
+    DAY_BEFORE = "day-before"
+    ATTENDED = "attended"
+    PULSE = "pulse"
+    ATTENDANCE = "attendance"
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """A key about one event, read back: which event, what, for whom, and its version (an
+    invitation or change) or first start (a day-before reminder)."""
+
+    event_id: int
+    what: EventKeyWhat
+    person_id: int | None = None
+    version: int | None = None
+    first_start: str | None = None  # "%Y%m%d%H%M", UTC
+
+
+def read_event_key(key: str) -> EventKey | None:
+    """An event key read back; None for any other key."""
+    parts = key.split(":")
+    if len(parts) not in (3, 4) or parts[0] != _EVENT or not parts[1].isdigit():
+        return None
+    event_id, what = int(parts[1]), parts[2]
+    person = parts[3] if len(parts) == 4 else None
+    if person is not None and not person.isdigit():
+        return None
+    person_id = int(person) if person is not None else None
+    for kind in (EventKeyWhat.INVITE, EventKeyWhat.CHANGE):
+        number = what.removeprefix(f"{kind.value}-v")
+        if what.startswith(f"{kind.value}-v") and number.isdigit() and person_id is not None:
+            return EventKey(event_id, kind, person_id, version=int(number))
+    if what.startswith(f"{EventKeyWhat.DAY_BEFORE.value}-") and person_id is not None:
+        return EventKey(
+            event_id,
+            EventKeyWhat.DAY_BEFORE,
+            person_id,
+            first_start=what.removeprefix(f"{EventKeyWhat.DAY_BEFORE.value}-"),
+        )
+    try:
+        kind = EventKeyWhat(what)
+    except ValueError:
+        return None
+    if (kind == EventKeyWhat.ATTENDANCE) != (person_id is None):
+        return None
+    return EventKey(event_id, kind, person_id)

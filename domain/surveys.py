@@ -10,6 +10,8 @@ When a survey is due (`rounds_due`), from the facts of one pairing:
 - `programme_end`: at the end of the pairing's programme, round "end" — for
   promotion-support programmes after the assessment concludes instead, and never once the
   results are published; with `months`, that many months after the end, rounds "3m", "6m"...
+- `call_back_attended`: not about a pairing: the cohort events send it after each call-back
+  workshop to those who were there (`bot.cohort_events`), round "event-<id>".
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from domain.text_limits import LONG_TEXT, text_of
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 ROLES = ("trainee", "mentor")
 KINDS = ("rating", "yes_no", "choice", "text")
-TRIGGERS = ("session_logged", "training_ended", "programme_end")
+TRIGGERS = ("session_logged", "training_ended", "programme_end", "call_back_attended")
+# Triggers whose rounds are not about a pairing (another feature sends them).
+NOT_PER_PAIRING = ("call_back_attended",)
 RATING = range(1, 6)
 MAX_REMINDERS = 2
 REMINDER_EVERY = timedelta(days=7)
@@ -266,6 +270,8 @@ def _end_of(facts: PairingFacts) -> datetime | None:
 
 def rounds_of(survey: Survey, facts: PairingFacts) -> list[Round]:
     """Every round of the survey for one pairing, whether due yet or not."""
+    if survey.trigger in NOT_PER_PAIRING:
+        return []
     if survey.trigger == "session_logged":
         return [
             Round(month_period(month), at, at + OPEN_FOR)

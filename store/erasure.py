@@ -2,13 +2,13 @@
 
 What makes up the programme's totals stays as a de-identified row (the application's role,
 organisation and status; the pairing; whether sessions happened; check-in answers; that a
-survey was answered). Everything that says who they are or what they said goes: their
-name and Teams ids, application answers and notes, equality monitoring answers, free text
-(check-in comments, action steps, release and placement details, reasons), conversation
-references, dialog state, role grants, messages to them, requests to their line manager (and,
-as someone's line manager, their name and words on requests to them) and, for a mentor, the
-tally of feedback about their mentoring. An active pairing ends (as
-ended early): nobody is left to nudge.
+survey was answered; answers to event invitations and attendance). Everything that says who
+they are or what they said goes: their name and Teams ids, application answers and notes,
+equality monitoring answers, free text (check-in comments, action steps, release and
+placement details, reasons), conversation references, dialog state, role grants, messages to
+them, requests to their line manager (and, as someone's line manager, their name and words on
+requests to them) and, for a mentor, the tally of feedback about their mentoring. An active
+pairing ends (as ended early): nobody is left to nudge.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ from store.replies import forget_invitations
 from store.surveys import forget_mentor_tally
 
 ERASED_NAME = "Former participant"
+# An erased person's Teams id is replaced by this prefix and a random part.
+ERASED_ID_PREFIX = "erased-"
+
+
+def is_erased(person: Person) -> bool:
+    return person.aad_object_id.startswith(ERASED_ID_PREFIX)
 
 
 def erase_person(session: Session, person: Person, now: datetime) -> None:
@@ -131,7 +137,7 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     # anonymous answers it was counted from stay (the programme's totals do not change).
     forget_mentor_tally(session, person.id)
     forget_invitations(session, person.id)
-    person.aad_object_id = f"erased-{uuid.uuid4().hex}"
+    person.aad_object_id = f"{ERASED_ID_PREFIX}{uuid.uuid4().hex}"
     person.tenant_id = None
     person.display_name = ERASED_NAME
     person.time_zone = None

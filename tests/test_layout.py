@@ -44,9 +44,7 @@ def test_only_the_teams_package_and_dialogs_import_the_bot_framework_sdk():
     found = [
         f"{path}:{line} imports {module}"
         for path, line, module, _names in _imports()
-        if _is(module, *SDK)
-        and not path.startswith(SPEAKS_BOT_FRAMEWORK)
-        and path != SDK_BASELINE
+        if _is(module, *SDK) and not path.startswith(SPEAKS_BOT_FRAMEWORK) and path != SDK_BASELINE
     ]
     assert found == [], "the Bot Framework SDK outside bot/teams/ and dialogs/:\n" + "\n".join(
         found

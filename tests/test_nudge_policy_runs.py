@@ -75,9 +75,7 @@ async def test_planner_and_dispatcher_keep_to_the_configured_working_day(
         await bot.client.close()
 
 
-async def test_the_session_reminder_keeps_to_the_configured_working_day(
-    settings, clock, connector
-):
+async def test_the_session_reminder_keeps_to_the_configured_working_day(settings, clock, connector):
     bot = await start_bot(_short_day(settings), clock, connector)
     try:
         await _programme_with_accepted_trainee(bot)

@@ -31,6 +31,7 @@ from tests.conftest import postgres_only
 
 pytestmark = postgres_only
 
+
 @pytest.fixture
 def instances(tmp_path) -> Iterator[Callable[..., Instance]]:
     started: list[Instance] = []
@@ -82,9 +83,7 @@ def test_a_killed_instance_loses_nothing_and_duplicates_nothing(
     first.process.wait(timeout=10)
     threaded_connector.release_held()  # the stalled send is answered 503 to nobody
 
-    wait_until(
-        lambda: len(threaded_connector.requests) >= len(chats), "the rest was delivered", 40
-    )
+    wait_until(lambda: len(threaded_connector.requests) >= len(chats), "the rest was delivered", 40)
     time.sleep(2)
     counts = threaded_connector.per_conversation()
     assert {chat: counts[chat] for chat in chats} == dict.fromkeys(chats, 1)

@@ -51,6 +51,7 @@ _RELEASE_FOR_TITLES = {
     "session": "A mentoring session",
     "training": "Training",
     "call_back": "A call-back event",
+    "group_meeting": "A group meeting",
     "shadowing": "Shadowing",
     "attachment": "An attachment",
     "secondment": "A secondment",
@@ -162,11 +163,13 @@ class ParticipantHelp:
         placement_id: int | None = None,
         may_contact_manager: bool | None = None,
         on: date | None = None,
+        about: str | None = None,
     ) -> Raised | None:
         """Record a release block, look up the line manager, escalate at once, tell them.
 
         `may_contact_manager`: what they said on the form (None: not asked there); `on`: the
-        day it was for, if they gave it."""
+        day it was for, if they gave it; `about` names what it is for, in the coordinators'
+        words (e.g. an event and its dates)."""
         read = read_release(what, by)
         if isinstance(read, str):
             await turn.send(read)
@@ -209,7 +212,8 @@ class ParticipantHelp:
         raised = await self.escalations.raise_now(
             cause=Cause.RELEASE_BLOCK,
             evidence=release_evidence(name or "They", what, by)
-            + (f" on {format_day(on)}" if on else ""),
+            + (f" on {format_day(on)}" if on else "")
+            + (f" ({about})" if about else ""),
             ref=release_occurrence(block_id),
             person_id=person_id,
             pairing_id=pairing_id,
@@ -224,13 +228,15 @@ class ParticipantHelp:
                 session.add(block)
                 record_event(session, raised.escalation_id, now, None, "told_reached", name or None)
             await turn.send(
-                "Thanks — that has reached the programme coordinators. Only they see what you "
-                "wrote. I'll tell you here what they decide."
+                "Thanks — that has reached the programme coordinators. "
+                + ("Only they see what you wrote. " if details else "")
+                + "I'll tell you here what they decide."
             )
         else:
             await turn.send(
-                "Thanks — I've recorded it for the programme coordinators. Only they will see "
-                "what you wrote. I'll tell you when it has reached them, and what they decide."
+                "Thanks — I've recorded it for the programme coordinators. "
+                + ("Only they will see what you wrote. " if details else "")
+                + "I'll tell you when it has reached them, and what they decide."
             )
         await self.escalations.events.publish(
             ReleaseBlockReported(turn, block_id, raised.escalation_id, may_contact_manager, on)

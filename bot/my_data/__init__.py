@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.commands import PERSONAL, Command
 from bot.features import Registry, Services
-from bot.my_data.subject_rights import MyData
+from bot.my_data.subject_rights import DataSection, MyData
 from bot.teams import Turn
 from domain.authorisation import Action
 
 
-def register(registry: Registry, services: Services) -> None:
-    my_data = MyData(services.ctx)
+def register(
+    registry: Registry, services: Services, *, sections: Sequence[DataSection] = ()
+) -> None:
+    """`sections`: what other features hold about a person, as lines (the cohort events)."""
+    my_data = MyData(services.ctx, sections)
 
     async def show(turn: Turn, _argument: str, _roles) -> None:
         await my_data.show(turn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -54,6 +55,9 @@ _SUPPORT_WORDS = {
     "pending": "being asked",
 }
 _INTERVIEW_WORDS = {"passed": "passed", "not_passed": "not passed"}
+
+# What another feature holds about a person, as readable lines: (session, person, zone) -> lines.
+DataSection = Callable[[Session, Person, str], list[str]]
 
 
 def _quoted(text: str | None) -> str:
@@ -256,11 +260,22 @@ def data_sections(
     return sections
 
 
-def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Survey]) -> list[str]:
-    """Everything stored about the person, one readable line per fact."""
+def data_lines(
+    session: Session,
+    person: Person,
+    tz: str,
+    surveys: dict[str, Survey],
+    sections: Sequence[DataSection] = (),
+) -> list[str]:
+    """Everything stored about the person, one readable line per fact (with what the other
+    features' `sections` hold)."""
     lines: list[str] = []
     for section in data_sections(session, person, tz, surveys):
         lines += [*section, ""]
+    for section in sections:
+        more = section(session, person, tz)
+        if more:
+            lines += [*more, ""]
     lines.append(
         "Answers to anonymous surveys are stored with nothing that links them to you, so they "
         "cannot be shown here (or picked out to delete). Type **delete my data** to have "
@@ -270,8 +285,9 @@ def data_lines(session: Session, person: Person, tz: str, surveys: dict[str, Sur
 
 
 class MyData:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, sections: Sequence[DataSection] = ()) -> None:
         self.ctx = ctx
+        self.sections = sections
 
     async def show(self, turn: Turn) -> None:
         aad = turn.sender.aad_object_id or ""
@@ -281,7 +297,8 @@ class MyData:
                 replies.append("I hold nothing about you.")
                 return
             tz = person.time_zone or self.ctx.settings.default_time_zone
-            lines = data_lines(session, person, tz, load_definitions(self.ctx.settings.surveys_dir))
+            surveys = load_definitions(self.ctx.settings.surveys_dir)
+            lines = data_lines(session, person, tz, surveys, self.sections)
         await turn.send_paged("\n".join(lines))
 
     async def ask_to_delete(self, turn: Turn) -> None:

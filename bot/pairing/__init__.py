@@ -9,7 +9,7 @@ from bot.commands import PERSONAL, TEAM, Command
 from bot.escalations.participant_help import ParticipantHelp
 from bot.events import PairingEndRequested
 from bot.features import Registry, Services
-from bot.pairing.my_programme import MyProgramme
+from bot.pairing.my_programme import MyProgramme, UpcomingLines
 from bot.pairing.nudges import plan_pairing_nudges
 from bot.pairing.pairings import Pairings
 from bot.pairing.session_actions import SessionActions
@@ -17,11 +17,18 @@ from bot.teams import Turn
 from domain.authorisation import Action
 
 
-def register(registry: Registry, services: Services, *, help_: ParticipantHelp) -> Pairings:
+def register(
+    registry: Registry,
+    services: Services,
+    *,
+    help_: ParticipantHelp,
+    upcoming: UpcomingLines | None = None,
+) -> Pairings:
+    """`upcoming`: more lines for `my programme` (the cohort events still to come)."""
     ctx = services.ctx
     pairings = Pairings(ctx, services.outbox, services.events)
     sessions = SessionActions(ctx, services.outbox, help_)
-    mine = MyProgramme(ctx)
+    mine = MyProgramme(ctx, upcoming)
     registry.events.subscribe(PairingEndRequested, pairings.end_requested)
     registry.planner(plan_pairing_nudges)
 

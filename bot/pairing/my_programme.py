@@ -3,7 +3,10 @@ their action plan (small steps they add and tick), and snoozing routine reminder
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox.planned import recipient_time_zone
@@ -29,25 +32,34 @@ from store.outbox import OutboxStatus, by_key
 from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of, steps_of
 from store.programmes import current_programme
 
+# More lines another feature adds (the person's events still to come): (session, person, zone,
+# now) -> lines.
+UpcomingLines = Callable[[Session, Person, str, datetime], list[str]]
 MAX_SNOOZE_DAYS = 30
 MAX_STEP_LENGTH = SHORT_TEXT
 
 
 class MyProgramme:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, upcoming: UpcomingLines | None = None) -> None:
         self.ctx = ctx
+        self.upcoming = upcoming
 
     async def show(self, turn: Turn) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
             me, pairing = sender_and_pairing(session, turn.sender)
+            coming = []
+            if me is not None and self.upcoming is not None:
+                tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+                coming = self.upcoming(session, me, tz, now)
             if me is None or pairing is None:
-                replies.append(self._not_paired(session, me, now))
+                text = self._not_paired(session, me, now)
+                replies.append(text + ("\n" + "\n".join(coming) if coming else ""))
                 return
-            lines = self._paired(session, me, pairing, now)
+            lines = self._paired(session, me, pairing, now, coming)
         await turn.send("\n".join(lines))
 
-    def _paired(self, session, me, pairing, now) -> list[str]:
+    def _paired(self, session, me, pairing, now, coming: list[str]) -> list[str]:
         tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
         trainee, mentor = pair_people(session, pairing)
         is_trainee = me.id == trainee.id
@@ -85,6 +97,7 @@ class MyProgramme:
             if is_trainee
             else f"No steps yet. Note the small steps you and {partner.display_name} agree on."
         ]
+        lines += coming
         lines += [
             "",
             "Add a step: **add step <what>** · tick one: **done <number>**",

@@ -2,6 +2,8 @@
 
 `dates` shows them; `dates training ends <date>`, `dates assessment ends <date>` and
 `dates results <date>` set them (see `domain.programme_dates`). The next sweep acts on them.
+The training ends with the last day of the programme's training events (`bot.cohort_events`);
+a typed `dates training ends` overrides that until `dates training ends clear`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 
 from bot.context import AppContext
 from bot.outbox.planned import recipient_time_zone
+from domain.cohort_events import training_ends_at
 from domain.local_time import (
     end_of_local_day,
     format_closing_date,
@@ -25,6 +28,7 @@ from domain.programme_dates import (
     problem_with,
     read_change,
 )
+from store.cohort_events import last_training_days
 from store.models import Programme, ProgrammeKind
 from store.programmes import current_programme
 
@@ -52,11 +56,29 @@ def _shown(field: str, at: datetime | None, tz: str) -> str:
     return format_local_date(at, tz) if field == RESULTS else format_closing_date(at, tz)
 
 
-def dates_text(programme: Programme, tz: str) -> str:
-    fields = [TRAINING_ENDS]
-    if _promotion_support(programme):
-        fields += list(PROMOTION_ONLY)
+def _training_line(programme: Programme, tz: str, last_training_day) -> str:
+    """The training's end: typed (an override), else the last training day's, else not set."""
+    title, effect = ABOUT[TRAINING_ENDS]
+    at = training_ends_at(programme.training_ends_at, last_training_day)
+    if programme.training_ends_at is not None:
+        source = "set with **dates training ends**; **dates training ends clear** goes back to "
+        source += "the training days"
+    elif at is not None:
+        source = "the last training day"
+    else:
+        return (
+            f"- {title}: not set ({effect}: add the training with **new event**, or give a date "
+            "with **dates training ends <date>**)"
+        )
+    return f"- {title}: {_shown(TRAINING_ENDS, at, tz)} ({source}; {effect})"
+
+
+def dates_text(programme: Programme, tz: str, last_training_day=None) -> str:
+    """The dates as they stand; `last_training_day`: the end of the last training event's last
+    day, with its zone (None: no training event)."""
     lines = [f"**Programme dates for {programme.name}**"]
+    lines.append(_training_line(programme, tz, last_training_day))
+    fields = list(PROMOTION_ONLY) if _promotion_support(programme) else []
     for field in fields:
         title, effect = ABOUT[field]
         lines.append(f"- {title}: {_shown(field, getattr(programme, field), tz)} ({effect})")
@@ -75,11 +97,17 @@ class ProgrammeDates:
             if programme is None:
                 return "There is no programme yet."
             tz = recipient_time_zone(session, self.ctx.settings, actor_aad)
+            training = last_training_days(session, [programme.id]).get(programme.id)
             if not argument.strip():
-                return dates_text(programme, tz)
+                return dates_text(programme, tz, training)
             change = read_change(argument)
             if change is None:
                 return USAGE
+            if change.field == TRAINING_ENDS and change.typed.lower() in ("clear", "none"):
+                programme.training_ends_at = None
+                session.add(programme)
+                session.flush()
+                return f"Done.\n\n{dates_text(programme, tz, training)}"
             if change.day is None:
                 example = f"**dates {change.words} 2027-01-31** (or 31 January 2027)"
                 if not change.typed:
@@ -102,9 +130,9 @@ class ProgrammeDates:
             dates = {f: getattr(programme, f) for f in PROMOTION_ONLY} | {change.field: at}
             problem = problem_with(dates[ASSESSMENT_ENDS], dates[RESULTS])
             if problem is not None:
-                return f"{problem} Nothing was changed.\n\n{dates_text(programme, tz)}"
+                return f"{problem} Nothing was changed.\n\n{dates_text(programme, tz, training)}"
             setattr(programme, change.field, at)
             session.add(programme)
             session.flush()
             log.info("programme date set programme_id=%s field=%s", programme.id, change.field)
-            return f"Done.\n\n{dates_text(programme, tz)}"
+            return f"Done.\n\n{dates_text(programme, tz, training)}"

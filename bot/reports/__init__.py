@@ -3,15 +3,20 @@ programme records (both behind expiring links)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.commands import TEAM, Command
 from bot.features import Registry, Services
-from bot.reports.reports import Reports
+from bot.reports.reports import ReportPart, Reports
 from bot.teams import Turn
 from domain.authorisation import Action
 
 
-def register(registry: Registry, services: Services) -> None:
-    reports = Reports(services.ctx)
+def register(
+    registry: Registry, services: Services, *, parts: Sequence[ReportPart] = ()
+) -> None:
+    """`parts`: what other features add to the report and the export (the cohort events)."""
+    reports = Reports(services.ctx, parts)
 
     async def report(turn: Turn, _argument: str, _roles) -> None:
         await turn.send(reports.report_card())

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -116,9 +118,21 @@ class Link:
     expires_at: datetime
 
 
+class ReportPart(Protocol):
+    """What another feature adds: report sections, and export columns with each person's
+    values (by person id)."""
+
+    columns: tuple[str, ...]
+
+    def sections(self, session: Session, programme: Programme, now: datetime) -> list[dict]: ...
+
+    def values(self, session: Session, programme: Programme, now: datetime) -> dict[int, dict]: ...
+
+
 class Reports:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, parts: Sequence[ReportPart] = ()) -> None:
         self.ctx = ctx
+        self.parts = parts
 
     def _link(self, session: Session, filename: str, content_type: str, body: bytes) -> Link:
         now = self.ctx.clock.now()
@@ -151,6 +165,8 @@ class Reports:
                 _check_in_section(check_in_figures(session, pairings)),
                 *_survey_sections(survey_figures(session, programme.id, surveys)),
             ]
+            for part in self.parts:
+                sections += part.sections(session, programme, now)
             data = {
                 "title": f"Report: {programme.name}",
                 "subtitle": f"As of {format_local_date(now, self.ctx.settings.default_time_zone)}"
@@ -177,9 +193,11 @@ class Reports:
                 now,
                 self.ctx.settings.default_time_zone,
                 load_definitions(self.ctx.settings.surveys_dir).get(FOLLOW_UP),
+                self.parts,
             )
+            columns = [*EXPORT_COLUMNS, *(c for part in self.parts for c in part.columns)]
             body = io.StringIO()
-            writer = csv.DictWriter(body, fieldnames=EXPORT_COLUMNS)
+            writer = csv.DictWriter(body, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
             filename = f"programme-records-{now:%Y-%m-%d}.csv"
@@ -191,7 +209,8 @@ class Reports:
                 "title": f"Programme records: {programme.name}",
                 "text": f"{len(rows)} applications, one row each: application, manager support "
                 "and permissions, pairing and sessions, placements, release blocks and "
-                "escalations, follow-up outcomes. Anonymous survey answers are never in it. "
+                "escalations, follow-up outcomes, attendance at the programme's events. "
+                "Anonymous survey answers are never in it. "
                 f"The link works until {format_local_date(link.expires_at, tz)} and only for "
                 "those who have it.",
                 "filename": filename,
@@ -549,9 +568,11 @@ def programme_records(
     now: datetime,
     tz: str,
     follow_up: Survey | None = None,
+    parts: Sequence[ReportPart] = (),
 ) -> list[dict]:
     """One row per application, in words: the programme's records, never anonymous survey
-    answers; dates in the coordinators' zone `tz`."""
+    answers; dates in the coordinators' zone `tz` (with the columns `parts` add)."""
+    more = [(part.columns, part.values(session, programme, now)) for part in parts]
     pairings = programme_pairings(session, programme.id)
     held = Counter(row.pairing_id for row in _held(session, [p.id for p in pairings]))
     placements = list(session.exec(select(Placement).where(Placement.programme_id == programme.id)))
@@ -628,4 +649,7 @@ def programme_records(
                 "Follow-up outcomes": "; ".join(follow_ups.get(person.id, [])),
             }
         )
+        for columns, values in more:
+            mine = values.get(person.id, {})
+            rows[-1] |= {column: mine.get(column, "") for column in columns}
     return rows

@@ -19,6 +19,7 @@ from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.teams import message_payload
+from domain.cohort_events import training_ends_at
 from domain.keys import nudge_key, read_pairing_nudge_key
 from domain.surveys import (
     MAX_TEXT,
@@ -30,6 +31,7 @@ from domain.surveys import (
     rounds_of,
 )
 from domain.text_limits import limit_words
+from store.cohort_events import last_training_days
 from store.db import chunked
 from store.models import Pairing, PairingStatus, Programme, ProgrammeKind
 from store.outbox import OutboxMessage
@@ -80,15 +82,16 @@ def survey_card(survey: Survey, subject: str, sending: int = 0) -> dict:
     return render_card("survey", data)
 
 
-def _facts(pairing, programme: Programme, sessions) -> PairingFacts:
-    """The survey rules' facts about a pairing, from its row, programme and session rows."""
+def _facts(pairing, programme: Programme, sessions, last_training_day=None) -> PairingFacts:
+    """The survey rules' facts about a pairing, from its row, programme and session rows, and
+    the end of the programme's last training day (with its zone), if there is one."""
     return PairingFacts(
         paired_at=pairing.paired_at,
         length_months=pairing.length_months,
         sessions_logged={
             row.month: row.logged_at for row in sessions if row.happened and row.logged_at
         },
-        training_ends_at=programme.training_ends_at,
+        training_ends_at=training_ends_at(programme.training_ends_at, last_training_day),
         promotion_support=programme.kind == ProgrammeKind.PROMOTION_SUPPORT.value,
         assessment_ends_at=programme.assessment_ends_at,
         results_at=programme.results_at,
@@ -132,7 +135,8 @@ def survey_still_wanted(ctx: AppContext, session: Session, row: OutboxMessage, n
     if survey is None or pairing is None:
         return True
     programme = session.get(Programme, pairing.programme_id)
-    facts = _facts(pairing, programme, sessions_of(session, pairing.id))
+    training = last_training_days(session, [programme.id]).get(programme.id)
+    facts = _facts(pairing, programme, sessions_of(session, pairing.id), training)
     rounds = {r.name: r for r in rounds_of(survey, facts)}
     round_ = rounds.get(round_name)
     return round_ is not None and now < round_.closes
@@ -146,6 +150,7 @@ def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     with ctx.session() as session:
         due = sweep_pass(session, now)
         programmes = {p.id: p for p in session.exec(select(Programme))}
+        training = last_training_days(session, programmes)
         for chunk in chunked(due.ids):
             sessions = sessions_by_pairing(session, chunk)
             sendings = []
@@ -154,7 +159,9 @@ def plan_surveys(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     due.look_again(pairing.id, None)
                     continue
                 programme = programmes[pairing.programme_id]
-                facts = _facts(pairing, programme, sessions.get(pairing.id, ()))
+                facts = _facts(
+                    pairing, programme, sessions.get(pairing.id, ()), training.get(programme.id)
+                )
                 due.look_again(pairing.id, next_round_change(surveys.values(), facts, now))
                 people = {"trainee": trainee, "mentor": mentor}
                 for survey in surveys.values():

@@ -33,8 +33,12 @@ def test_the_shipped_surveys_load():
         "mentee_end",
         "mentor_end",
         "follow_up",
+        "call_back_pulse",
     }
     assert SURVEYS["pulse"].one_tap and SURVEYS["pulse"].anonymous
+    # Sent by the cohort events to those who were at a call-back, not per pairing.
+    assert SURVEYS["call_back_pulse"].one_tap and SURVEYS["call_back_pulse"].reminders == 0
+    assert rounds_of(SURVEYS["call_back_pulse"], PairingFacts(PAIRED, 6)) == []
     assert SURVEYS["mentee_end"].audience == ("trainee",)
     assert SURVEYS["mentor_end"].audience == ("mentor",)
     mentee = {i.id for i in SURVEYS["mentee_end"].items}
