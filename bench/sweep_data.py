@@ -121,6 +121,12 @@ def generate(engine: Engine, pairings: int, now: datetime, seed: int = 8) -> Non
                         "minutes": 120 if logged else None,
                         "logged_by": f"aad-trainee-{trainee}" if logged else None,
                         "logged_at": logged_at if logged else None,
+                        # Both said "we met".
+                        "trainee_answer": "met" if logged else None,
+                        "trainee_answered_at": logged_at if logged else None,
+                        "mentor_answer": "met" if logged else None,
+                        "mentor_answered_at": logged_at if logged else None,
+                        "held_as": "confirmed" if logged else None,
                     }
                 )
             for week in CHECK_IN_WEEKS:

@@ -1,5 +1,5 @@
 """What a feature adds to the bot, registered once: its commands, card actions, dialogs, sweep
-planners, "still wanted?" checks and HTTP routes, and the events features tell each other.
+planners and steps, "still wanted?" checks and HTTP routes, and the events features tell each other.
 
 A feature is a package under `bot/` with a `register(registry, services, ...)` function
 (`bot.assembly` calls them all, in order). The router (`bot.routing`) answers turns from the
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 CommandHandler = Callable[["Turn", str, frozenset[Role]], Awaitable[None]]
 # A card button's handler: the turn and the card's submitted data.
 CardHandler = Callable[["Turn", dict], Awaitable[None]]
+# An async step a sweep runs before its planners (e.g. reading Microsoft Graph), storing facts
+# the planners then read; a dry run skips it.
+SweepStep = Callable[["AppContext", datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Registry:
     # Dialogs (botbuilder dialogs from `dialogs/`), added to the handler's dialog set.
     dialogs: list[Any] = field(default_factory=list)
     planners: list[Planner] = field(default_factory=list)
+    sweep_steps: list[SweepStep] = field(default_factory=list)
     still_wanted: dict[str, StillWanted] = field(default_factory=dict)
     routes: list[web.RouteDef] = field(default_factory=list)
     events: Events = field(default_factory=Events)
@@ -111,6 +116,9 @@ class Registry:
 
     def planner(self, planner: Planner) -> None:
         self.planners.append(planner)
+
+    def sweep_step(self, step: SweepStep) -> None:
+        self.sweep_steps.append(step)
 
     def still_wanted_check(self, kinds, check: StillWanted) -> None:
         for kind in kinds:

@@ -244,6 +244,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_TEAMS_APP_CATALOG_ID", "teams_app_catalog_id"),
         description="The app's id in the organisation's Teams app catalog (to install it).",
     )
+    graph_calendars: bool = Field(
+        True,
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_CALENDARS", "graph_calendars"),
+        description="With Graph: offer times from both calendars and book Teams meetings.",
+    )
+    graph_attendance: bool = Field(
+        True,
+        validation_alias=AliasChoices("STEPFORWARD_GRAPH_ATTENDANCE", "graph_attendance"),
+        description="With Graph: verify a booked session from the meeting's attendance.",
+    )
     log_level: str = Field("INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
 
     # Surveys and reports.

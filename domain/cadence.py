@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from domain.free_slots import DEFAULT_SESSION_MINUTES
 from domain.keys import month_period, reminder_period, week_period
+from domain.sessions import (
+    Attendance,
+    SessionFacts,
+    SessionState,
+    facts_of,
+    is_settled_for,
+    session_end,
+    session_state,
+)
+from domain.verification import settled_by
 from domain.working_hours import (
     DEFAULT_HOURS,
     DEFAULT_ZONE,
@@ -30,13 +41,14 @@ ALLOWED_LENGTHS = (6, 12)
 CHECK_IN_WEEKS = (2, 4, 6)
 FOLLOW_UP_MONTHS = (3, 6, 12)
 # A session lasts about 2 hours: ask for the log once a booked session should be over.
-SESSION_LENGTH = timedelta(hours=2)
+SESSION_LENGTH = timedelta(minutes=DEFAULT_SESSION_MINUTES)
 
 
 class ItemKind(StrEnum):
     BOOK_SESSION = "book_session"
     SESSION_REMINDER = "session_reminder"
     LOG_REQUEST = "log_request"
+    SESSION_NOTES = "session_notes"  # a session verified by attendance: add notes and steps
     CHECK_IN = "check_in"
     END_SURVEY = "end_survey"
     FOLLOW_UP = "follow_up"
@@ -220,23 +232,30 @@ def nudge_windows(
 ) -> list[NudgeWindow]:
     """Every nudge window of a pair that has not closed by `now`, in the order they are sent.
 
-    `sessions`: the pair's month rows (anything with `month`, `booking`, `booked_for` and
-    `logged_at`); `answered`: (who, week) of the check-ins answered; `zones`: the trainee's and
-    the mentor's time zones (for reminders). A month's booking prompt runs for the month
-    unless a session is booked, declined or logged; each check-in for `check_in_latest` from
-    its week; once a month has started, the reminder of a booked session from
-    `session_reminder_due` (in the configured `hours`) until the session, and the log request
-    from `log_request_due` for `log_request_latest`, until the month is logged. Windows already
-    closed are left out.
+    `sessions`: the pair's month rows (anything with `month`, `booking`, `booked_for`,
+    `booked_minutes`, `event_id`, `attendance` and the two answers, see
+    `domain.sessions.facts_of`); `answered`: (who, week) of the check-ins answered; `zones`:
+    the trainee's and the mentor's time zones (for reminders). A month's booking prompt runs
+    for the month unless a session is booked, declined or answered for; each check-in for
+    `check_in_latest` from its week; once a month has started, the reminder of a booked
+    session from `session_reminder_due` (in the configured `hours`) until the session, and
+    the request to say whether it happened from the session's end (without a booking: the
+    month's end) for `log_request_latest`, to each person until they answer. A Teams meeting
+    booked through Graph is checked after it (`domain.verification`): the request waits for
+    that check; a session it verifies gets a notes card instead. Windows already closed are
+    left out.
     """
     paired_at, now = to_utc(paired_at), to_utc(now)
     check_length(length_months)
     starts = [add_months(paired_at, k) for k in range(length_months + 1)]
     months = {row.month: row for row in sessions}
     first: list[tuple[tuple, NudgeWindow]] = []
+    facts = {k: facts_of(row) for k, row in months.items()}
     for k in range(1, length_months + 1):
         row = months.get(k)
-        if row is not None and (row.booking in ("booked", "cant") or row.logged_at):
+        if row is not None and (
+            row.booking in ("booked", "cant") or session_state(facts[k]) != SessionState.PLANNED
+        ):
             continue
         start, end = starts[k - 1], starts[k]
         for who in (0, 1):
@@ -254,10 +273,9 @@ def nudge_windows(
     windows = [window for _key, window in sorted(first, key=lambda pair: pair[0])]
     for k in range(1, length_months + 1):
         row = months.get(k)
-        if row is not None and row.logged_at is not None:
-            continue
+        month = facts.get(k, SessionFacts())
         start = starts[k - 1]
-        booked_for = row.booked_for if row is not None and row.booking == "booked" else None
+        booked_for = row.booked_for if row is not None and month.booked else None
         if booked_for is not None and booked_for > now:
             for who in (0, 1):
                 reminder = max(start, session_reminder_due(booked_for, zones[who], hours))
@@ -273,8 +291,30 @@ def nudge_windows(
                         booked_for=booked_for,
                     )
                 )
-        due = to_utc(booked_for) + SESSION_LENGTH if booked_for is not None else starts[k]
+        end = starts[k]
+        if booked_for is not None:
+            end = session_end(to_utc(booked_for), row.booked_minutes)
+        if month.attendance == Attendance.VERIFIED:
+            for who in (0, 1):
+                windows.append(
+                    NudgeWindow(
+                        ItemKind.SESSION_NOTES,
+                        month_period(k),
+                        who,
+                        max(start, end),
+                        end + log_request_latest,
+                        month=k,
+                        booked_for=booked_for,
+                    )
+                )
+            continue
+        # A Teams meeting is checked after it ends; the pair is asked once the check is done
+        # (the check resets the moment) or, at the latest, when it gives up.
+        waits = booked_for is not None and row.event_id is not None and month.attendance is None
+        due = settled_by(end) if waits else end
         for who in (0, 1):
+            if is_settled_for(month, who):
+                continue
             windows.append(
                 NudgeWindow(
                     ItemKind.LOG_REQUEST,

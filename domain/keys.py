@@ -118,6 +118,25 @@ def session_logged_key(pairing_id: int, month: int, partner_person_id: int) -> s
     return f"pairing:{pairing_id}:logged:{month}:{partner_person_id}"
 
 
+def session_cancelled_key(pairing_id: int, month: int, booked_for: datetime, person_id: int) -> str:
+    """A person told that the month's session (at that time) was cancelled."""
+    return f"pairing:{pairing_id}:cancelled:{month}:{booked_for:%Y%m%d%H%M}:{person_id}"
+
+
+def session_booking_not_made_key(booking_id: int) -> str:
+    """The person who tapped a time told that Outlook did not make the meeting after all."""
+    return f"session-booking:{booking_id}:not-made"
+
+
+def session_event_transaction(booking_id: int, nonce: str) -> str:
+    """The `transactionId` of a Teams meeting the bot books: Graph drops a second creation
+    with the same one, so a retry never books the pair twice. The booking's id and a random
+    part stored with it (a database started afresh reuses ids)."""
+    if not nonce:
+        raise ValueError("a transaction id needs the booking's stored random part")
+    return f"stepforward-session-{booking_id}-{nonce}"
+
+
 class CardCopy(StrEnum):
     """The copies of an escalation's card: the post, its re-post, the champion's."""
 

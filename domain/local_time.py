@@ -56,3 +56,21 @@ def start_of_local_day(day: date, tz_name: str | None) -> datetime:
 def format_closing_date(at: datetime, tz_name: str | None) -> str:
     """The last day something is open, for an instant it closes at (midnight → the day before)."""
     return format_local_date(at - timedelta(microseconds=1), tz_name)
+
+
+def format_local_span(start: datetime, end: datetime, tz_name: str | None) -> str:
+    """A meeting's time as the person's clock shows it: "Tue 24 Nov, 14:00–16:00"."""
+    local, until = start.astimezone(zone(tz_name)), end.astimezone(zone(tz_name))
+    return f"{local:%a} {local.day} {local:%b, %H:%M}–{until:%H:%M}"
+
+
+def format_local_long_span(start: datetime, end: datetime, tz_name: str | None) -> str:
+    """A meeting's time in full: "Tuesday 24 November 2026, 14:00–16:00"."""
+    local, until = start.astimezone(zone(tz_name)), end.astimezone(zone(tz_name))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M}–{until:%H:%M}"
+
+
+def format_local_start(at: datetime, tz_name: str | None) -> str:
+    """When something starts, short: "Tue 24 Nov at 14:00"."""
+    local = at.astimezone(zone(tz_name))
+    return f"{local:%a} {local.day} {local:%b at %H:%M}"

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
+from store.bookings import SessionBooking
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock, RepairRequest
 from store.managers import erase_requests
 from store.models import (
@@ -133,6 +134,17 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     session.execute(delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
     session.execute(delete(RoleGrant).where(RoleGrant.aad_object_id == aad))
     session.execute(delete(OutboxMessage).where(OutboxMessage.recipient_aad_object_id == aad))
+    # The Teams meetings booked for them: who asked, and the mentor's id as organiser.
+    session.execute(
+        update(SessionBooking)
+        .where(SessionBooking.requested_by == person.id)
+        .values(requested_by=None)
+    )
+    session.execute(
+        update(SessionBooking)
+        .where(SessionBooking.organiser_aad_object_id == aad)
+        .values(organiser_aad_object_id=ERASED_NAME, event_id=None, join_url=None)
+    )
     # What their mentees said about them, added up: about them, so it goes with them. The
     # anonymous answers it was counted from stay (the programme's totals do not change).
     forget_mentor_tally(session, person.id)

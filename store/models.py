@@ -181,6 +181,11 @@ class Pairing(SQLModel, table=True):
     # `store.next_sweep`. `facts_version` counts the changes to what the sweep's rules read.
     next_sweep_at: datetime | None = utc_column(index=True)
     facts_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The pair's preferred session length in minutes (None: the programme's default).
+    session_minutes: int | None = None
+
+
+TO_VERIFY = "booking = 'booked' AND event_id IS NOT NULL AND attendance IS NULL"
 
 
 class MentoringSession(SQLModel, table=True):
@@ -196,6 +201,13 @@ class MentoringSession(SQLModel, table=True):
             sqlite_where=text("booking = 'booked' AND logged_at IS NULL"),
             postgresql_where=text("booking = 'booked' AND logged_at IS NULL"),
         ),
+        # Teams meetings the bot booked whose attendance is not yet known.
+        Index(
+            "ix_mentoring_session_to_verify",
+            "booked_for",
+            sqlite_where=text(TO_VERIFY),
+            postgresql_where=text(TO_VERIFY),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -204,13 +216,27 @@ class MentoringSession(SQLModel, table=True):
     booking: str | None = None  # booked / not_yet / cant
     booked_for: datetime | None = utc_column()
     cant_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    happened: bool | None = None
+    happened: bool | None = None  # counts as held (True) or not held (False), by domain.sessions
     held_on: datetime | None = utc_column()
     minutes: int | None = None
     steps_moved: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     blocking: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     logged_by: str | None = None
     logged_at: datetime | None = utc_column()
+    # Booking and knowing it happened (see domain.sessions): the booked length, the Teams
+    # meeting the bot booked in the mentor's calendar, the times offered on the month's card,
+    # what the check after the meeting found, and each person's answer.
+    booked_minutes: int | None = None
+    event_id: str | None = None
+    join_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    offer: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    attendance: str | None = None
+    attendance_checked_at: datetime | None = utc_column()
+    trainee_answer: str | None = None
+    trainee_answered_at: datetime | None = utc_column()
+    mentor_answer: str | None = None
+    mentor_answered_at: datetime | None = utc_column()
+    held_as: str | None = None  # verified / confirmed / reported, while the month counts as held
 
 
 class CheckIn(SQLModel, table=True):

@@ -30,6 +30,7 @@ def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row
         Pairing.status,
         Pairing.paired_at,
         Pairing.length_months,
+        Pairing.session_minutes,
         *(getattr(trainee, c).label(f"t_{c}") for c in person_columns),
         *(getattr(mentor, c).label(f"m_{c}") for c in person_columns),
     ]
@@ -51,6 +52,7 @@ def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row
                     status=row.status,
                     paired_at=row.paired_at,
                     length_months=row.length_months,
+                    session_minutes=row.session_minutes,
                 ),
                 _Record(**{c: values[f"t_{c}"] for c in person_columns}),
                 _Record(**{c: values[f"m_{c}"] for c in person_columns}),

@@ -16,6 +16,7 @@ from bot.graph.calendar import (
     Response,
     cancel_meeting,
     create_meeting,
+    events_between,
     get_meeting,
     schedules,
     update_meeting,
@@ -207,6 +208,25 @@ async def test_a_creation_repeated_after_a_lost_answer_books_the_pair_once(graph
     assert again.event_id == event.event_id and len(graph.calendar.events) == 1
     with pytest.raises(ValueError):
         await _book(client, transaction_id="")
+
+
+async def test_a_booking_whose_answer_was_lost_is_found_by_its_transaction_id(client, graph):
+    event = await _book(client)
+    await _book(
+        client, transaction_id="other", start=utc(2026, 11, 25, 9), end=utc(2026, 11, 25, 10)
+    )
+    found = await events_between(client, MENTOR, utc(2026, 11, 24, 13), utc(2026, 11, 24, 17))
+    assert isinstance(found, list)
+    assert [(e.event_id, e.transaction_id) for e in found] == [(event.event_id, BOOKING)]
+    assert found[0].join_url == event.join_url
+    [call] = graph.calls_to("calendar_view")
+    assert call.query["startDateTime"] == "2026-11-24T13:00:00Z"
+    assert call.query["$select"].endswith(",transactionId")
+    await cancel_meeting(client, MENTOR, event.event_id, "Cancelled")
+    assert await events_between(client, MENTOR, utc(2026, 11, 24), utc(2026, 11, 25)) == []
+    graph.fail("calendar_view", 403)
+    error = await events_between(client, MENTOR, utc(2026, 11, 24), utc(2026, 11, 25))
+    assert isinstance(error, GraphError) and error.kind is GraphErrorKind.FORBIDDEN
 
 
 async def test_a_missing_permission_or_mailbox_is_an_error_and_nothing_is_booked(client, graph):

@@ -67,8 +67,12 @@ async def test_booking_then_log_once_and_the_partner_sees_it(bot, clock):
             "time": "14:00",
         }
     )
-    assert sam.texts()[-1].startswith("Booked: your session with Adele Vance on 30 November")
-    assert "Sam Taylor booked your mentoring session for 30 November 2026, 14:00." in adele.texts()
+    mine, theirs = card_text(sam.last_card()), card_text(adele.last_card())
+    assert "Booked: your mentoring session with Adele Vance" in mine
+    assert "Monday 30 November 2026, 14:00–16:00 (your time zone, Europe/London)" in mine
+    assert "Make sure it's in both your calendars." in mine
+    assert "Sam Taylor booked it." in theirs and "with Sam Taylor" in theirs
+    assert [a["title"] for a in sam.last_card()["actions"]] == ["Reschedule", "Cancel"]
     await sam.say("my programme")
     assert "Next: your session on 30 November 2026, 14:00." in sam.texts()[-1]
 

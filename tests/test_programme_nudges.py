@@ -27,7 +27,7 @@ def _kind(request) -> str:
         for marker, kind in (
             ("Meet your", "intro"),
             ("book this month", "book"),
-            ("How did this month", "log"),
+            ("Did your session happen?", "log"),
             ("Quick check-in", "check_in"),
         ):
             if marker in text:
@@ -39,7 +39,8 @@ def _kind(request) -> str:
 
 
 async def _answer(bot, request, clock) -> None:
-    """Sam books, logs and says yes; Adele only answers check-ins (and needs help at week 4)."""
+    """Sam books, says they met and answers check-ins; Adele only answers check-ins (and
+    needs help at week 4)."""
     kind = _kind(request)
     who = request.conversation_id.removeprefix("a:personal-")
     data = (
@@ -52,20 +53,7 @@ async def _answer(bot, request, clock) -> None:
         day = (clock.now() + timedelta(days=7)).astimezone(LONDON).date().isoformat()
         await bot.post(card_submit(url, SAM, data[0]["data"] | {"date": day, "time": "14:00"}))
     elif kind == "log" and who == SAM:
-        booked = clock.now().astimezone(LONDON).date().isoformat()
-        await bot.post(
-            card_submit(
-                url,
-                SAM,
-                data[0]["data"]
-                | {
-                    "happened": "yes",
-                    "held_on": booked,
-                    "minutes": "110",
-                    "steps_moved": "CV draft",
-                },
-            )
-        )
+        await bot.post(card_submit(url, SAM, data[0]["data"]))  # We met
     elif kind == "check_in":
         week = data[0]["data"]["week"]
         answer = 2 if who == ADELE.aad_object_id and week == 4 else 0

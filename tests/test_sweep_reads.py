@@ -70,9 +70,7 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
                 continue
             people = (trainee, mentor)
             own = (sessions.get(pairing.id, ()), check_ins.get(pairing.id, ()))
-            for message, _render in nudges_at(
-                pairing, people, *own, now, settings.default_time_zone
-            ):
+            for message, _render in nudges_at(settings, pairing, people, *own, now):
                 keys.add(message.key)
             if now >= programme_end(pairing.paired_at, pairing.length_months):
                 continue

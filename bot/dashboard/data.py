@@ -102,7 +102,7 @@ def dashboard_data(
     }
     if may(roles, Action.READ_REPORTS):
         months = sessions_by_month(session, pairings, now)
-        pairs = pairs_figures(session, pairings, months)
+        pairs = pairs_figures(session, pairings, months, now)
         check_ins = check_in_figures(session, pairings)
         data["funnel"] = _funnel(session, programme.id)
         data["sessions"] = {

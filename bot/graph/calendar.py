@@ -1,10 +1,10 @@
 """Outlook calendars: free/busy with working hours, and Teams meetings in the organiser's calendar.
 
 Application permissions: `Calendars.Read` for free/busy (`getSchedule`), `Calendars.ReadWrite`
-to create, change, cancel and read the organiser's events. Mailboxes are named by their SMTP
-address in getSchedule and in invitations (`directory.user` gives a person's address); those
-addresses are never logged. Times go to Graph in the organiser's zone (so Outlook shows them
-there) and come back in UTC (`Prefer: outlook.timezone="UTC"`).
+to create, change, cancel, read and list (`calendarView`) the organiser's events. Mailboxes are
+named by their SMTP address in getSchedule and in invitations (`directory.user` gives a
+person's address); those addresses are never logged. Times go to Graph in the organiser's zone
+(so Outlook shows them there) and come back in UTC (`Prefer: outlook.timezone="UTC"`).
 
 Creating an event is a POST that a retry could repeat: each creation carries a `transactionId`
 the caller derives from what is being booked (e.g. the booking's id), and Graph drops a second
@@ -39,7 +39,7 @@ PREFER_UTC = {"Prefer": 'outlook.timezone="UTC"'}
 BUSY_STATUSES = frozenset({"busy", "tentative", "oof", "unknown"})
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 AVAILABILITY_VIEW_MINUTES = 15
-EVENT_FIELDS = "id,start,end,isCancelled,attendees,onlineMeeting"
+EVENT_FIELDS = "id,start,end,isCancelled,attendees,onlineMeeting,transactionId"
 
 
 class Response(StrEnum):
@@ -92,6 +92,7 @@ class CalendarEvent:
     cancelled: bool
     join_url: str | None  # the Teams meeting's join link
     responses: tuple[AttendeeResponse, ...] = ()
+    transaction_id: str | None = None  # the one it was created with, if Graph says
 
 
 def _utc_wall(at: datetime) -> dict:
@@ -175,9 +176,15 @@ def _event(response: GraphResponse | GraphError, operation: str) -> CalendarEven
     """The event in Graph's answer (errors pass through)."""
     if isinstance(response, GraphError):
         return response
-    body = response.body
-    if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+    event = _read_event(response.body)
+    if event is None:
         return GraphError(GraphErrorKind.UNAVAILABLE, operation, detail="unreadable answer")
+    return event
+
+
+def _read_event(body: Any) -> CalendarEvent | None:
+    if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        return None
     responses = []
     for attendee in body.get("attendees") or ():
         address = (attendee.get("emailAddress") or {}).get("address")
@@ -188,6 +195,7 @@ def _event(response: GraphResponse | GraphError, operation: str) -> CalendarEven
             )
     meeting = body.get("onlineMeeting")
     join_url = meeting.get("joinUrl") if isinstance(meeting, dict) else None
+    transaction_id = body.get("transactionId")
     return CalendarEvent(
         event_id=body["id"],
         start=parse_date_time_time_zone(body.get("start")),
@@ -195,6 +203,7 @@ def _event(response: GraphResponse | GraphError, operation: str) -> CalendarEven
         cancelled=bool(body.get("isCancelled")),
         join_url=join_url if isinstance(join_url, str) and join_url else None,
         responses=tuple(responses),
+        transaction_id=transaction_id if isinstance(transaction_id, str) else None,
     )
 
 
@@ -321,3 +330,25 @@ async def get_meeting(
         headers=PREFER_UTC,
     )
     return _event(response, "calendar.get_event")
+
+
+async def events_between(
+    client: GraphClient, organiser_id: str, start: datetime, end: datetime
+) -> list[CalendarEvent] | GraphError:
+    """The events in the organiser's calendar that overlap [start, end), with the transactionId
+    each was created with (`GET /users/{organiser}/calendarView`): how a booking whose answer
+    was lost is found again."""
+    operation = "calendar.calendar_view"
+    items = await client.collect(
+        operation,
+        f"/users/{path_segment(organiser_id)}/calendarView",
+        params={
+            "startDateTime": _utc_wall(start)["dateTime"] + "Z",
+            "endDateTime": _utc_wall(end)["dateTime"] + "Z",
+            "$select": EVENT_FIELDS,
+        },
+        headers=PREFER_UTC,
+    )
+    if isinstance(items, GraphError):
+        return items
+    return [event for event in map(_read_event, items) if event is not None]

@@ -25,8 +25,10 @@ from domain.escalations import (
     PlacementStatus,
     Status,
 )
-from domain.local_time import format_local_date, parse_date
+from domain.local_time import format_local_date, format_local_datetime, parse_date
 from domain.managers import YOUR_ANSWER_WORDS, Answer
+from domain.sessions import ANSWER_WORDS
+from domain.sessions import Answer as SessionAnswer
 from domain.stall_rules import CHECK_IN_ANSWERS
 from domain.surveys import Survey, answers_in_words, load_definitions, round_title
 from store.erasure import erase_person
@@ -43,6 +45,7 @@ from store.models import (
     Person,
     Programme,
 )
+from store.pairings import sessions_of
 from store.people import get_person, roles_of
 from store.surveys import SurveyInvitation
 
@@ -62,6 +65,24 @@ DataSection = Callable[[Session, Person, str], list[str]]
 
 def _quoted(text: str | None) -> str:
     return f" — “{text}”" if text else ""
+
+
+def _session_lines(session: Session, pairing: Pairing, person: Person, tz: str) -> list[str]:
+    """Each month's session: when it was booked and what the person said about it (never what
+    the other person said)."""
+    lines = []
+    for row in sessions_of(session, pairing.id):
+        mine = row.trainee_answer if person.id == pairing.trainee_person_id else row.mentor_answer
+        facts = []
+        if row.booking == "booked" and row.booked_for is not None:
+            facts.append(f"booked for {format_local_datetime(row.booked_for, tz)}")
+        if row.held_as == "verified":
+            facts.append("held, seen in the Teams meeting's attendance")
+        if mine is not None:
+            facts.append(f"you said: {ANSWER_WORDS[SessionAnswer(mine)]}")
+        if facts:
+            lines.append(f"- Month {row.month} session: {'; '.join(facts)}")
+    return lines
 
 
 def _about_you(session: Session, person: Person, day) -> list[str]:
@@ -141,7 +162,7 @@ def _applications(session: Session, person: Person, day) -> list[list[str]]:
     return sections
 
 
-def _pairings(session: Session, person: Person, day) -> list[list[str]]:
+def _pairings(session: Session, person: Person, day, tz: str) -> list[list[str]]:
     sections = []
     pairings = session.exec(
         select(Pairing).where(
@@ -163,6 +184,7 @@ def _pairings(session: Session, person: Person, day) -> list[list[str]]:
             f"(your {'mentor' if is_trainee else 'mentee'})",
             f"- Paired on {day(pairing.paired_at)}; {state}",
         ]
+        lines += _session_lines(session, pairing, person, tz)
         sections.append(lines)
     return sections
 
@@ -247,7 +269,7 @@ def data_sections(
 
     sections = [_about_you(session, person, day)]
     sections += _applications(session, person, day)
-    sections += _pairings(session, person, day)
+    sections += _pairings(session, person, day, tz)
     said = _said_and_done(session, person, day)
     if said:
         sections.append(["**What you told me**", *said])

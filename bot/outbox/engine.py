@@ -7,7 +7,7 @@ a feature sends a message at once with the same guarantees (`bot.outbox.dispatch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,6 +33,7 @@ class OutboxRules(Protocol):
     """What features registered for the engine (`bot.features.Registry` is one)."""
 
     planners: Sequence[Planner]
+    sweep_steps: Sequence[Callable[[AppContext, datetime], Awaitable[None]]]
     still_wanted: Mapping[str, StillWanted]
     # Told when a sweep has finished (`SweepFinished`), for work a planner cannot do.
     events: Events
@@ -57,6 +58,7 @@ class Outbox:
             self.ctx,
             now,
             planners=self.planners,
+            steps=self.rules.sweep_steps,
             still_wanted=self.rules.still_wanted,
             messenger=self.messenger,
             dry_run=dry_run,

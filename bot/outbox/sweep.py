@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 __all__ = ["PlannedMessage", "Planner", "SweepResult", "plan", "run_sweep"]
 
 Planner = Callable[[AppContext, datetime], list[PlannedMessage]]
-
+# Runs before the planners and stores what they will read (see `bot.features.SweepStep`).
+Step = Callable[[AppContext, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,16 @@ async def run_sweep(
     messenger: TeamsMessenger | None,
     dry_run: bool = False,
     worker_id: str = WORKER_ID,
+    steps: Sequence[Step] = (),
 ) -> SweepResult:
-    """Plan, enqueue and dispatch at `now` (a dry run needs no `messenger`)."""
+    """Run the steps, then plan, enqueue and dispatch at `now` (a dry run runs no step and
+    needs no `messenger`). A step that fails is logged; the sweep goes on without it."""
+    if not dry_run:
+        for step in steps:
+            try:
+                await step(ctx, now)
+            except Exception:
+                log.exception("sweep step %s failed", getattr(step, "__qualname__", step))
     planned, pass_ = plan(ctx, planners, now, dry_run)
     if dry_run:
         result = _dry_run(ctx, now, planned)

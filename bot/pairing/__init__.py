@@ -1,18 +1,23 @@
-"""Pairing and sessions: coordinators pair trainees with mentors; the pair is nudged to book,
-reminded, asked to log each month's session and checked in with at weeks 2, 4 and 6; each
-person sees their own programme and action plan."""
+"""Pairing and sessions: coordinators pair trainees with mentors; each month the pair is offered
+times both are free and books a Teams meeting in one tap (or gets the Teams scheduling link),
+is reminded, and afterwards the bot knows whether the session happened (Teams attendance, or
+one tap each); check-ins at weeks 2, 4 and 6; each person sees their own programme and action
+plan."""
 
 from __future__ import annotations
 
 from adaptive_cards.submitted import card_int
 from bot.commands import PERSONAL, TEAM, Command
 from bot.escalations.participant_help import ParticipantHelp
-from bot.events import PairingEndRequested
+from bot.events import PairingEnded, PairingEndRequested
 from bot.features import Registry, Services
+from bot.pairing.booking import Bookings
+from bot.pairing.booking_sweep import BookingSweep
 from bot.pairing.my_programme import MyProgramme, UpcomingLines
 from bot.pairing.nudges import plan_pairing_nudges
 from bot.pairing.pairings import Pairings
 from bot.pairing.session_actions import SessionActions
+from bot.pairing.verification import Verification
 from bot.teams import Turn
 from domain.authorisation import Action
 
@@ -28,8 +33,16 @@ def register(
     ctx = services.ctx
     pairings = Pairings(ctx, services.outbox, services.events)
     sessions = SessionActions(ctx, services.outbox, help_)
+    bookings = Bookings(ctx, services.outbox, services.graph)
+    booking_sweep = BookingSweep(ctx, bookings)
+    verification = Verification(ctx, services.outbox, services.graph, bookings, help_)
     mine = MyProgramme(ctx, upcoming)
     registry.events.subscribe(PairingEndRequested, pairings.end_requested)
+    registry.events.subscribe(PairingEnded, booking_sweep.pairing_ended)
+    # Graph first (the times a month's card offers, lost bookings, attendance), then the rules.
+    registry.sweep_step(booking_sweep.follow_up)
+    registry.sweep_step(booking_sweep.prepare_offers)
+    registry.sweep_step(verification.check_attendance)
     registry.planner(plan_pairing_nudges)
 
     async def my_programme(turn: Turn, _argument: str, _roles) -> None:
@@ -122,7 +135,7 @@ def register(
     )
     registry.command(
         Command(
-            "pairs", "Active pairs: sessions achieved vs planned", (TEAM,), Action.MANAGE_PAIRS
+            "pairs", "Active pairs: sessions planned, booked and held", (TEAM,), Action.MANAGE_PAIRS
         ),
         pairs,
     )
@@ -152,6 +165,12 @@ def register(
         confirm_pair,
         action=Action.MANAGE_PAIRS,
         when=lambda value: value.get("pairing") == "confirm",
+    )
+    registry.card_action("booking", bookings.answer)
+    registry.card_action(
+        "session",
+        verification.answer,
+        when=lambda value: value.get("session") in ("answer", "notes"),
     )
     registry.card_action("session", sessions.session_answer)
     registry.card_action("check_in", sessions.check_in)

@@ -25,6 +25,7 @@ from domain.cadence import (
 from domain.keys import month_period
 from domain.local_time import format_local_date, format_local_datetime
 from domain.participation import Standing, partner_role, standing
+from domain.sessions import SessionState, facts_of, is_held, session_state
 from domain.text_limits import SHORT_TEXT, too_long
 from store.applications import application_of
 from store.models import PairingStatus, Person
@@ -182,17 +183,27 @@ class MyProgramme:
         if month is None:
             return "your programme has finished — thank you!"
         row = rows.get(month)
-        if row is not None and row.logged_at is not None:
+        state = session_state(facts_of(row)) if row is not None else SessionState.PLANNED
+        if row is not None and (
+            row.logged_at is not None or is_held(state) or state == SessionState.DISPUTED
+        ):
             if month == pairing.length_months:
                 return "all sessions are done — well done!"
             starts, _ = month_bounds(pairing.paired_at, month + 1)
             starts_on = format_local_date(starts, tz)
             return f"month {month} is logged; month {month + 1} starts {starts_on}."
-        if row is not None and row.booking == "booked" and row.booked_for:
+        if state == SessionState.BOOKED:
             if row.booked_for > now:
                 return f"your session on {format_local_datetime(row.booked_for, tz)}."
             form = nudge_row(session, me, ItemKind.LOG_REQUEST, month_period(month), pairing)
-            return f"log your month-{month} session ({_card_words(form, 'the form', tz)})."
+            return (
+                f"tell me whether your month-{month} session happened "
+                f"({_card_words(form, 'the card', tz)})."
+            )
+        if state == SessionState.NOT_HELD:
+            card = nudge_row(session, me, ItemKind.BOOK_SESSION, month_period(month), pairing)
+            cards = _card_words(card, "the booking card", tz)
+            return f"book another time for month {month} ({cards})."
         if row is not None and row.booking == "cant":
             return "the coordinators know you can't meet this month and will be in touch."
         card = nudge_row(session, me, ItemKind.BOOK_SESSION, month_period(month), pairing)

@@ -19,11 +19,23 @@ from sqlmodel import Session
 from adaptive_cards import render_card
 from bot.context import AppContext
 from bot.outbox.planned import PlannedMessage, sweep_pass
-from bot.settings import working_hours_of
+from bot.pairing.booking import suggested_time
+from bot.pairing.booking_cards import (
+    LinkReason,
+    Reader,
+    check_card,
+    link_card,
+    notes_card,
+    offer_card,
+)
+from bot.settings import Settings, working_hours_of
 from bot.teams import message_payload
 from domain.cadence import ItemKind, NudgeWindow, next_change, nudge_windows, open_at
+from domain.free_slots import Interval
 from domain.keys import nudge_key
 from domain.local_time import format_local_datetime
+from domain.session_offers import CARD_NOTICE, card_arrival, session_minutes
+from domain.sessions import MENTOR, TRAINEE
 from domain.working_hours import DEFAULT_HOURS, WorkingHours
 from store.db import chunked
 from store.models import PairingStatus
@@ -88,7 +100,10 @@ def plan_pairing_nudges(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     hours,
                 )
                 due.look_again(pairing.id, next_change(windows, now))
-                drafts.extend(_drafts(pairing, people, open_at(windows, now), default_zone))
+                months = {row.month: row for row in sessions.get(pairing.id, ())}
+                drafts.extend(
+                    _drafts(ctx.settings, pairing, people, months, open_at(windows, now), now)
+                )
             messages.extend(_payloads_of_new(session, drafts))
     return messages
 
@@ -120,38 +135,108 @@ def _windows(
 
 
 def nudges_at(
+    settings: Settings,
     pairing,
     people,
     sessions,
     check_ins,
     now: datetime,
-    default_zone: str,
     hours: WorkingHours = DEFAULT_HOURS,
 ):
     """The nudges the rules send this pair at `now`, whether the outbox holds their keys or
     not (what the sweep decides, one pairing at a time)."""
+    default_zone = settings.default_time_zone
     windows = _windows(pairing, people, sessions, check_ins, now, default_zone, hours)
-    return _drafts(pairing, people, open_at(windows, now), default_zone)
+    months = {row.month: row for row in sessions}
+    return _drafts(settings, pairing, people, months, open_at(windows, now), now)
 
 
-def _drafts(pairing, people, windows: list[NudgeWindow], default_zone: str) -> list[Draft]:
+def _drafts(
+    settings: Settings, pairing, people, months: dict, windows: list[NudgeWindow], now: datetime
+) -> list[Draft]:
     base = {"pairing_id": pairing.id, "months": pairing.length_months}
+    zones = [person.time_zone or settings.default_time_zone for person in people]
     drafts = []
     for window in windows:
         me, partner = people[window.who], people[1 - window.who]
+        tz = zones[window.who]
+        reader = Reader(tz, window.who == MENTOR, partner.display_name, people[MENTOR].display_name)
+        row = months.get(window.month)
         data = base | {"partner_name": partner.display_name}
         if window.kind == ItemKind.BOOK_SESSION:
-            render = _card("book_session", data | {"month": window.month})
+            render = _booking_card(settings, pairing, zones, reader, window.month, row, now)
         elif window.kind == ItemKind.CHECK_IN:
             render = _card("check_in", data | {"week": window.week})
         elif window.kind == ItemKind.SESSION_REMINDER:
-            tz = me.time_zone or default_zone
-            render = _text(
+            text = (
                 f"Reminder: your mentoring session with {partner.display_name} is on "
-                f"{format_local_datetime(window.booked_for, tz)}."
+                f"{format_local_datetime(window.booked_for, tz)} ({reader.zone_note})."
+            )
+            if row is not None and row.join_url:
+                text += f" [Join in Teams]({row.join_url})"
+            render = _text(text)
+        elif window.kind == ItemKind.SESSION_NOTES:
+            render = _rendered(
+                lambda reader=reader, row=row, month=window.month: notes_card(
+                    reader,
+                    pairing_id=pairing.id,
+                    month=month,
+                    held_on=row.held_on,
+                    minutes=row.minutes,
+                )
             )
         else:
-            held_on = f"{window.booked_for:%Y-%m-%d}" if window.booked_for else ""
-            render = _card("log_session", data | {"month": window.month, "held_on": held_on})
+            render = _rendered(
+                lambda reader=reader, row=row, window=window: check_card(
+                    reader,
+                    pairing_id=pairing.id,
+                    month=window.month,
+                    months=pairing.length_months,
+                    booked_for=window.booked_for,
+                    attendance=row.attendance if row is not None else None,
+                )
+            )
         drafts.append(_message(me, window.kind.value, window.period, pairing, render))
     return drafts
+
+
+def _rendered(card: Callable[[], dict]):
+    return lambda: message_payload(None, cards=[card()])
+
+
+def _booking_card(settings: Settings, pairing, zones, reader: Reader, month: int, row, now):
+    """The month's booking card: the times stored for it (`Bookings.prepare_offers`), or the
+    Teams scheduling link with a suggested time."""
+    offer = (row.offer if row is not None else None) or {}
+    minutes = session_minutes(offer.get("minutes") or pairing.session_minutes)
+    slots = [
+        Interval(start, start + timedelta(minutes=minutes))
+        for start in (datetime.fromisoformat(at) for at in offer.get("slots") or ())
+        if start > now
+    ]
+    common = {"pairing_id": pairing.id, "month": month, "months": pairing.length_months}
+    if slots:
+        return _rendered(lambda: offer_card(reader, slots=slots, length=minutes, **common))
+    if offer.get("slots"):
+        reason = LinkReason.TIMES_PASSED
+    elif offer.get("slots") is not None:
+        reason = LinkReason.NO_TIMES
+    elif offer.get("error"):
+        reason = LinkReason.CALENDARS_FAILED
+    else:
+        reason = LinkReason.NO_CALENDARS
+    hours = working_hours_of(settings)
+    arrives = card_arrival(now, zones, hours, default_zone=settings.default_time_zone)
+    suggested = suggested_time(
+        settings, zones[MENTOR], zones[TRAINEE], (), minutes, arrives, CARD_NOTICE
+    )
+    return _rendered(
+        lambda: link_card(
+            reader,
+            reason=reason,
+            suggested=suggested,
+            length=minutes,
+            retry=reason in (LinkReason.CALENDARS_FAILED, LinkReason.TIMES_PASSED),
+            **common,
+        )
+    )

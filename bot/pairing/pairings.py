@@ -20,6 +20,7 @@ from domain.cadence import sessions_planned_by
 from domain.keys import pairing_ended_key, pairing_intro_key
 from domain.local_time import format_local_date
 from domain.matching import MentorProfile, TraineeProfile, exclusion_reason, suggest_mentors
+from domain.sessions import ANSWER_WORDS, Answer, disagreement, facts_of, session_counts
 from store.models import Application, Pairing, PairingStatus, Person, Programme
 from store.pairings import (
     active_pairing_of,
@@ -431,7 +432,8 @@ class Pairings:
             lines = ["**Active pairs**", ""]
             for pairing in pairings:
                 trainee, mentor = pair_people(session, pairing)
-                held = sum(1 for s in sessions_of(session, pairing.id) if s.happened)
+                rows = sessions_of(session, pairing.id)
+                held = sum(1 for s in rows if s.happened)
                 planned = sessions_planned_by(pairing.paired_at, now, pairing.length_months)
                 help_asked = [
                     c for c in check_ins_of(session, pairing.id) if c.answer == "need_help"
@@ -440,9 +442,30 @@ class Pairings:
                     f"- {trainee.display_name} ↔ {mentor.display_name}: sessions {held} of "
                     f"{planned} planned so far (of {pairing.length_months})"
                 )
+                line += session_breakdown(rows, planned, trainee, mentor)
                 if help_asked:
                     line += f" · ⚠ asked for help in the week-{help_asked[-1].week} check-in"
                 if trainee.unreachable_since or mentor.unreachable_since:
                     line += " · ⚠ someone can't be reached in Teams"
                 lines.append(line)
         return "\n".join(lines)
+
+
+def session_breakdown(rows, planned: int, trainee: Person, mentor: Person) -> str:
+    """The pair's sessions by state (" · 1 booked · held: 1 verified, ..."), and each month
+    whose two answers disagree (coordinators only: neither person is told the other's
+    answer)."""
+    months = {row.month: facts_of(row) for row in rows}
+    counts = session_counts(planned, months.values())
+    text = (
+        f" · {counts.booked} booked · held: {counts.verified} verified by attendance, "
+        f"{counts.confirmed} confirmed by both, {counts.reported} reported by one"
+    )
+    for month, facts in sorted(months.items()):
+        if disagreement(facts):
+            text += (
+                f" · ⚠ month {month}: they disagree ({trainee.display_name}: "
+                f"{ANSWER_WORDS[Answer(facts.trainee_answer)]}; {mentor.display_name}: "
+                f"{ANSWER_WORDS[Answer(facts.mentor_answer)]})"
+            )
+    return text

@@ -10,10 +10,11 @@ from bot.context import AppContext
 from bot.escalations.participant_help import ParticipantHelp, need_help_thanks
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage, recipient_time_zone
+from bot.pairing.pair_view import pair_view
 from bot.participants import sender_person
 from bot.teams import Turn, message_payload
-from domain.cadence import month_bounds
 from domain.escalations import RELEASE_BY, Cause
+from domain.free_slots import SESSION_MINUTES, Interval
 from domain.keys import (
     check_in_occurrence,
     month_occurrence,
@@ -21,8 +22,19 @@ from domain.keys import (
     session_logged_key,
 )
 from domain.local_time import format_local_date, format_local_datetime, parse_date, zone
+from domain.sessions import (
+    MENTOR,
+    TRAINEE,
+    Answer,
+    SessionState,
+    facts_of,
+    is_held,
+    session_end,
+    session_state,
+)
 from domain.stall_rules import CHECK_IN_ANSWERS
 from domain.text_limits import text_of, too_long
+from store.bookings import book_month, record_answer
 from store.models import Pairing, PairingStatus, Person
 from store.pairings import pair_people, record_check_in, session_month
 
@@ -76,13 +88,14 @@ class SessionActions:
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
 
-    async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str):
-        """Tell the partner (a person's AAD id) at once."""
+    async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str | dict):
+        """Tell the partner (a person's AAD id) at once: a text or a card."""
+        payload = message_payload(text) if isinstance(text, str) else message_payload(cards=[text])
         message = PlannedMessage(
             recipient,
             kind,
             key,
-            payload=message_payload(text),
+            payload=payload,
             routine=False,
             working_hours=False,
         )
@@ -106,12 +119,23 @@ class SessionActions:
                 return
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             row = session_month(session, pairing.id, month)
+            state = session_state(facts_of(row))
             if row.logged_at is not None:
                 who = session.get(Person, card_int(row.logged_by) or 0) if row.logged_by else None
                 replies.append(
                     f"Month {month}'s session is already logged"
                     + (f" by {who.display_name}" if who else "")
                     + f" on {format_local_date(row.logged_at, tz)}."
+                )
+                return
+            if is_held(state) or state == SessionState.DISPUTED:
+                replies.append(f"Month {month}'s session is already logged. Nothing changed.")
+                return
+            if choice == "booked" and row.event_id is not None and state == SessionState.BOOKED:
+                replies.append(
+                    f"Month {month}'s session is already booked in both your calendars for "
+                    f"{format_local_datetime(row.booked_for, tz)}. To change it, use "
+                    "Reschedule on its card."
                 )
                 return
             if choice == "booked":
@@ -128,16 +152,18 @@ class SessionActions:
                 if booked_for <= now:
                     replies.append("That time has passed; please pick a future time.")
                     return
-                row.booking, row.booked_for = "booked", booked_for
+                length = card_int(value.get("length"))
+                minutes = length if length in SESSION_MINUTES else pairing.session_minutes
+                if length in SESSION_MINUTES and pairing.session_minutes != length:
+                    pairing.session_minutes = length  # the pair's preference, remembered
+                    session.add(pairing)
+                book_month(row, booked_for, minutes)
                 session.add(row)
-                mine = (
-                    f"Booked: your session with {partner.display_name} on "
-                    f"{format_local_datetime(booked_for, tz)}. I'll remind you the day before."
-                )
-                partner_tz = recipient_time_zone(session, self.ctx.settings, partner.aad_object_id)
-                theirs = (
-                    f"{me.display_name} booked your mentoring session for "
-                    f"{format_local_datetime(booked_for, partner_tz)}."
+                pair = pair_view(self.ctx, session, pairing, month, me.id)
+                slot = Interval(booked_for, session_end(booked_for, minutes))
+                mine = pair.confirmation(pair.me_is_mentor, slot, None, in_calendars=False)
+                theirs = pair.confirmation(
+                    not pair.me_is_mentor, slot, None, in_calendars=False, by=me.display_name
                 )
                 key = session_booked_key(pairing.id, month, booked_for, partner.id)
             elif choice == "not_yet":
@@ -190,15 +216,16 @@ class SessionActions:
         happened = value.get("happened")
         if happened not in ("yes", "no"):
             return None, "Please say whether the session happened.", None
-        row.happened = happened == "yes"
-        if row.happened:
+        if happened == "yes":
             day = parse_date(str(value.get("held_on") or ""))
             minutes = card_int(value.get("minutes"))
             if day is None or minutes is None or not 0 < minutes <= 600:
                 return None, "Please give the date and how long it was (in minutes).", None
             row.held_on = datetime.combine(day, time(12), tzinfo=zone(tz))
             row.minutes = minutes
-        start, _end = month_bounds(pairing.paired_at, row.month)
+        who = MENTOR if me.id == pairing.mentor_person_id else TRAINEE
+        said = Answer.MET if happened == "yes" else Answer.DID_NOT_HAPPEN
+        record_answer(row, who, said.value, now)
         row.steps_moved = text_of(value.get("steps_moved")) or None
         row.blocking = text_of(value.get("blocking")) or None
         row.logged_by = str(me.id)

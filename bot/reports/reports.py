@@ -35,6 +35,7 @@ from domain.report_rules import (
     shown,
     suppress_breakdown,
 )
+from domain.sessions import SessionCounts, facts_of, session_counts
 from domain.surveys import ItemResult, Survey, load_definitions, round_title, summarise
 from store.applications import applications_with_people, status_counts_by_organisation
 from store.escalations import Escalation, Placement, ReleaseBlock
@@ -72,6 +73,10 @@ EXPORT_COLUMNS = (
     "Paired on",
     "Sessions planned so far",
     "Sessions held",
+    "Sessions booked, not yet held",
+    "Held: verified by Teams attendance",
+    "Held: confirmed by both",
+    "Held: reported by one",
     "Placements requested",
     "Placements offered",
     "Placements taken up",
@@ -161,7 +166,7 @@ class Reports:
             sections = [
                 _funnel_section(funnel_figures(session, programme.id)),
                 *_equality_sections(equality_figures(session, programme.id)),
-                _pairs_section(pairs_figures(session, pairings, months)),
+                _pairs_section(pairs_figures(session, pairings, months, now)),
                 _check_in_section(check_in_figures(session, pairings)),
                 *_survey_sections(survey_figures(session, programme.id, surveys)),
             ]
@@ -250,6 +255,18 @@ def _held(session: Session, pairing_ids: list[int]) -> list:
             )
         )
     )
+
+
+def session_counts_by_pairing(session: Session, pairings: list, now: datetime) -> dict:
+    """Each pairing's sessions by state (planned, booked, held and how it is known)."""
+    facts: dict[int, list] = {p.id: [] for p in pairings}
+    if pairings:
+        rows = session.exec(
+            select(MentoringSession).where(MentoringSession.pairing_id.in_(list(facts)))
+        )
+        for row in rows:
+            facts[row.pairing_id].append(facts_of(row))
+    return {p.id: session_counts(_planned(p, now), facts[p.id]) for p in pairings}
 
 
 def _planned(pairing, now: datetime) -> int:
@@ -368,9 +385,11 @@ class PairsFigures:
     sessions_achieved: int
     sessions_planned: int
     stalled: int
+    # Sessions by state: planned, booked, held (verified / confirmed / reported), disputed.
+    sessions: SessionCounts
 
 
-def pairs_figures(session: Session, pairings: list, months) -> PairsFigures:
+def pairs_figures(session: Session, pairings: list, months, now: datetime) -> PairsFigures:
     statuses = Counter(p.status for p in pairings)
     active = [p.id for p in pairings if p.status == PairingStatus.ACTIVE.value]
     return PairsFigures(
@@ -380,6 +399,7 @@ def pairs_figures(session: Session, pairings: list, months) -> PairsFigures:
         sessions_achieved=sum(m[2] for m in months),
         sessions_planned=sum(m[1] for m in months),
         stalled=len(stalled_pairings(session, active)),
+        sessions=sum(session_counts_by_pairing(session, pairings, now).values(), SessionCounts()),
     )
 
 
@@ -499,6 +519,12 @@ def _pairs_section(figures: PairsFigures) -> dict:
                 "Sessions achieved vs planned",
                 rate(figures.sessions_achieved, figures.sessions_planned),
             ),
+            _fact("Sessions planned so far", figures.sessions.planned),
+            _fact("Booked, not yet held", figures.sessions.booked),
+            _fact("Held: verified by Teams attendance", figures.sessions.verified),
+            _fact("Held: confirmed by both", figures.sessions.confirmed),
+            _fact("Held: reported by one", figures.sessions.reported),
+            _fact("The two answers disagree", figures.sessions.disputed),
             _fact("Pairs stalled now", figures.stalled),
         ],
     }
@@ -575,6 +601,7 @@ def programme_records(
     more = [(part.columns, part.values(session, programme, now)) for part in parts]
     pairings = programme_pairings(session, programme.id)
     held = Counter(row.pairing_id for row in _held(session, [p.id for p in pairings]))
+    by_state = session_counts_by_pairing(session, pairings, now)
     placements = list(session.exec(select(Placement).where(Placement.programme_id == programme.id)))
     blocks = Counter(
         session.exec(
@@ -632,6 +659,12 @@ def programme_records(
                 "Paired on": _day(pairing.paired_at, tz) if pairing else "",
                 "Sessions planned so far": _planned(pairing, now) if pairing else "",
                 "Sessions held": held[pairing.id] if pairing else "",
+                "Sessions booked, not yet held": by_state[pairing.id].booked if pairing else "",
+                "Held: verified by Teams attendance": by_state[pairing.id].verified
+                if pairing
+                else "",
+                "Held: confirmed by both": by_state[pairing.id].confirmed if pairing else "",
+                "Held: reported by one": by_state[pairing.id].reported if pairing else "",
                 "Placements requested": len(their_placements),
                 "Placements offered": sum(1 for p in their_placements if p.status in OFFERED),
                 "Placements taken up": sum(

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
 import { COORDINATOR, MENTOR, startStack, TRAINEE } from '../lib/stack.mjs';
+import { sent, sweepUntilSent, workingMorning } from '../lib/sweeps.mjs';
 import { TeamsPage } from '../lib/teams.mjs';
 
 describe('Step Forward in the Agents Playground', () => {
@@ -142,13 +143,8 @@ describe('Step Forward in the Agents Playground', () => {
     // Two weeks on, in working hours: the scheduler's sweep, run as the CLI with its own clock,
     // sends the week-2 check-in through the connector the Playground gave the bot. A message
     // held for the trainee's next allowed time is swept again at that time.
-    let now = workingMorning(new Date(Date.now() + 15 * DAY));
-    let report = '';
-    for (let i = 0; i < 4 && !sent(report, 'check_in'); i++) {
-      report = await stack.sweep(now);
-      const held = report.match(/\tcheck_in\t\S+\theld until (\S+)/);
-      if (held) now = held[1];
-    }
+    const now = workingMorning(new Date(Date.now() + 15 * DAY));
+    const report = await sweepUntilSent(stack, now, 'check_in');
     assert.ok(sent(report, 'check_in'), report);
 
     const checkIn = await trainee.card('Quick check-in: week 2');
@@ -165,18 +161,3 @@ describe('Step Forward in the Agents Playground', () => {
 });
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/** 10:00 UTC on `date`, moved on to Monday from a weekend, as ISO-8601. */
-function workingMorning(date) {
-  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), 10));
-  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
-  return day.toISOString();
-}
-
-/** Whether a sweep report lists a `kind` message as sent (not held, not failed). */
-function sent(report, kind) {
-  return report.split('\n').some((line) => {
-    const fields = line.split('\t');
-    return fields[1] === kind && fields.length === 3;
-  });
-}

@@ -78,13 +78,15 @@ export function stop(child) {
   });
 }
 
-export async function startStack() {
+/** The stack; `env` is added to the bot's and the CLI's environment (e.g. a fake Graph's). */
+export async function startStack({ env: extra = {} } = {}) {
   const work = mkdtempSync(path.join(tmpdir(), 'stepforward-e2e-'));
   const env = {
     ...process.env,
     DATABASE_URL: `sqlite:///${path.join(work, 'stepforward.db')}`,
     STEPFORWARD_SCHEDULER: 'false',
     PYTHONPATH: ROOT,
+    ...extra,
   };
   delete env.MicrosoftAppId;
   const children = [];
@@ -132,6 +134,11 @@ export async function startStack() {
           ['-m', 'bot.cli', 'sweep', '--now', now],
           { cwd: work, env },
         );
+        return stdout;
+      },
+      /** Run a Python script of the project's against the same database; its output. */
+      async python(...args) {
+        const { stdout } = await promisify(execFile)(projectPython(), args, { cwd: work, env });
         return stdout;
       },
       async stop() {

@@ -39,6 +39,11 @@ class Month:
     booking: str | None = None
     booked_for: datetime | None = None
     logged_at: datetime | None = None
+    booked_minutes: int | None = None
+    event_id: str | None = None
+    attendance: str | None = None
+    trainee_answer: str | None = None
+    mentor_answer: str | None = None
 
 
 def _pair(rng: random.Random):
@@ -49,11 +54,19 @@ def _pair(rng: random.Random):
         start = add_months(paired_at, k - 1)
         roll = rng.random()
         booked_for = start + timedelta(days=rng.uniform(0, 30), hours=rng.uniform(0, 10))
+        minutes = rng.choice((None, 60, 120))
+        event = rng.choice((None, "event-1"))
         if roll < 0.3:
-            months.append(Month(k, "booked", booked_for))
+            months.append(Month(k, "booked", booked_for, None, minutes, event))
+        elif roll < 0.4:
+            attendance = rng.choice(("verified", "absent", "declined", "unknown"))
+            months.append(Month(k, "booked", booked_for, None, minutes, "event-1", attendance))
         elif roll < 0.5:
             logged = booked_for + timedelta(days=rng.uniform(0, 3))
-            months.append(Month(k, "booked", booked_for, logged))
+            answers = [rng.choice(("met", "rescheduled", None)) for _who in (0, 1)]
+            if answers == [None, None]:
+                answers[rng.randrange(2)] = "met"
+            months.append(Month(k, "booked", booked_for, logged, minutes, event, None, *answers))
         elif roll < 0.6:
             months.append(Month(k, "cant"))
     answered = {(rng.randrange(2), rng.choice((2, 4, 6))) for _ in range(rng.randrange(4))}

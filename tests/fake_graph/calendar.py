@@ -2,7 +2,8 @@
 
 Endpoints: "get_schedule" (POST /users/{id}/calendar/getSchedule), "create_event"
 (POST /users/{id}/events), "update_event" (PATCH /users/{id}/events/{event}), "cancel_event"
-(POST /users/{id}/events/{event}/cancel), "get_event" (GET /users/{id}/events/{event}).
+(POST /users/{id}/events/{event}/cancel), "get_event" (GET /users/{id}/events/{event}),
+"calendar_view" (GET /users/{id}/calendarView?startDateTime=...&endDateTime=...).
 
 Events created here are busy in their organiser's and attendees' free/busy, get a Teams join
 link (registered with the fake's meetings) and are found again by their transactionId, as
@@ -100,6 +101,7 @@ class FakeCalendar:
         server.route("PATCH", "/users/{user}/events/{event}", "update_event", self._update)
         server.route("POST", "/users/{user}/events/{event}/cancel", "cancel_event", self._cancel)
         server.route("GET", "/users/{user}/events/{event}", "get_event", self._get)
+        server.route("GET", "/users/{user}/calendarView", "calendar_view", self._view)
 
     # -- what tests set and read ------------------------------------------------------------
 
@@ -215,3 +217,20 @@ class FakeCalendar:
         if event is None:
             return self.server.error(404, "ErrorItemNotFound")
         return web.json_response(event.as_graph())
+
+    async def _view(self, request: web.Request, call: Call) -> web.Response:
+        user = request.match_info["user"]
+        try:
+            start = datetime.fromisoformat(call.query["startDateTime"])
+            end = datetime.fromisoformat(call.query["endDateTime"])
+        except (KeyError, ValueError):
+            return self.server.error(400, "ErrorInvalidParameter")
+        address = (self.address_of(user) or "").lower()
+        found = [
+            event.as_graph()
+            for event in self.live_events()  # a cancelled event leaves the calendar
+            if (event.organiser == user or address in {a.lower() for a in event.attendees})
+            and event.start < end
+            and start < event.end
+        ]
+        return self.server.page(request, found)

@@ -1,0 +1,47 @@
+"""An accepted trainee in the demo programme, as a coordinator's review leaves one, so that a
+journey can start at pairing: `python e2e/lib/accepted_trainee.py <aad id> <name>` on the
+database DATABASE_URL names."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+from store.db import session_scope
+from store.models import Application
+from store.people import upsert_person
+from store.seed import seed_demo
+
+
+def main(aad_object_id: str, name: str) -> None:
+    engine = Settings().create_engine()
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        programme = seed_demo(session, now)
+        person = upsert_person(session, aad_object_id, now, display_name=name)
+        session.add(
+            Application(
+                programme_id=programme.id,
+                person_id=person.id,
+                role="trainee",
+                status="accepted",
+                organisation="City Council",
+                answers={
+                    "organisation": "City Council",
+                    "location": "Leicester",
+                    "grade": "Scale 5",
+                    "needs": ["confidence", "interviews"],
+                },
+                manager_support="yes",
+                consent_at=now,
+                submitted_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
