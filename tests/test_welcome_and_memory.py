@@ -92,3 +92,17 @@ async def test_invalid_time_zone_is_ignored_not_stored(bot, connector):
     with Session(bot.ctx.engine) as session:
         person = session.exec(select(Person)).one()
     assert person.time_zone is None
+
+
+async def test_someone_already_in_the_programme_is_welcomed_back_without_apply(bot, connector):
+    from tests.test_escalations import _paired
+
+    sam, adele, _champion = await _paired(bot)
+    for person in (sam, adele):
+        await bot.post(installation_update(connector.url, person.aad, action="remove"))
+        await bot.post(installation_update(connector.url, person.aad))
+        welcome = connector.cards(person.conversation)[-1]
+        assert _action_titles(welcome) == ["My programme", "Help"]
+        texts = " ".join(block.get("text", "") for block in welcome["body"])
+        assert texts.startswith("Welcome to Step Forward Welcome back. You're already part")
+        assert "apply" not in texts.lower() and "mentor each month" not in texts

@@ -8,8 +8,6 @@ reply ends with "(page 2 of 5)".
 
 from __future__ import annotations
 
-from botbuilder.core import TurnContext
-
 PAGE_BYTES = 40_000
 _FOOTER_BYTES = 40  # room for "\n\n(page 12 of 34)"
 
@@ -44,8 +42,3 @@ def numbered_pages(text: str, limit: int = PAGE_BYTES) -> list[str]:
         return parts or [text]
     return [f"{part}\n\n(page {n} of {len(parts)})" for n, part in enumerate(parts, start=1)]
 
-
-async def send_paged(turn: TurnContext, text: str, limit: int = PAGE_BYTES) -> None:
-    """Reply with `text`, in as many messages as its size needs."""
-    for page in numbered_pages(text, limit):
-        await turn.send_activity(page)
