@@ -60,6 +60,9 @@ def report_facts_from(data: dict) -> dict[str, str]:
     facts["Pairs and sessions / Pairs completed"] = str(pairs["completed"])
     facts["Pairs and sessions / Pairs ended early"] = str(pairs["ended_early"])
     facts["Pairs and sessions / Sessions achieved vs planned"] = data["sessions"]["rate"]
+    facts["Pairs and sessions / Sessions planned so far"] = str(data["sessions"]["so_far"])
+    for word, count in data["sessions"]["states"]:
+        facts[f"Pairs and sessions / {word}"] = str(count)
     facts["Pairs and sessions / Pairs stalled now"] = str(pairs["stalled"])
     for word, count in data["check_ins"]:
         facts[f"Check-ins (is it running smoothly?) / {word}"] = str(count)

@@ -75,6 +75,16 @@ PAIR_COLUMNS = ("id", "trainee", "organisation", "mentor", "status", "paired_on"
 TEAMS_MESSAGE_LINK = "https://teams.microsoft.com/l/message"
 
 
+# How sessions stand, in the report's words, by the SessionCounts field that holds each.
+SESSION_STATES = (
+    ("booked", "Booked, not yet held"),
+    ("verified", "Held: verified by Teams attendance"),
+    ("confirmed", "Held: confirmed by both"),
+    ("reported", "Held: reported by one"),
+    ("disputed", "The two answers disagree"),
+)
+
+
 def may_see_dashboard(roles: Iterable[Role]) -> bool:
     return any(may(roles, action) for action in SECTIONS_BY_ACTION)
 
@@ -110,6 +120,8 @@ def dashboard_data(
             "planned": pairs.sessions_planned,
             "achieved": pairs.sessions_achieved,
             "rate": rate(pairs.sessions_achieved, pairs.sessions_planned),
+            "so_far": pairs.sessions.planned,
+            "states": [[word, getattr(pairs.sessions, name)] for name, word in SESSION_STATES],
         }
         data["pairs_summary"] = {
             "active": pairs.active,

@@ -421,7 +421,9 @@
   }
 
   function renderSessions(sessions) {
-    $('sessions-text').textContent = `Sessions achieved vs planned: ${sessions.rate}.`;
+    const states = sessions.states.map(([word, count]) => `${word}: ${count}`).join(' · ');
+    $('sessions-text').textContent =
+      `Sessions achieved vs planned: ${sessions.rate}. Of ${sessions.so_far} planned so far: ${states}.`;
     table($('sessions-table'), ['Programme month', 'Planned', 'Achieved'], sessions.months.map(
       ([month, planned, achieved]) => el('tr', {}, el('th', { scope: 'row', text: month }),
         numberCell(planned), numberCell(achieved))), 'Sessions per programme month');
