@@ -127,3 +127,31 @@ def seed_demo(session: Session, now: datetime) -> Programme:
             )
     session.flush()
     return programme
+
+
+def seed_accepted_trainee(
+    session: Session, aad_object_id: str, name: str, now: datetime, **fields
+) -> Application:
+    """The demo programme and its mentors, and one trainee from City Council accepted on it,
+    as a coordinator's review leaves them (`fields`: more of the application, e.g. the line
+    manager's support)."""
+    programme = seed_demo(session, now)
+    person = upsert_person(session, aad_object_id, now, display_name=name)
+    application = Application(
+        programme_id=programme.id,
+        person_id=person.id,
+        role="trainee",
+        status="accepted",
+        organisation="City Council",
+        answers={
+            "organisation": "City Council",
+            "location": "Leicester",
+            "needs": ["confidence", "interviews"],
+            "grade": "Scale 5",
+        },
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    session.add(application)
+    return application

@@ -10,9 +10,9 @@ from bench.teams_activities import (
     channel_message,
     personal_message,
 )
-from store.models import Application, Pairing
-from store.people import upsert_person
-from store.seed import DEMO_MENTORS, seed_demo
+from store.models import Pairing
+from store.seed import DEMO_MENTORS
+from store.seed import seed_accepted_trainee as accepted_trainee
 from tests.applying import action_data, card_text, set_up_channel
 from tests.conftest import COORDINATOR_AAD, START
 
@@ -22,26 +22,7 @@ ADELE, MEGAN = DEMO_MENTORS[1], DEMO_MENTORS[0]
 
 def seed_accepted_trainee(session, aad: str = SAM, manager_name: str | None = None) -> None:
     """The demo programme and its mentors, and Sam Taylor accepted as a trainee."""
-    programme = seed_demo(session, START)
-    sam = upsert_person(session, aad, START, display_name="Sam Taylor")
-    session.add(
-        Application(
-            programme_id=programme.id,
-            person_id=sam.id,
-            role="trainee",
-            status="accepted",
-            organisation="City Council",
-            answers={
-                "organisation": "City Council",
-                "location": "Leicester",
-                "needs": ["confidence", "interviews"],
-                "grade": "Scale 5",
-            },
-            manager_name=manager_name,
-            created_at=START,
-            updated_at=START,
-        )
-    )
+    accepted_trainee(session, aad, "Sam Taylor", START, manager_name=manager_name)
 
 
 async def _programme_with_accepted_trainee(bot, manager_name=None):

@@ -9,36 +9,21 @@ from datetime import UTC, datetime
 
 from bot.settings import Settings
 from store.db import session_scope
-from store.models import Application
-from store.people import upsert_person
-from store.seed import seed_demo
+from store.seed import seed_accepted_trainee
 
 
 def main(aad_object_id: str, name: str) -> None:
     engine = Settings().create_engine()
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        programme = seed_demo(session, now)
-        person = upsert_person(session, aad_object_id, now, display_name=name)
-        session.add(
-            Application(
-                programme_id=programme.id,
-                person_id=person.id,
-                role="trainee",
-                status="accepted",
-                organisation="City Council",
-                answers={
-                    "organisation": "City Council",
-                    "location": "Leicester",
-                    "grade": "Scale 5",
-                    "needs": ["confidence", "interviews"],
-                },
-                manager_support="yes",
-                consent_at=now,
-                submitted_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+        seed_accepted_trainee(
+            session,
+            aad_object_id,
+            name,
+            now,
+            manager_support="yes",
+            consent_at=now,
+            submitted_at=now,
         )
     engine.dispose()
 
