@@ -23,6 +23,7 @@ describe('Booking a session from the card, with Microsoft Graph', () => {
   let browser;
   let coordinator;
   let trainee;
+  let mentor;
 
   before(async () => {
     graph = await startFakeGraph([LYNNE, MEGAN]);
@@ -48,6 +49,14 @@ describe('Booking a session from the card, with Microsoft Graph', () => {
     await trainee.card('Welcome to Step Forward');
     await stack.python(path.join(ROOT, 'e2e', 'lib', 'accepted_trainee.py'), LYNNE[0], LYNNE[1]);
 
+    // The mentor opens her chat (so she can be introduced): an accepted mentor is welcomed
+    // back, not asked to apply.
+    mentor = new TeamsPage(await browser.context.newPage(), 'booking-mentor');
+    await mentor.open(stack.playgrounds.mentor);
+    const welcome = await mentor.card('Welcome back');
+    assert.equal(await welcome.getByRole('button', { name: 'Apply' }).count(), 0);
+    await mentor.shot('welcome-back');
+
     await coordinator.post(`pair ${LYNNE[1]} with ${MEGAN[1]}`);
     await coordinator.reply(`Paired ${LYNNE[1]} with ${MEGAN[1]}. I've introduced them to each other.`);
     await coordinator.shot('paired');
@@ -72,6 +81,10 @@ describe('Booking a session from the card, with Microsoft Graph', () => {
     assert.match(await join.getAttribute('title'), /^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
     await booked.scrollIntoViewIfNeeded();
     await trainee.shot('confirmed');
+    const hers = await mentor.card('Booked: your mentoring session with Lynne Robbins');
+    assert.match(await hers.innerText(), /Lynne Robbins booked it/);
+    await hers.scrollIntoViewIfNeeded();
+    await mentor.shot('confirmed');
 
     // The coordinators see the month as booked (not yet held).
     await coordinator.post('pairs');
