@@ -387,3 +387,26 @@ def read_event_key(key: str) -> EventKey | None:
     if (kind == EventKeyWhat.ATTENDANCE) != (person_id is None):
         return None
     return EventKey(event_id, kind, person_id)
+
+
+# --- announcements of a programme's application window -----------------------------------------
+
+
+def announcement_key(announcement_id: int, aad_object_id: str) -> str:
+    """The one personal message of an announcement to one person."""
+    return f"announcement-{announcement_id}:{aad_object_id}"
+
+
+def announcement_post_key(announcement_id: int, conversation_id: str) -> str:
+    """The one post of an announcement in one channel."""
+    return f"announcement-{announcement_id}:channel:{conversation_id}"
+
+
+def announcement_reminder_key(programme_id: int, aad_object_id: str) -> str:
+    """The one reminder, per programme and person, to finish a started application."""
+    return f"announcement-reminder-{programme_id}:{aad_object_id}"
+
+
+def announcement_notice_key(announcement_id: int, notice: str) -> str:
+    """The coordinator channel told once about an announcement (approval asked, sent)."""
+    return f"announcement-{announcement_id}:notice:{notice}"
