@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import (
+    announcements,
     applications,
     cohort_events,
     dashboard,
@@ -53,7 +54,8 @@ def assemble(
     router = Router(ctx, registry)
     registry.command(HELP, router.help)
     programme.register(registry, services)
-    applications.register(registry, services)
+    apply = applications.register(registry, services)
+    announcements.register(registry, services, apply=apply)
     help_ = escalations.register(registry, services)
     events = cohort_events.register(
         registry, services, report_release=help_.report_release, survey_card=survey_card

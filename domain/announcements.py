@@ -72,7 +72,8 @@ class Unreached(StrEnum):
     APP_NOT_ALLOWED = "app_not_allowed"  # the app may not be installed for them
     NO_CHAT = "no_chat"  # installed, but Teams never opened the chat
     NOT_FOR_ME = "not_for_me"  # said "not for me" to this programme earlier
-    FAILED = "failed"  # Teams kept failing
+    NOT_SET_UP = "not_set_up"  # the app's catalog id is not configured: nobody can be added
+    FAILED = "failed"  # Teams (or Graph) kept failing
 
 
 UNREACHED_WORDS = {
@@ -81,7 +82,8 @@ UNREACHED_WORDS = {
     Unreached.APP_NOT_ALLOWED: "the app is not allowed for them",
     Unreached.NO_CHAT: "no chat opened after installing",
     Unreached.NOT_FOR_ME: "said “not for me” earlier",
-    Unreached.FAILED: "Teams kept failing",
+    Unreached.NOT_SET_UP: "the app could not be installed for them (no app catalog id set)",
+    Unreached.FAILED: "Teams or Microsoft Graph kept failing",
 }
 
 
@@ -257,3 +259,41 @@ def wants_reminder(*, started: bool, submitted: bool, not_for_me: bool) -> bool:
     """Only people who started an application and have not submitted it, and never anyone
     who said "not for me"."""
     return started and not submitted and not not_for_me
+
+
+# --- the form ------------------------------------------------------------------------------------
+
+MAX_GROUPS_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    group_id: str
+    organisation: str
+
+
+def read_groups(text: str) -> tuple[list[GroupLine], list[str]]:
+    """The staff groups typed on the form, one per line: "<group id>, <organisation>".
+
+    Returns the groups (each id once) and the lines that could not be read, as typed."""
+    groups: dict[str, GroupLine] = {}
+    unread: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        group_id, _, organisation = (part.strip() for part in line.partition(","))
+        if not group_id or not organisation or any(c.isspace() or c in "/?#" for c in group_id):
+            unread.append(line)
+            continue
+        groups.setdefault(group_id, GroupLine(group_id, organisation))
+    return list(groups.values()), unread
+
+
+def image_refusal(url: str) -> str | None:
+    if url and not url.lower().startswith("https://"):
+        return (
+            "The image needs to be a web address starting with https:// (or leave it empty). "
+            "Nothing was saved: please change it and press Preview again."
+        )
+    return None

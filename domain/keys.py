@@ -271,6 +271,8 @@ def read_manager_request_key(key: str) -> int | None:
     if prefix != "manager-request" or not number.isdigit():
         return None
     return int(number)
+
+
 # --- the cohort's shared events -------------------------------------------------------------
 
 _EVENT = "cohort-event"
@@ -397,6 +399,15 @@ def announcement_key(announcement_id: int, aad_object_id: str) -> str:
     return f"announcement-{announcement_id}:{aad_object_id}"
 
 
+def read_announcement_key(key: str) -> int | None:
+    """The announcement of an `announcement_key` or `announcement_post_key`; None otherwise."""
+    head, _, rest = key.partition(":")
+    number = head.removeprefix("announcement-")
+    if not rest or not head.startswith("announcement-") or not number.isdigit():
+        return None
+    return int(number)
+
+
 def announcement_post_key(announcement_id: int, conversation_id: str) -> str:
     """The one post of an announcement in one channel."""
     return f"announcement-{announcement_id}:channel:{conversation_id}"
@@ -407,6 +418,10 @@ def announcement_reminder_key(programme_id: int, aad_object_id: str) -> str:
     return f"announcement-reminder-{programme_id}:{aad_object_id}"
 
 
-def announcement_notice_key(announcement_id: int, notice: str) -> str:
-    """The coordinator channel told once about an announcement (approval asked, sent)."""
-    return f"announcement-{announcement_id}:notice:{notice}"
+def read_announcement_reminder_key(key: str) -> tuple[int, str] | None:
+    """(programme id, AAD object id) of an `announcement_reminder_key`; None otherwise."""
+    head, _, aad = key.partition(":")
+    number = head.removeprefix("announcement-reminder-")
+    if not aad or not head.startswith("announcement-reminder-") or not number.isdigit():
+        return None
+    return int(number), aad

@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from domain.announcements import AudienceKind, Delivery, Status, Unreached
 from domain.keys import announcement_key
 from store.db import chunked, insert_unless_exists
-from store.models import Application, Person, utc_column
+from store.models import Application, ApplicationStatus, Person, Programme, utc_column
 from store.outbox import OutboxMessage, OutboxStatus
 
 
@@ -277,13 +277,14 @@ def sending(session: Session) -> list[Announcement]:
     )
 
 
-def announced_to(session: Session, programme_id: int) -> set[str]:
-    """Everyone any announcement of the programme was for (the reminder's candidates)."""
-    return set(
+def installing_for(session: Session, aad_object_id: str) -> list[AnnouncementRecipient]:
+    """The person's announcements waiting for Teams to open their chat."""
+    return list(
         session.exec(
-            select(AnnouncementRecipient.aad_object_id)
-            .join(Announcement, Announcement.id == AnnouncementRecipient.announcement_id)
-            .where(Announcement.programme_id == programme_id)
+            select(AnnouncementRecipient).where(
+                AnnouncementRecipient.aad_object_id == aad_object_id,
+                AnnouncementRecipient.delivery == Delivery.INSTALLING.value,
+            )
         )
     )
 
@@ -293,3 +294,37 @@ def forget_announced(session: Session, aad_object_id: str) -> None:
     for model in (AnnouncementRecipient, AnnouncementOptOut):
         for row in session.exec(select(model).where(model.aad_object_id == aad_object_id)):
             session.delete(row)
+
+
+def announced_programmes(session: Session, now: datetime) -> list[Programme]:
+    """Programmes open for applications now with an announcement approved (being sent or sent)."""
+    return list(
+        session.exec(
+            select(Programme)
+            .where(
+                Programme.window_opens_at <= now,
+                Programme.window_closes_at > now,
+                Programme.id.in_(
+                    select(Announcement.programme_id).where(
+                        Announcement.status.in_([Status.SENDING.value, Status.SENT.value])
+                    )
+                ),
+            )
+            .order_by(Programme.id)
+        )
+    )
+
+
+def unfinished_applications(session: Session, programme_id: int) -> list[tuple[Application, str]]:
+    """Applications started and not submitted (nor withdrawn), with the person's AAD id."""
+    return list(
+        session.exec(
+            select(Application, Person.aad_object_id)
+            .join(Person, Person.id == Application.person_id)
+            .where(
+                Application.programme_id == programme_id,
+                Application.status == ApplicationStatus.STARTED.value,
+                Application.submitted_at.is_(None),
+            )
+        )
+    )

@@ -57,3 +57,14 @@ def ref_by_conversation(session: Session, conversation_id: str) -> ConversationR
     return session.exec(
         select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
     ).first()
+
+
+def channel_refs(session: Session) -> list[ConversationRef]:
+    """Every channel the bot can post in (it was installed in the team, or @mentioned there)."""
+    return list(
+        session.exec(
+            select(ConversationRef)
+            .where(ConversationRef.conversation_type == "channel")
+            .order_by(ConversationRef.id)
+        )
+    )

@@ -57,6 +57,11 @@ def roles_of(session: Session, aad_object_id: str) -> set[str]:
     return set(rows.all())
 
 
+def holders_of(session: Session, role: str) -> set[str]:
+    """The AAD object ids granted `role` in the store (configured ones are in settings)."""
+    return set(session.exec(select(RoleGrant.aad_object_id).where(RoleGrant.role == role)))
+
+
 def mark_unreachable(session: Session, aad_object_id: str, now: datetime) -> Person:
     """Record that proactive messages cannot reach this person (bot removed or blocked).
 

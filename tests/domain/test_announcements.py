@@ -122,3 +122,22 @@ def test_only_people_who_started_and_did_not_submit_are_reminded_and_never_not_f
     assert not wants_reminder(started=True, submitted=True, not_for_me=False)
     assert not wants_reminder(started=False, submitted=False, not_for_me=False)
     assert not wants_reminder(started=True, submitted=False, not_for_me=True)
+
+
+def test_groups_are_read_one_per_line_with_their_organisation():
+    from domain.announcements import GroupLine, read_groups
+
+    groups, unread = read_groups(
+        "6a1f-e2, City Council\n\n  b7c9 ,Police Service \nno organisation\nbad id, Fire\n"
+        "6a1f-e2, City Council again"
+    )
+    assert groups == [GroupLine("6a1f-e2", "City Council"), GroupLine("b7c9", "Police Service")]
+    assert unread == ["no organisation", "bad id, Fire"]
+
+
+def test_an_image_must_be_an_https_address():
+    from domain.announcements import image_refusal
+
+    assert image_refusal("") is None
+    assert image_refusal("https://contoso.sharepoint.com/a.png") is None
+    assert "https://" in image_refusal("http://example.com/a.png")
