@@ -55,13 +55,15 @@ def assemble(
     registry.command(HELP, router.help)
     programme.register(registry, services)
     apply = applications.register(registry, services)
-    announcements.register(registry, services, apply=apply)
     help_ = escalations.register(registry, services)
     events = cohort_events.register(
         registry, services, report_release=help_.report_release, survey_card=survey_card
     )
     pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
+    # After the line managers: someone the app was installed for hears about a request first;
+    # a waiting announcement then goes with the next sweep.
+    announcements.register(registry, services, apply=apply)
     surveys.register(registry, services)
     reports.register(registry, services, parts=(events,))
     my_data.register(registry, services, sections=(events.data_lines,))

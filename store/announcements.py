@@ -162,14 +162,18 @@ def add_recipients(
 
 
 def recipients_in(
-    session: Session, announcement_id: int, deliveries: Iterable[Delivery] | None = None
+    session: Session,
+    announcement_id: int,
+    deliveries: Iterable[Delivery] | None = None,
+    *,
+    limit: int | None = None,
 ) -> list[AnnouncementRecipient]:
     query = select(AnnouncementRecipient).where(
         AnnouncementRecipient.announcement_id == announcement_id
     )
     if deliveries is not None:
         query = query.where(AnnouncementRecipient.delivery.in_([d.value for d in deliveries]))
-    return list(session.exec(query.order_by(AnnouncementRecipient.id)))
+    return list(session.exec(query.order_by(AnnouncementRecipient.id).limit(limit)))
 
 
 def recipient_of(

@@ -38,6 +38,7 @@ from domain.keys import announcement_key, announcement_post_key, read_announceme
 from domain.managers import chat_deadline
 from store.announcements import (
     Announcement,
+    AnnouncementAudience,
     AnnouncementRecipient,
     add_recipients,
     audiences_of,
@@ -152,9 +153,7 @@ class AnnouncementDelivery:
         for audience_id, group_id in unread:
             members = await group_member_ids(self.graph, group_id)
             with self.ctx.session() as session:
-                audience = next(
-                    a for a in audiences_of(session, announcement_id) if a.id == audience_id
-                )
+                audience = session.get(AnnouncementAudience, audience_id)
                 if isinstance(members, GraphError):
                     log.info("group members not read audience_id=%s %s", audience_id, members)
                     if members.kind in TRANSIENT and now - approved_at < GRAPH_PATIENCE:
