@@ -76,6 +76,9 @@ class Unreached(StrEnum):
     FAILED = "failed"  # Teams (or Graph) kept failing
 
 
+# Not reached although the message was handed to Teams (Teams refused or kept failing).
+SENT_BUT_REFUSED = frozenset({Unreached.BLOCKED.value, Unreached.FAILED.value})
+
 UNREACHED_WORDS = {
     Unreached.BLOCKED: "blocked or removed the app",
     Unreached.LEFT: "left the organisation",
@@ -165,8 +168,9 @@ class RecipientFacts:
 class Reach:
     organisation: str
     people: int = 0
-    sent: int = 0  # handed to Teams, or waiting in the outbox
+    sent: int = 0  # handed to Teams (delivered, or refused by Teams: blocked, failing)
     delivered: int = 0
+    waiting: int = 0  # in the outbox, waiting for their working hours
     unreached: dict[str, int] = field(default_factory=dict)
     pressed_apply: int = 0
     started: int = 0
@@ -179,13 +183,15 @@ class Reach:
 
     def add(self, person: RecipientFacts) -> None:
         self.people += 1
-        if person.delivery in (Delivery.QUEUED, Delivery.DELIVERED):
-            self.sent += 1
         if person.delivery == Delivery.DELIVERED:
             self.delivered += 1
+            self.sent += 1
+        if person.delivery == Delivery.QUEUED:
+            self.waiting += 1
         if person.delivery == Delivery.NOT_REACHED:
             why = person.unreached or Unreached.FAILED.value
             self.unreached[why] = self.unreached.get(why, 0) + 1
+            self.sent += why in SENT_BUT_REFUSED
         self.pressed_apply += person.pressed_apply
         self.started += person.started
         self.submitted += person.submitted
@@ -194,6 +200,7 @@ class Reach:
         self.people += other.people
         self.sent += other.sent
         self.delivered += other.delivered
+        self.waiting += other.waiting
         for why, count in other.unreached.items():
             self.unreached[why] = self.unreached.get(why, 0) + count
         self.pressed_apply += other.pressed_apply

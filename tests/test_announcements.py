@@ -411,7 +411,7 @@ async def test_the_reach_report_counts_what_happened_by_organisation(bot, clock,
     assert f"**Announcement {announcement_id}**" in report and "sent)" in report
     assert "- Channel" in report and ": posted" in report
     assert (
-        "- **City Council** (6 people): 5 sent, 5 delivered, 1 could not be reached "
+        "- **City Council** (6 people): 6 sent, 5 delivered, 1 could not be reached "
         "(1 blocked or removed the app); 2 pressed Apply, 2 started, 1 submitted"
     ) in report
     assert (
@@ -482,3 +482,22 @@ async def test_apply_pressed_on_the_channel_post_answers_in_the_personal_chat(
     assert not any(r.conversation_id.startswith(CHANNEL_ID) for r in replies)
     assert len(bot.connector.cards(_chat("aad-ana"))) == before + 1
     assert "press **Apply** here" in bot.connector.texts(_chat("aad-ana"))[-1]
+
+
+async def test_the_report_says_who_waits_for_working_hours_and_claims_nothing_sent(
+    bot, clock, fake_graph
+):
+    await _set_up(bot)
+    deliveries = _teams_opens_chats(bot, fake_graph)
+    clock.set(MONDAY_EVENING)
+    await _approve(bot, await _compose(bot, groups="g-council, City Council"))
+    await _sweep(bot, clock, MONDAY_EVENING, deliveries)
+    [report] = _texts(
+        await _in_channel(bot, channel_message(bot.connector.url, COORDINATOR_AAD, "announcements"))
+    )
+    assert "18:00, sending)" in report
+    assert (
+        "- **City Council** (6 people): 0 sent, 0 delivered, 6 waiting for their working hours, "
+        "0 could not be reached"
+    ) in report
+    assert "Not reached at all" not in report

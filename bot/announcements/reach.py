@@ -67,16 +67,21 @@ def facts_of(session: Session, announcement: Announcement) -> list[RecipientFact
     return facts
 
 
+def counts(row: Reach) -> str:
+    waiting = f"{row.waiting} waiting for their working hours, " if row.waiting else ""
+    return (
+        f"{row.sent} sent, {row.delivered} delivered, {waiting}{row.not_reached} could not be "
+        "reached"
+    )
+
+
 def reach_line(row: Reach) -> str:
     if row.suppressed:
         return (
             f"- **{row.organisation}**: fewer than {SMALLEST_SHOWN} people, so not shown "
             "(counted in the totals above)"
         )
-    line = (
-        f"- **{row.organisation}** ({row.people} people): {row.sent} sent, {row.delivered} "
-        f"delivered, {row.not_reached} could not be reached"
-    )
+    line = f"- **{row.organisation}** ({row.people} people): {counts(row)}"
     if row.unreached:
         why = ", ".join(
             f"{count} {UNREACHED_WORDS.get(Unreached(kind), kind)}"
@@ -138,8 +143,7 @@ class ReachReport:
             for fact in facts:
                 total.add(fact)
             lines.append(
-                f"People in the staff groups: {total.people}; {total.sent} sent, "
-                f"{total.delivered} delivered, {total.not_reached} could not be reached; "
+                f"People in the staff groups: {total.people}; {counts(total)}; "
                 f"{total.pressed_apply} pressed Apply, {total.started} started, "
                 f"{total.submitted} submitted."
             )

@@ -74,15 +74,17 @@ def test_reach_counts_each_organisation_and_pools_and_hides_small_ones():
     assert (council.organisation, council.people, council.sent, council.delivered) == (
         "County Council",
         7,
-        6,
+        7,  # the blocked one was handed to Teams, which refused it
         6,
     )
     assert council.unreached == {"blocked": 1} and council.not_reached == 1
     assert (council.pressed_apply, council.started, council.submitted) == (4, 2, 0)
     assert not council.suppressed
     assert (police.people, police.sent, police.unreached) == (5, 0, {"left": 5})
+    assert (council.waiting, police.waiting) == (0, 0)
     # Fire (3) and an unknown organisation (1) are pooled: 4 people, still too few to show.
     assert pooled.organisation == SMALLER_ORGANISATIONS and pooled.people == 4
+    assert (pooled.waiting, pooled.sent) == (3, 1)  # Fire waits for working hours
     assert pooled.suppressed
 
 
