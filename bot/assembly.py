@@ -63,10 +63,10 @@ def assemble(
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     # After the line managers: someone the app was installed for hears about a request first;
     # a waiting announcement then goes with the next sweep.
-    announcements.register(registry, services, apply=apply)
+    announcement_lines = announcements.register(registry, services, apply=apply)
     surveys.register(registry, services)
     reports.register(registry, services, parts=(events,))
-    my_data.register(registry, services, sections=(events.data_lines,))
+    my_data.register(registry, services, sections=(events.data_lines, announcement_lines))
     dashboard.register(registry, services)
     return Assembly(registry, outbox, router)
 

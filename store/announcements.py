@@ -332,3 +332,25 @@ def unfinished_applications(session: Session, programme_id: int) -> list[tuple[A
             )
         )
     )
+
+
+SentTo = tuple[AnnouncementRecipient, Programme]
+SaidNo = tuple[AnnouncementOptOut, Programme]
+
+
+def held_about(session: Session, aad_object_id: str) -> tuple[list[SentTo], list[SaidNo]]:
+    """What the announcements hold about a person: each announcement they were sent (with its
+    programme), and each programme they said "not for me" to."""
+    sent = session.exec(
+        select(AnnouncementRecipient, Programme)
+        .join(Announcement, Announcement.id == AnnouncementRecipient.announcement_id)
+        .join(Programme, Programme.id == Announcement.programme_id)
+        .where(AnnouncementRecipient.aad_object_id == aad_object_id)
+        .order_by(AnnouncementRecipient.id)
+    ).all()
+    refused = session.exec(
+        select(AnnouncementOptOut, Programme)
+        .join(Programme, Programme.id == AnnouncementOptOut.programme_id)
+        .where(AnnouncementOptOut.aad_object_id == aad_object_id)
+    ).all()
+    return list(sent), list(refused)

@@ -8,19 +8,28 @@ organisation, and `announce again` sends to the organisations it missed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlmodel import Session
+
 from bot.announcements import reminder
 from bot.announcements.answers import AnnouncementAnswers
 from bot.announcements.composing import Composing
 from bot.announcements.delivery import KIND, POST_KIND, AnnouncementDelivery, still_wanted
 from bot.announcements.reach import ReachReport
+from bot.announcements.records import data_lines
 from bot.commands import TEAM, Command
 from bot.features import CommandHandler, Registry, Services
 from bot.teams import Turn
 from domain.authorisation import Action
+from store.models import Person
 
 
-def register(registry: Registry, services: Services, *, apply: CommandHandler) -> None:
-    """`apply`: the applications feature's `apply` command, which Apply on a card starts."""
+def register(
+    registry: Registry, services: Services, *, apply: CommandHandler
+) -> Callable[[Session, Person, str], list[str]]:
+    """`apply`: the applications feature's `apply` command, which Apply on a card starts.
+    Returns what the announcements add to `my data`."""
     ctx = services.ctx
     composing = Composing(ctx, services.graph)
     delivery = AnnouncementDelivery(ctx, services.outbox, services.graph)
@@ -84,3 +93,4 @@ def register(registry: Registry, services: Services, *, apply: CommandHandler) -
     registry.card_action("announcement", coordinator_action, action=Action.ANNOUNCE)
     # Anyone the announcement reached may press these; the handler answers for the presser.
     registry.card_action("announced", answers.answer)
+    return data_lines
