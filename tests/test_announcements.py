@@ -501,3 +501,12 @@ async def test_the_report_says_who_waits_for_working_hours_and_claims_nothing_se
         "0 could not be reached"
     ) in report
     assert "Not reached at all" not in report
+
+
+async def test_a_closed_window_is_not_announced(bot, clock):
+    await _set_up(bot)
+    await bot.post(channel_message(bot.connector.url, COORDINATOR_AAD, "window close"))
+    [reply] = _texts(
+        await _in_channel(bot, channel_message(bot.connector.url, COORDINATOR_AAD, "announce"))
+    )
+    assert reply.startswith("Applications for Step Forward demo programme are not open now")

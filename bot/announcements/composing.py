@@ -65,10 +65,10 @@ def announceable(programme: Programme | None, now) -> str | None:
     """Why the programme cannot be announced now (None: it can)."""
     if programme is None:
         return "There is no programme to announce yet."
-    if programme.window_closes_at <= now:
+    if programme.window_closes_at <= now or programme.window_opens_at > now:
         return (
-            f"Applications for {programme.name} are closed, so there is nothing to announce. "
-            "Open the window first (**window open <date>**)."
+            f"Applications for {programme.name} are not open now, and an announcement asks "
+            "people to apply at once. Open the window first (**window open <date>**)."
         )
     return None
 
