@@ -49,9 +49,10 @@ from store.announcements import (
     sending,
     settle,
 )
-from store.conversations import personal_ref
+from store.conversations import personal_ref, with_personal_chat
 from store.models import Programme
 from store.outbox import OutboxMessage
+from store.people import time_zones_of
 
 log = logging.getLogger(__name__)
 
@@ -93,26 +94,42 @@ class AnnouncementDelivery:
     # --- messages -------------------------------------------------------------------------
 
     def _personal_message(
-        self, session: Session, announcement: Announcement, aad: str
+        self,
+        session: Session,
+        announcement: Announcement,
+        aad: str,
+        tz: str | None = None,
+        payloads: dict[str, dict] | None = None,
     ) -> PlannedMessage:
-        programme = session.get(Programme, announcement.programme_id)
-        tz = recipient_time_zone(session, self.ctx.settings, aad)
+        """One person's message; `tz` (else read) and `payloads` (the card filled once per
+        zone) save work when a whole group is queued."""
+        tz = tz or recipient_time_zone(session, self.ctx.settings, aad)
+        payloads = {} if payloads is None else payloads
+        if tz not in payloads:
+            programme = session.get(Programme, announcement.programme_id)
+            payloads[tz] = message_payload(
+                cards=[announcement_card(announcement, programme, tz)], summary=heading(programme)
+            )
         return PlannedMessage(
             aad,
             KIND,
             announcement_key(announcement.id, aad),
-            payload=message_payload(
-                cards=[announcement_card(announcement, programme, tz)], summary=heading(programme)
-            ),
+            payload=payloads[tz],
             routine=False,
             working_hours=True,
             time_zone=tz,
         )
 
     def _queue(
-        self, session: Session, announcement: Announcement, row: AnnouncementRecipient, now
+        self,
+        session: Session,
+        announcement: Announcement,
+        row: AnnouncementRecipient,
+        now: datetime,
+        tz: str | None = None,
+        payloads: dict[str, dict] | None = None,
     ) -> None:
-        message = self._personal_message(session, announcement, row.aad_object_id)
+        message = self._personal_message(session, announcement, row.aad_object_id, tz, payloads)
         enqueue_planned(session, self.ctx.settings, message, now)
         row.delivery = Delivery.QUEUED.value
         row.chat_deadline = None
@@ -177,18 +194,24 @@ class AnnouncementDelivery:
         to_install: list[str] = []
         with self.ctx.session() as session:
             announcement = session.get(Announcement, announcement_id)
-            rows = recipients_in(session, announcement_id, [Delivery.WAITING, Delivery.INSTALLING])[
-                :PEOPLE_PER_SWEEP
-            ]
-            said_no = opted_out(
-                session, announcement.programme_id, [row.aad_object_id for row in rows]
+            rows = recipients_in(
+                session,
+                announcement_id,
+                [Delivery.WAITING, Delivery.INSTALLING],
+                limit=PEOPLE_PER_SWEEP,
             )
+            people = [row.aad_object_id for row in rows]
+            said_no = opted_out(session, announcement.programme_id, people)
+            chats = with_personal_chat(session, people)
+            zones = time_zones_of(session, people)
+            payloads: dict[str, dict] = {}
             for row in rows:
                 if row.aad_object_id in said_no:
                     not_reached(row, Unreached.NOT_FOR_ME)
                     session.add(row)
-                elif personal_ref(session, row.aad_object_id) is not None:
-                    self._queue(session, announcement, row, now)
+                elif row.aad_object_id in chats:
+                    tz = zones.get(row.aad_object_id) or self.ctx.settings.default_time_zone
+                    self._queue(session, announcement, row, now, tz, payloads)
                 elif row.delivery == Delivery.INSTALLING.value:
                     if row.chat_deadline is not None and now >= row.chat_deadline:
                         not_reached(row, Unreached.NO_CHAT)
