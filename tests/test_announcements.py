@@ -510,3 +510,23 @@ async def test_a_closed_window_is_not_announced(bot, clock):
         await _in_channel(bot, channel_message(bot.connector.url, COORDINATOR_AAD, "announce"))
     )
     assert reply.startswith("Applications for Step Forward demo programme are not open now")
+
+
+async def test_someone_who_has_the_app_but_no_chat_is_waited_for_then_counted_once(
+    bot, clock, fake_graph
+):
+    """Graph answers 409 (installed already); Teams never opens the chat: after 2 working days
+    the person counts as not reached, and the app is not installed for them again."""
+    fake_graph.teamwork.install("aad-dev")
+    await _set_up(bot)
+    clock.set(TUESDAY_MORNING)
+    await _approve(bot, await _compose(bot, groups="g-council, City Council"))
+    await _sweep(bot, clock, TUESDAY_MORNING)
+    assert _recipients(bot)["aad-dev"] == ("installing", None)
+    for day in (25, 26, 27, 30):
+        await _sweep(bot, clock, datetime(2026, 11, day, 10, tzinfo=UTC))
+    assert _recipients(bot)["aad-dev"] == ("not_reached", "no_chat")
+    dev_installs = [c for c in fake_graph.calls_to("install_app") if "aad-dev" in c.path]
+    assert len(dev_installs) == 1
+    with Session(bot.ctx.engine) as session:
+        assert session.exec(select(Announcement)).one().status == "sent"
