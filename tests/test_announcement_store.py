@@ -133,3 +133,34 @@ def test_the_migration_makes_the_tables_the_models_describe_and_goes_back(db_url
     assert [d for d in diffs if about_ours(d)] == []
     command.downgrade(migrate.alembic_config(db_url), "0015")
     migrate.upgrade(db_url)
+
+
+def test_enqueue_many_writes_new_keys_and_leaves_existing_ones_untouched(engine):
+    from store.outbox import by_key, enqueue_many, new_row_values
+
+    with session_scope(engine) as session:
+        enqueue(
+            session,
+            key="k-1",
+            kind="announcement",
+            payload={"text": "first"},
+            not_before=NOW,
+            now=NOW,
+            recipient_aad_object_id="a",
+        )
+        rows = [
+            new_row_values(
+                key=f"k-{n}",
+                kind="announcement",
+                payload={"text": "again"},
+                not_before=NOW,
+                now=NOW,
+                recipient_aad_object_id=f"p-{n}",
+            )
+            for n in range(1, 1202)
+        ]
+        enqueue_many(session, rows)
+    with Session(engine) as session:
+        assert by_key(session, "k-1").payload == {"text": "first"}
+        assert by_key(session, "k-1201").recipient_aad_object_id == "p-1201"
+        assert by_key(session, "k-1201").status == "pending"

@@ -30,7 +30,12 @@ from bot.graph import GraphClient, GraphError, GraphErrorKind
 from bot.graph.directory import group_member_ids
 from bot.graph.teamwork import install_app
 from bot.outbox.engine import Outbox
-from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.outbox.planned import (
+    PlannedMessage,
+    enqueue_planned,
+    enqueue_planned_many,
+    recipient_time_zone,
+)
 from bot.settings import working_hours_of
 from bot.teams import Turn, message_payload
 from domain.announcements import AudienceKind, Delivery, Status, Unreached
@@ -121,15 +126,9 @@ class AnnouncementDelivery:
         )
 
     def _queue(
-        self,
-        session: Session,
-        announcement: Announcement,
-        row: AnnouncementRecipient,
-        now: datetime,
-        tz: str | None = None,
-        payloads: dict[str, dict] | None = None,
+        self, session: Session, announcement: Announcement, row: AnnouncementRecipient, now
     ) -> None:
-        message = self._personal_message(session, announcement, row.aad_object_id, tz, payloads)
+        message = self._personal_message(session, announcement, row.aad_object_id)
         enqueue_planned(session, self.ctx.settings, message, now)
         row.delivery = Delivery.QUEUED.value
         row.chat_deadline = None
@@ -205,19 +204,28 @@ class AnnouncementDelivery:
             chats = with_personal_chat(session, people)
             zones = time_zones_of(session, people)
             payloads: dict[str, dict] = {}
+            messages: list[PlannedMessage] = []
             for row in rows:
                 if row.aad_object_id in said_no:
                     not_reached(row, Unreached.NOT_FOR_ME)
                     session.add(row)
                 elif row.aad_object_id in chats:
                     tz = zones.get(row.aad_object_id) or self.ctx.settings.default_time_zone
-                    self._queue(session, announcement, row, now, tz, payloads)
+                    messages.append(
+                        self._personal_message(
+                            session, announcement, row.aad_object_id, tz, payloads
+                        )
+                    )
+                    row.delivery = Delivery.QUEUED.value
+                    row.chat_deadline = None
+                    session.add(row)
                 elif row.delivery == Delivery.INSTALLING.value:
                     if row.chat_deadline is not None and now >= row.chat_deadline:
                         not_reached(row, Unreached.NO_CHAT)
                         session.add(row)
                 else:
                     to_install.append(row.aad_object_id)
+            enqueue_planned_many(session, self.ctx.settings, messages, now)
             approved_at = announcement.approved_at
         if not to_install:
             return
