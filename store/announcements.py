@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from domain.announcements import AudienceKind, Delivery, Status, Unreached
@@ -231,23 +231,44 @@ _OUTBOX_UNREACHED = {
 
 def settle(session: Session, announcement_id: int) -> None:
     """Copy the outcome of each queued message from its outbox row: delivered, or not reached
-    (blocked, Teams kept failing, or cancelled because they said "not for me" meanwhile)."""
-    queued = recipients_in(session, announcement_id, [Delivery.QUEUED])
-    keys = {announcement_key(announcement_id, row.aad_object_id): row for row in queued}
-    for chunk in chunked(list(keys)):
+    (blocked, Teams kept failing, or cancelled because they said "not for me" meanwhile).
+
+    Read and written in bulk: a sweep settles a whole staff group while it is being sent."""
+    queued = session.exec(
+        select(AnnouncementRecipient.id, AnnouncementRecipient.aad_object_id).where(
+            AnnouncementRecipient.announcement_id == announcement_id,
+            AnnouncementRecipient.delivery == Delivery.QUEUED.value,
+        )
+    ).all()
+    ids = {announcement_key(announcement_id, aad): row_id for row_id, aad in queued}
+    outcomes: dict[tuple[str, str | None], list[int]] = {}
+    for chunk in chunked(list(ids)):
         for key, status in session.exec(
             select(OutboxMessage.idempotency_key, OutboxMessage.status).where(
                 OutboxMessage.idempotency_key.in_(chunk)
             )
         ):
-            row = keys[key]
             if status == OutboxStatus.SENT.value:
-                row.delivery = Delivery.DELIVERED.value
+                outcome = (Delivery.DELIVERED.value, None)
             elif status in _OUTBOX_UNREACHED:
-                not_reached(row, _OUTBOX_UNREACHED[status])
+                outcome = (Delivery.NOT_REACHED.value, _OUTBOX_UNREACHED[status].value)
             else:
                 continue
-            session.add(row)
+            outcomes.setdefault(outcome, []).append(ids[key])
+    for (delivery, unreached), row_ids in outcomes.items():
+        set_delivery(session, row_ids, delivery, unreached)
+
+
+def set_delivery(
+    session: Session, row_ids: Sequence[int], delivery: str, unreached: str | None = None
+) -> None:
+    """Where these recipients stand now (one UPDATE per chunk)."""
+    for chunk in chunked(list(row_ids)):
+        session.execute(
+            update(AnnouncementRecipient)
+            .where(AnnouncementRecipient.id.in_(chunk))
+            .values(delivery=delivery, unreached=unreached, chat_deadline=None)
+        )
 
 
 def applications_by_person(

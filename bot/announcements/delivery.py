@@ -52,6 +52,7 @@ from store.announcements import (
     opted_out,
     recipients_in,
     sending,
+    set_delivery,
     settle,
 )
 from store.conversations import personal_ref, with_personal_chat
@@ -66,7 +67,7 @@ POST_KIND = "announcement_post"
 # Graph calls at once when installing the app for a group's members.
 INSTALLS_AT_ONCE = 8
 # People asked for at most per announcement and sweep (the rest at the next sweeps).
-PEOPLE_PER_SWEEP = 2000
+PEOPLE_PER_SWEEP = 5000
 # How long Graph may keep failing for a group or a person before they count as not reached.
 GRAPH_PATIENCE = timedelta(days=2)
 TRANSIENT = frozenset({GraphErrorKind.THROTTLED, GraphErrorKind.UNAVAILABLE})
@@ -205,6 +206,7 @@ class AnnouncementDelivery:
             zones = time_zones_of(session, people)
             payloads: dict[str, dict] = {}
             messages: list[PlannedMessage] = []
+            queued: list[int] = []
             for row in rows:
                 if row.aad_object_id in said_no:
                     not_reached(row, Unreached.NOT_FOR_ME)
@@ -216,16 +218,16 @@ class AnnouncementDelivery:
                             session, announcement, row.aad_object_id, tz, payloads
                         )
                     )
-                    row.delivery = Delivery.QUEUED.value
-                    row.chat_deadline = None
-                    session.add(row)
+                    queued.append(row.id)
                 elif row.delivery == Delivery.INSTALLING.value:
                     if row.chat_deadline is not None and now >= row.chat_deadline:
                         not_reached(row, Unreached.NO_CHAT)
                         session.add(row)
                 else:
                     to_install.append(row.aad_object_id)
+            session.flush()
             enqueue_planned_many(session, self.ctx.settings, messages, now)
+            set_delivery(session, queued, Delivery.QUEUED.value)
             approved_at = announcement.approved_at
         if not to_install:
             return
@@ -271,7 +273,10 @@ class AnnouncementDelivery:
             session.flush()
             announcement = session.get(Announcement, announcement_id)
             waiting = recipients_in(
-                session, announcement_id, [Delivery.WAITING, Delivery.INSTALLING, Delivery.QUEUED]
+                session,
+                announcement_id,
+                [Delivery.WAITING, Delivery.INSTALLING, Delivery.QUEUED],
+                limit=1,
             )
             unread = [a for a in audiences_of(session, announcement_id) if not a.members_read_at]
             if not waiting and not unread:
