@@ -530,3 +530,24 @@ async def test_someone_who_has_the_app_but_no_chat_is_waited_for_then_counted_on
     assert len(dev_installs) == 1
     with Session(bot.ctx.engine) as session:
         assert session.exec(select(Announcement)).one().status == "sent"
+
+
+async def test_someone_the_bot_already_knows_it_cannot_reach_is_not_tried_and_is_counted(
+    bot, clock, fake_graph
+):
+    """Eli removed or blocked the bot earlier (Teams answered 403 to an earlier message): no
+    send is attempted, the app is not pushed on them again, and the report counts them."""
+    from store.people import mark_unreachable
+
+    await _set_up(bot)
+    await bot.post(personal_message(bot.connector.url, "aad-eli", "hi", user_name="Eli"))
+    with bot.ctx.session() as session:
+        mark_unreachable(session, "aad-eli", START)
+    bot.connector.clear()
+    clock.set(TUESDAY_MORNING)
+    await _approve(bot, await _compose(bot, groups="g-council, City Council", channels=""))
+    await _sweep(bot, clock, TUESDAY_MORNING)
+    await _sweep(bot, clock, TUESDAY_MORNING.replace(minute=5))
+    assert bot.connector.sent_to(_chat("aad-eli")) == []
+    assert not [c for c in fake_graph.calls_to("install_app") if "aad-eli" in c.path]
+    assert _recipients(bot)["aad-eli"] == ("not_reached", "blocked")
