@@ -551,3 +551,13 @@ async def test_someone_the_bot_already_knows_it_cannot_reach_is_not_tried_and_is
     assert bot.connector.sent_to(_chat("aad-eli")) == []
     assert not [c for c in fake_graph.calls_to("install_app") if "aad-eli" in c.path]
     assert _recipients(bot)["aad-eli"] == ("not_reached", "blocked")
+
+
+async def test_an_announcement_still_being_sent_is_not_sent_again(bot, clock, fake_graph):
+    await _set_up(bot)
+    clock.set(MONDAY_EVENING)
+    await _approve(bot, await _compose(bot))
+    await _sweep(bot, clock, MONDAY_EVENING)
+    again = channel_message(bot.connector.url, COORDINATOR_AAD, "announce again 1")
+    [reply] = _texts(await _in_channel(bot, again))
+    assert reply.startswith("Announcement 1 is sending: once it has been sent")

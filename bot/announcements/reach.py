@@ -167,6 +167,14 @@ class ReachReport:
                     "(**announcements** lists them)."
                 )
                 return
+            if announcement.status != Status.SENT.value:
+                replies.append(
+                    f"Announcement {announcement.id} is "
+                    f"{STATUS_WORDS.get(announcement.status, announcement.status)}: once it has "
+                    "been sent, **announcements** shows whom it did not reach and you can send "
+                    "it to them again."
+                )
+                return
             missed = set(organisations_not_reached(facts_of(session, announcement)))
             groups = [
                 f"{audience.target}, {audience.organisation}"
