@@ -9,7 +9,12 @@ than one) are counted there, not assumed. With `--kill`, the bot is SIGKILLed on
 messages were accepted and a second process is started on the same database (short outbox
 lease, so rows claimed by the dead process are taken over quickly).
 
+With `--announcement`, the N people are instead the members of one staff group an approved
+announcement goes to (`bench/announce_data.py`): the bot's announcement step queues one
+message per person, and the outbox sends them; the recipients' delivery states are reported.
+
     .venv/bin/python -m bench.fan_out --sizes 2000,20000 --kill both
+    .venv/bin/python -m bench.fan_out --sizes 10000 --kill no --announcement
 
 Prints one JSON line per run.
 """
@@ -24,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.announce_data import deliveries, seed_announcement
 from bench.databases import BACKENDS, scratch_database
 from bench.fake_connector import TEAMS_APP_LIMITS, FakeConnector
 from bench.instances import Instance, outbox_statuses, seed_due_nudges
@@ -55,6 +61,7 @@ async def measure(
     backend: str = "sqlite",
     lease: float = 10.0,
     ports: int = PORTS,
+    announcement: bool = False,
 ) -> dict:
     connector = FakeConnector()
     connector.enforce_limits()
@@ -65,7 +72,8 @@ async def measure(
     try:
         with scratch_database(backend, "fanout") as url, tempfile.TemporaryDirectory() as folder:
             seeded = time.monotonic()
-            chats = await asyncio.to_thread(seed_due_nudges, url, connector.url, count)
+            seed = seed_announcement if announcement else seed_due_nudges
+            chats = await asyncio.to_thread(seed, url, connector.url, count)
             seed_s = time.monotonic() - seeded
             began = time.monotonic()
             port = {1: ports + 1, 2: ports + 2} if ports else {1: None, 2: None}
@@ -83,6 +91,7 @@ async def measure(
             # Anything still to arrive (a re-send after a lease expired) arrives in this time.
             await asyncio.sleep(lease + 3 if kill else 3)
             statuses = await asyncio.to_thread(outbox_statuses, url)
+            recipients = await asyncio.to_thread(deliveries, url) if announcement else None
             for instance in started:
                 instance.stop()
     finally:
@@ -94,7 +103,7 @@ async def measure(
     arrivals = sorted(r.at for r in connector.requests)
     send_s = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
     rate = (len(arrivals) - 1) / send_s if send_s else 0.0
-    return {
+    result = {
         "bench": "fan_out",
         "backend": backend,
         "people": count,
@@ -112,6 +121,10 @@ async def measure(
         "fraction_of_ceiling": round(rate / CEILING, 3),
         "seed_s": round(seed_s, 1),
     }
+    if announcement:
+        result["bench"] = "fan_out_announcement"
+        result["recipients"] = recipients
+    return result
 
 
 def main() -> None:
@@ -123,12 +136,22 @@ def main() -> None:
     parser.add_argument(
         "--ports", type=int, default=PORTS, help="first of three ports (0: any free)"
     )
+    parser.add_argument(
+        "--announcement", action="store_true", help="an announcement to a staff group of N"
+    )
     args = parser.parse_args()
     kills = {"no": [False], "yes": [True], "both": [False, True]}[args.kill]
     for size in (int(s) for s in args.sizes.split(",")):
         for kill in kills:
             result = asyncio.run(
-                measure(size, kill=kill, backend=args.backend, lease=args.lease, ports=args.ports)
+                measure(
+                    size,
+                    kill=kill,
+                    backend=args.backend,
+                    lease=args.lease,
+                    ports=args.ports,
+                    announcement=args.announcement,
+                )
             )
             print(json.dumps(result), flush=True)
 

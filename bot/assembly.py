@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import (
+    announcements,
     applications,
     cohort_events,
     dashboard,
@@ -53,16 +54,19 @@ def assemble(
     router = Router(ctx, registry)
     registry.command(HELP, router.help)
     programme.register(registry, services)
-    applications.register(registry, services)
+    apply = applications.register(registry, services)
     help_ = escalations.register(registry, services)
     events = cohort_events.register(
         registry, services, report_release=help_.report_release, survey_card=survey_card
     )
     pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
+    # After the line managers: someone the app was installed for hears about a request first;
+    # a waiting announcement then goes with the next sweep.
+    announcement_lines = announcements.register(registry, services, apply=apply)
     surveys.register(registry, services)
     reports.register(registry, services, parts=(events,))
-    my_data.register(registry, services, sections=(events.data_lines,))
+    my_data.register(registry, services, sections=(events.data_lines, announcement_lines))
     dashboard.register(registry, services)
     return Assembly(registry, outbox, router)
 

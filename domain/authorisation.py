@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_EVENTS = "manage_events"
     HANDLE_ESCALATIONS = "handle_escalations"
     READ_REPORTS = "read_reports"
+    ANNOUNCE = "announce"
     # Only the line manager a request was sent to (a coordinator neither).
     ANSWER_AS_LINE_MANAGER = "answer_as_line_manager"
 

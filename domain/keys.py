@@ -271,6 +271,8 @@ def read_manager_request_key(key: str) -> int | None:
     if prefix != "manager-request" or not number.isdigit():
         return None
     return int(number)
+
+
 # --- the cohort's shared events -------------------------------------------------------------
 
 _EVENT = "cohort-event"
@@ -387,3 +389,39 @@ def read_event_key(key: str) -> EventKey | None:
     if (kind == EventKeyWhat.ATTENDANCE) != (person_id is None):
         return None
     return EventKey(event_id, kind, person_id)
+
+
+# --- announcements of a programme's application window -----------------------------------------
+
+
+def announcement_key(announcement_id: int, aad_object_id: str) -> str:
+    """The one personal message of an announcement to one person."""
+    return f"announcement-{announcement_id}:{aad_object_id}"
+
+
+def read_announcement_key(key: str) -> int | None:
+    """The announcement of an `announcement_key` or `announcement_post_key`; None otherwise."""
+    head, _, rest = key.partition(":")
+    number = head.removeprefix("announcement-")
+    if not rest or not head.startswith("announcement-") or not number.isdigit():
+        return None
+    return int(number)
+
+
+def announcement_post_key(announcement_id: int, conversation_id: str) -> str:
+    """The one post of an announcement in one channel."""
+    return f"announcement-{announcement_id}:channel:{conversation_id}"
+
+
+def announcement_reminder_key(programme_id: int, aad_object_id: str) -> str:
+    """The one reminder, per programme and person, to finish a started application."""
+    return f"announcement-reminder-{programme_id}:{aad_object_id}"
+
+
+def read_announcement_reminder_key(key: str) -> tuple[int, str] | None:
+    """(programme id, AAD object id) of an `announcement_reminder_key`; None otherwise."""
+    head, _, aad = key.partition(":")
+    number = head.removeprefix("announcement-reminder-")
+    if not aad or not head.startswith("announcement-reminder-") or not number.isdigit():
+        return None
+    return int(number), aad

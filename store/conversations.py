@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from store.db import refresh
+from store.db import chunked, refresh
 from store.models import ConversationRef
 
 
@@ -57,3 +58,29 @@ def ref_by_conversation(session: Session, conversation_id: str) -> ConversationR
     return session.exec(
         select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
     ).first()
+
+
+def channel_refs(session: Session) -> list[ConversationRef]:
+    """Every channel the bot can post in (it was installed in the team, or @mentioned there)."""
+    return list(
+        session.exec(
+            select(ConversationRef)
+            .where(ConversationRef.conversation_type == "channel")
+            .order_by(ConversationRef.id)
+        )
+    )
+
+
+def with_personal_chat(session: Session, aad_object_ids: Sequence[str]) -> set[str]:
+    """Which of these people the bot has a personal chat with (read in chunks)."""
+    found: set[str] = set()
+    for chunk in chunked(list(aad_object_ids)):
+        found.update(
+            session.exec(
+                select(ConversationRef.aad_object_id).where(
+                    ConversationRef.conversation_type == "personal",
+                    ConversationRef.aad_object_id.in_(chunk),
+                )
+            )
+        )
+    return found

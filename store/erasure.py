@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
+from store.announcements import forget_announced
 from store.bookings import SessionBooking
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock, RepairRequest
 from store.managers import erase_requests
@@ -115,6 +116,7 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
         session.add(placement)
     _erase_from_escalations(session, person, pairing_ids)
     erase_requests(session, person.id, aad)
+    forget_announced(session, aad)
     session.execute(
         update(EscalationEvent)
         .where(EscalationEvent.actor_aad_object_id == aad)

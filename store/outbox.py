@@ -13,12 +13,13 @@ whose survey was answered meanwhile).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.db import chunked, insert_unless_exists
@@ -98,9 +99,42 @@ def enqueue(
     Idempotent: a second enqueue of the same key (this process or another, at the same moment
     or a year later) returns the existing row and changes nothing, whatever else it was given.
     """
+    values = new_row_values(
+        key=key,
+        kind=kind,
+        payload=payload,
+        not_before=not_before,
+        now=now,
+        recipient_aad_object_id=recipient_aad_object_id,
+        conversation_id=conversation_id,
+        routine=routine,
+        working_hours=working_hours,
+    )
+    created = (
+        insert_unless_exists(session, OutboxMessage.__table__, values, ["idempotency_key"])
+        is not None
+    )
+    row = by_key(session, key)
+    assert row is not None
+    return row, created
+
+
+def new_row_values(
+    *,
+    key: str,
+    kind: str,
+    payload: dict,
+    not_before: datetime,
+    now: datetime,
+    recipient_aad_object_id: str | None = None,
+    conversation_id: str | None = None,
+    routine: bool = False,
+    working_hours: bool = False,
+) -> dict[str, Any]:
+    """The columns of a new pending row (for `enqueue` and `enqueue_many`)."""
     if (recipient_aad_object_id is None) == (conversation_id is None):
         raise ValueError("give exactly one of recipient_aad_object_id and conversation_id")
-    values = {
+    return {
         "idempotency_key": key,
         "recipient_aad_object_id": recipient_aad_object_id,
         "conversation_id": conversation_id,
@@ -115,13 +149,23 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    created = (
-        insert_unless_exists(session, OutboxMessage.__table__, values, ["idempotency_key"])
-        is not None
-    )
-    row = by_key(session, key)
-    assert row is not None
-    return row, created
+
+
+# Rows per multi-row INSERT (13 columns each: well under the drivers' parameter limits).
+MANY_PER_STATEMENT = 500
+
+
+def enqueue_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many new rows (`new_row_values`) in a few statements, each unless its key exists
+    (an existing row is left untouched, as `enqueue` leaves it)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    for chunk in chunked(list(rows), MANY_PER_STATEMENT):
+        session.execute(
+            insert(OutboxMessage.__table__)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
 
 
 def by_key(session: Session, key: str) -> OutboxMessage | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from store.db import refresh
+from store.db import chunked, refresh
 from store.models import Person, RoleGrant
 from store.types import storable_text
 
@@ -57,6 +58,11 @@ def roles_of(session: Session, aad_object_id: str) -> set[str]:
     return set(rows.all())
 
 
+def holders_of(session: Session, role: str) -> set[str]:
+    """The AAD object ids granted `role` in the store (configured ones are in settings)."""
+    return set(session.exec(select(RoleGrant.aad_object_id).where(RoleGrant.role == role)))
+
+
 def mark_unreachable(session: Session, aad_object_id: str, now: datetime) -> Person:
     """Record that proactive messages cannot reach this person (bot removed or blocked).
 
@@ -82,3 +88,14 @@ def unreachable_people(session: Session) -> list[Person]:
             .order_by(Person.unreachable_since)
         ).all()
     )
+
+
+def time_zones_of(session: Session, aad_object_ids: Sequence[str]) -> dict[str, str | None]:
+    """The stored time zone of each of these people who is known (read in chunks)."""
+    found: dict[str, str | None] = {}
+    for chunk in chunked(list(aad_object_ids)):
+        rows = session.exec(
+            select(Person.aad_object_id, Person.time_zone).where(Person.aad_object_id.in_(chunk))
+        )
+        found.update((aad, zone) for aad, zone in rows)
+    return found

@@ -90,3 +90,12 @@ def test_dashboard_data_reports_its_time_and_size(monkeypatch):
     assert len(result["assemble_runs_ms"]) == len(result["request_runs_ms"]) == 1
     assert 0 < result["payload_gzip_bytes"] < result["payload_bytes"]
     assert result["payload_bytes_per_100_pairs"] > 0
+
+
+async def test_fan_out_of_an_announcement_reaches_each_member_once():
+    result = await fan_out.measure(12, ports=0, announcement=True)
+    assert result["bench"] == "fan_out_announcement" and result["people"] == 12
+    assert result["accepted"] == 12
+    assert result["lost"] == 0 and result["duplicates"] == 0 and result["unexpected"] == 0
+    assert result["not_sent_in_outbox"] == 0
+    assert result["recipients"] == {"delivered": 12}

@@ -7,7 +7,7 @@ from bot.applications.my_application import MyApplication
 from bot.applications.review import ApplicationReview
 from bot.commands import PERSONAL, TEAM, Command
 from bot.events import ApplicationChanged
-from bot.features import Registry, Services
+from bot.features import CommandHandler, Registry, Services
 from bot.teams import Turn
 from dialogs.application_dialog import ApplicationDialog
 from domain.authorisation import Action
@@ -15,7 +15,8 @@ from domain.authorisation import Action
 _MY_APPLICATION_CHOICES = ("edit", "withdraw", "withdraw_confirmed", "view")
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, services: Services) -> CommandHandler:
+    """Returns the `apply` command's handler (an announcement's Apply button starts it)."""
     ctx = services.ctx
     review = ApplicationReview(ctx, services.outbox, services.messenger, services.events)
     registry.events.subscribe(ApplicationChanged, review.refresh)
@@ -82,3 +83,4 @@ def register(registry: Registry, services: Services) -> None:
         my_application_card,
         when=lambda value: value.get("my_application") in _MY_APPLICATION_CHOICES,
     )
+    return apply

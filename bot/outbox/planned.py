@@ -20,7 +20,14 @@ from bot.settings import Settings, working_hours_of
 from domain.nudge_policy import Urgency, delivery_time
 from domain.working_hours import local_day_bounds
 from store.next_sweep import due_for_sweep
-from store.outbox import OutboxMessage, by_key, enqueue, routine_times_from
+from store.outbox import (
+    OutboxMessage,
+    by_key,
+    enqueue,
+    enqueue_many,
+    new_row_values,
+    routine_times_from,
+)
 from store.people import get_person
 
 # Routine nudges already given a day during this batch, by recipient (not yet in the table
@@ -181,3 +188,28 @@ def enqueue_planned(
         working_hours=bool(scheduled.working_hours),
     )
     return row, created, scheduled
+
+
+def enqueue_planned_many(
+    session: Session, settings: Settings, messages: list[PlannedMessage], now: datetime
+) -> None:
+    """Schedule and write many messages to people at once (a whole staff group's
+    announcement); a key that exists is left untouched. Not for routine nudges, whose daily
+    cap needs each person's other nudges (`enqueue_planned`)."""
+    rows = []
+    for message in messages:
+        if message.routine or message.to_channel or message.payload is None:
+            raise ValueError(f"{message.key!r}: only non-routine personal messages go in bulk")
+        scheduled = schedule(session, settings, message, now)
+        rows.append(
+            new_row_values(
+                key=message.key,
+                kind=message.kind,
+                payload=message.payload,
+                not_before=scheduled.not_before,
+                now=now,
+                recipient_aad_object_id=message.recipient,
+                working_hours=bool(scheduled.working_hours),
+            )
+        )
+    enqueue_many(session, rows)

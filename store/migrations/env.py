@@ -7,7 +7,8 @@ import os
 from alembic import context
 from sqlmodel import SQLModel
 
-import store.bookings  # noqa: F401  (registers the tables on SQLModel.metadata)
+import store.announcements  # noqa: F401  (registers the tables on SQLModel.metadata)
+import store.bookings  # noqa: F401
 import store.cohort_events  # noqa: F401
 import store.escalations  # noqa: F401
 import store.managers  # noqa: F401

@@ -2,8 +2,10 @@
 
 Endpoints: "installed_apps" (GET /users/{id}/teamwork/installedApps with $expand=teamsApp and a
 $filter on teamsApp/id or teamsApp/externalId), "install_app" (POST, 201; 409 when installed
-already; 404 for an app not in the catalog). `on_install(user_id, teams_app_id)` is called after
-each installation, e.g. for a test to deliver the installation event to the bot.
+already; 404 for an app not in the catalog or a user in `departed`; 403 for a user in
+`app_blocked`, whom an app permission policy keeps from having the app).
+`on_install(user_id, teams_app_id)` is called after each installation, e.g. for a test to
+deliver the installation event to the bot.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class FakeTeamwork:
         # user id → {installation id: catalog id}
         self.installed: dict[str, dict[str, str]] = {}
         self.on_install: Callable[[str, str], None] | None = None
+        # Users an app permission policy blocks (403), and users who left the tenant (404).
+        self.app_blocked: set[str] = set()
+        self.departed: set[str] = set()
         self.add_catalog_app(APP_CATALOG_ID, APP_MANIFEST_ID, "Step Forward")
         path = "/users/{user}/teamwork/installedApps"
         server.route("GET", path, "installed_apps", self._list)
@@ -80,6 +85,10 @@ class FakeTeamwork:
         if match is None:
             return self.server.error(400, "BadRequest", "teamsApp@odata.bind is required")
         catalog_id = match["id"]
+        if user in self.departed:
+            return self.server.error(404, "Request_ResourceNotFound", "No such user")
+        if user in self.app_blocked:
+            return self.server.error(403, "Forbidden", "App blocked by a permission policy")
         if catalog_id not in self.catalog:
             return self.server.error(404, "NotFound", "No such app in the catalog")
         if catalog_id in self.apps_of(user):
