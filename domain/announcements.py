@@ -72,6 +72,7 @@ class Unreached(StrEnum):
     APP_NOT_ALLOWED = "app_not_allowed"  # the app may not be installed for them
     NO_CHAT = "no_chat"  # installed, but Teams never opened the chat
     NOT_FOR_ME = "not_for_me"  # said "not for me" to this programme earlier
+    APPLIED = "applied"  # already has an application to this programme: not sent
     NOT_SET_UP = "not_set_up"  # the app's catalog id is not configured: nobody can be added
     FAILED = "failed"  # Teams (or Graph) kept failing
 
@@ -85,6 +86,7 @@ UNREACHED_WORDS = {
     Unreached.APP_NOT_ALLOWED: "the app is not allowed for them",
     Unreached.NO_CHAT: "no chat opened after installing",
     Unreached.NOT_FOR_ME: "said “not for me” earlier",
+    Unreached.APPLIED: "had already applied, so it was not sent",
     Unreached.NOT_SET_UP: "the app could not be installed for them (no app catalog id set)",
     Unreached.FAILED: "Teams or Microsoft Graph kept failing",
 }

@@ -220,6 +220,26 @@ def opted_out(session: Session, programme_id: int, aad_object_ids: Sequence[str]
     return found
 
 
+def already_applied(
+    session: Session, programme_id: int, aad_object_ids: Sequence[str]
+) -> set[str]:
+    """Who of these has an application to the programme (started or further): an
+    announcement inviting them to apply is not for them."""
+    found: set[str] = set()
+    for chunk in chunked(list(aad_object_ids)):
+        found.update(
+            session.exec(
+                select(Person.aad_object_id)
+                .join(Application, Application.person_id == Person.id)
+                .where(
+                    Application.programme_id == programme_id,
+                    Person.aad_object_id.in_(chunk),
+                )
+            )
+        )
+    return found
+
+
 # --- what happened to the messages -----------------------------------------------------------
 
 _OUTBOX_UNREACHED = {

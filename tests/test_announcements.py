@@ -378,9 +378,7 @@ async def test_the_reminder_goes_to_who_started_never_not_for_me_never_submitter
     assert understood.startswith("Understood: I won't send you more about")
     with Session(bot.ctx.engine) as session:
         assert session.exec(select(Application)).all()  # fay's was submitted
-        fay = session.exec(
-            select(Application).where(Application.submitted_at.is_not(None))
-        ).all()
+        fay = session.exec(select(Application).where(Application.submitted_at.is_not(None))).all()
     assert len(fay) >= 1
 
     # The window closes on Monday 21 December: three working days before is
@@ -561,3 +559,39 @@ async def test_an_announcement_still_being_sent_is_not_sent_again(bot, clock, fa
     again = channel_message(bot.connector.url, COORDINATOR_AAD, "announce again 1")
     [reply] = _texts(await _in_channel(bot, again))
     assert reply.startswith("Announcement 1 is sending: once it has been sent")
+
+
+async def test_someone_who_already_applied_is_not_asked_to_apply_and_is_counted(
+    bot, clock, fake_graph
+):
+    await _set_up(bot)
+    with bot.ctx.session() as session:
+        programme = session.exec(select(Programme)).first()
+        ben = upsert_person(session, "aad-ben", START)
+        session.add(
+            Application(
+                programme_id=programme.id,
+                person_id=ben.id,
+                role="mentor",
+                status="accepted",
+                created_at=START,
+                updated_at=START,
+            )
+        )
+    deliveries = _teams_opens_chats(bot, fake_graph)
+    clock.set(TUESDAY_MORNING)
+    await _approve(bot, await _compose(bot, groups="g-council, City Council", channels=""))
+    await _sweep(bot, clock, TUESDAY_MORNING, deliveries)
+    await _sweep(bot, clock, TUESDAY_MORNING.replace(minute=30))
+    assert _announcement_cards(bot, "aad-ben") == []
+    assert len(_announcement_cards(bot, "aad-ana")) == 1
+    assert _recipients(bot)["aad-ben"] == ("not_reached", "applied")
+    report = "\n".join(
+        _texts(
+            await _in_channel(
+                bot, channel_message(bot.connector.url, COORDINATOR_AAD, "announcements")
+            )
+        )
+        + [card_text(c) for r in bot.connector.requests[-3:] for c in r.cards]
+    )
+    assert "had already applied, so it was not sent" in report

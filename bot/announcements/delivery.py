@@ -46,6 +46,7 @@ from store.announcements import (
     AnnouncementAudience,
     AnnouncementRecipient,
     add_recipients,
+    already_applied,
     audiences_of,
     installing_for,
     not_reached,
@@ -202,6 +203,7 @@ class AnnouncementDelivery:
             )
             people = [row.aad_object_id for row in rows]
             said_no = opted_out(session, announcement.programme_id, people)
+            applied = already_applied(session, announcement.programme_id, people)
             chats = with_personal_chat(session, people)
             zones = time_zones_of(session, people)
             payloads: dict[str, dict] = {}
@@ -210,6 +212,9 @@ class AnnouncementDelivery:
             for row in rows:
                 if row.aad_object_id in said_no:
                     not_reached(row, Unreached.NOT_FOR_ME)
+                    session.add(row)
+                elif row.aad_object_id in applied:
+                    not_reached(row, Unreached.APPLIED)
                     session.add(row)
                 elif row.aad_object_id in chats:
                     tz = zones.get(row.aad_object_id) or self.ctx.settings.default_time_zone
