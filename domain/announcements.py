@@ -178,6 +178,8 @@ class Reach:
     started: int = 0
     submitted: int = 0
     suppressed: bool = False  # fewer than SMALLEST_SHOWN people: counts not shown
+    # Shown people, hidden counts: the only other row hidden could be worked out from the total.
+    hidden_for_total: bool = False
 
     @property
     def not_reached(self) -> int:
@@ -213,7 +215,8 @@ class Reach:
 def reach_by_organisation(people: Iterable[RecipientFacts]) -> list[Reach]:
     """The reach, one row per organisation with at least `SMALLEST_SHOWN` people (largest
     first), then the smaller ones pooled in one row, whose counts are suppressed too if the
-    pool is itself smaller than `SMALLEST_SHOWN`."""
+    pool is itself smaller than `SMALLEST_SHOWN`. The totals are shown, so when that pool is
+    the only row hidden, the smallest other row's counts are hidden as well."""
     rows: dict[str, Reach] = {}
     for person in people:
         name = (person.organisation or "").strip() or NO_ORGANISATION
@@ -229,6 +232,10 @@ def reach_by_organisation(people: Iterable[RecipientFacts]) -> list[Reach]:
             pooled.merge(row)
         pooled.suppressed = pooled.people < SMALLEST_SHOWN
         shown.append(pooled)
+    hidden = [row for row in shown if row.suppressed]
+    visible = [row for row in shown if not row.suppressed]
+    if len(hidden) == 1 and visible:  # as `report_rules.suppress_breakdown`
+        min(reversed(visible), key=lambda row: row.people).hidden_for_total = True
     return shown
 
 

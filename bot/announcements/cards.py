@@ -34,8 +34,14 @@ def announcement_card(announcement: Announcement, programme: Programme, tz: str)
 
 
 def channel_name(ref: ConversationRef) -> str:
+    """A channel as a coordinator knows it. Teams names a channel in few activities; a team's
+    General channel has the team's own id."""
     conversation = ref.reference.get("conversation") or {}
-    return conversation.get("name") or f"Channel {ref.conversation_id[-12:]}"
+    if conversation.get("name"):
+        return conversation["name"]
+    if ref.team_id and ref.conversation_id == ref.team_id:
+        return "General"
+    return f"Channel {ref.conversation_id[-12:]}"
 
 
 def audience_line(audience: AnnouncementAudience) -> dict:

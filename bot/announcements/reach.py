@@ -75,11 +75,15 @@ def counts(row: Reach) -> str:
     )
 
 
-def reach_line(row: Reach) -> str:
+def reach_line(row: Reach, totals_shown: bool = True) -> str:
     if row.suppressed:
+        counted = " (counted in the totals above)" if totals_shown else ""
+        hidden = f"fewer than {SMALLEST_SHOWN} people, so not shown"
+        return f"- **{row.organisation}**: {hidden}{counted}"
+    if row.hidden_for_total:
         return (
-            f"- **{row.organisation}**: fewer than {SMALLEST_SHOWN} people, so not shown "
-            "(counted in the totals above)"
+            f"- **{row.organisation}** ({row.people} people): not shown, so that the smaller "
+            "organisations' counts can't be worked out from the totals"
         )
     line = f"- **{row.organisation}** ({row.people} people): {counts(row)}"
     if row.unreached:
@@ -137,24 +141,34 @@ class ReachReport:
                     f"- Staff group {audience.organisation}: its members could not be read "
                     f"from Microsoft Graph ({audience.problem.replace('_', ' ')})"
                 )
+        blocks = ["\n".join(lines)]  # a blank line between a list and what follows
         facts = facts_of(session, announcement)
         if facts:
             total = Reach("All")
             for fact in facts:
                 total.add(fact)
-            lines.append(
-                f"People in the staff groups: {total.people}; {counts(total)}; "
-                f"{total.pressed_apply} pressed Apply, {total.started} started, "
-                f"{total.submitted} submitted."
+            totals_shown = total.people >= SMALLEST_SHOWN
+            if totals_shown:
+                blocks.append(
+                    f"People in the staff groups: {total.people}; {counts(total)}; "
+                    f"{total.pressed_apply} pressed Apply, {total.started} started, "
+                    f"{total.submitted} submitted."
+                )
+            else:
+                blocks.append(
+                    f"People in the staff groups: fewer than {SMALLEST_SHOWN}, so the counts "
+                    "are not shown."
+                )
+            blocks.append(
+                "\n".join(reach_line(row, totals_shown) for row in reach_by_organisation(facts))
             )
-            lines += [reach_line(row) for row in reach_by_organisation(facts)]
             missed = organisations_not_reached(facts)
             if missed and announcement.status == Status.SENT.value:
-                lines.append(
+                blocks.append(
                     f"Not reached at all: {', '.join(missed)}. Type **announce again "
                     f"{announcement.id}** to send it to them again."
                 )
-        return "\n".join(lines)
+        return "\n\n".join(blocks)
 
     async def again(self, turn: Turn, argument: str, _roles=None) -> None:
         """`announce again <number>`: the form for the organisations the announcement missed."""

@@ -4,9 +4,16 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { projectPython, ROOT } from './project.mjs';
 
-/** Start it with `users` ([aad id, name, mail]); resolves to { env, stop() }. */
-export async function startFakeGraph(users) {
-  const args = ['-m', 'tests.fake_graph', ...users.flatMap((user) => ['--user', user.join(',')])];
+/**
+ * Start it with `users` ([aad id, name, mail]) and staff `groups` ({ id: [member aad ids] });
+ * resolves to { env, stop() }.
+ */
+export async function startFakeGraph(users, groups = {}) {
+  const args = [
+    '-m', 'tests.fake_graph',
+    ...users.flatMap((user) => ['--user', user.join(',')]),
+    ...Object.entries(groups).flatMap(([id, members]) => ['--group', [id, ...members].join(',')]),
+  ];
   const child = spawn(projectPython(), args, {
     cwd: ROOT,
     env: { ...process.env, PYTHONPATH: ROOT },

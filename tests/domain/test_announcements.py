@@ -86,6 +86,16 @@ def test_reach_counts_each_organisation_and_pools_and_hides_small_ones():
     assert pooled.organisation == SMALLER_ORGANISATIONS and pooled.people == 4
     assert (pooled.waiting, pooled.sent) == (3, 1)  # Fire waits for working hours
     assert pooled.suppressed
+    # The totals are shown: with the pool the only row hidden, the smallest other row (Police)
+    # is hidden too, or the pool could be worked out by subtraction.
+    assert police.hidden_for_total and not council.hidden_for_total
+
+
+def test_with_nothing_hidden_every_row_is_shown():
+    people = _people("Fire", 5, delivery=Delivery.DELIVERED.value) + _people(
+        "Police", 6, delivery=Delivery.DELIVERED.value
+    )
+    assert [row.hidden_for_total for row in reach_by_organisation(people)] == [False, False]
 
 
 def test_a_pool_of_small_organisations_of_five_or_more_is_shown():

@@ -1,6 +1,7 @@
 """The fake Graph on its own, for the browser journeys: `python -m tests.fake_graph --user
-<aad id>,<name>,<mail> ...` serves on a loopback port, prints one JSON line with the settings
-the bot needs (as STEPFORWARD_GRAPH_* environment variables), and runs until it is stopped."""
+<aad id>,<name>,<mail> ... --group <group id>,<member aad id>,...` serves on a loopback port,
+prints one JSON line with the settings the bot needs (as STEPFORWARD_GRAPH_* environment
+variables), and runs until it is stopped."""
 
 from __future__ import annotations
 
@@ -27,12 +28,15 @@ def _environment(fake: FakeGraph) -> dict[str, str]:
     }
 
 
-async def _serve(users: list[str]) -> None:
+async def _serve(users: list[str], groups: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="fake-graph-") as folder:
         fake = await FakeGraph().start(Path(folder))
         for user in users:
             aad, name, mail = user.split(",", 2)
             fake.directory.add_user(aad, name, mail)
+        for group in groups:
+            group_id, *members = group.split(",")
+            fake.directory.groups[group_id] = members
         print(json.dumps(_environment(fake)), flush=True)
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -45,8 +49,9 @@ async def _serve(users: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fake_graph")
     parser.add_argument("--user", action="append", default=[], help="aad id,name,mail")
+    parser.add_argument("--group", action="append", default=[], help="group id,member,...")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    asyncio.run(_serve(args.user))
+    asyncio.run(_serve(args.user, args.group))
     return 0
 
 
