@@ -10,6 +10,7 @@ from bot import (
     cohort_events,
     dashboard,
     escalations,
+    health,
     managers,
     my_data,
     pairing,
@@ -59,6 +60,7 @@ def assemble(
         registry, services, report_release=help_.report_release, survey_card=survey_card
     )
     pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
+    health.register(registry, services)
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     surveys.register(registry, services)
     reports.register(registry, services, parts=(events,))

@@ -214,7 +214,7 @@ class Settings(BaseSettings):
         description="Latest programme months in a row without a held session: red.",
     )
     health_amber_silent_days: int = Field(
-        21,
+        28,
         ge=1,
         validation_alias=AliasChoices(
             "STEPFORWARD_HEALTH_AMBER_SILENT_DAYS", "health_amber_silent_days"

@@ -12,8 +12,9 @@ one session a month:
 - **Check-ins** (each person's latest answer): "not really" is amber; "I need help" is red,
   since someone asked.
 - **Silence**: a person who has answered none of the bot's questions (check-ins, "did you
-  meet?") for 21 days has let at least a check-in or a month's question pass: amber; 42 days,
-  six weeks, is red.
+  meet?") for 28 days has let two check-ins (weeks 2 and 4) or a month's question pass: amber;
+  42 days, six weeks and every check-in, is red. Both fall on check-in days after pairing, so
+  they add few moments at which the sweep must look again.
 - **Routine nudges unanswered in a row**: two is amber; three is red (the point at which the
   person counts as not responding).
 - **Pulse ratings** (1–5, where a rating can be told apart by side): either side at 2 or
@@ -62,7 +63,7 @@ class HealthSettings:
     amber_days_without_session: int = 35
     red_days_without_session: int = 60
     red_missed_months_in_a_row: int = 2
-    amber_silent_days: int = 21
+    amber_silent_days: int = 28
     red_silent_days: int = 42
     amber_unanswered_nudges: int = 2
     red_unanswered_nudges: int = 3
@@ -255,3 +256,35 @@ def next_health_change(
     points += [to_utc(s.held_on) for s in inputs.sessions if s.held_on is not None]
     points += [month_start(inputs.paired_at, k) for k in range(2, inputs.length_months + 2)]
     return min((at for at in points if now < at <= end), default=None)
+
+
+COLOUR_MARKS = {Colour.GREEN: "🟢", Colour.AMBER: "🟠", Colour.RED: "🔴"}
+
+
+def health_words(colour: str, reasons: Iterable[str]) -> str:
+    """“🟠 amber: 2 of 3 sessions held; no session in month 1” (the colour in words too)."""
+    colour = Colour(colour)
+    reasons = list(reasons)
+    text = f"{COLOUR_MARKS[colour]} {colour.value}"
+    return f"{text}: {'; '.join(reasons)}" if reasons else text
+
+
+def what_changed(
+    previous_colour: str | None,
+    previous_reasons: Iterable[str] | None,
+    colour: str,
+    reasons: Iterable[str],
+) -> str:
+    """What the last change of a pair's health was, for coordinators: “was amber · new: … ·
+    no longer: …” (the progress line, always first, is left out)."""
+    if previous_colour is None:
+        return "first worked out"
+    before, now = list(previous_reasons or ())[1:], list(reasons)[1:]
+    parts = [f"was {previous_colour}" if previous_colour != colour else f"still {colour}"]
+    new = [reason for reason in now if reason not in before]
+    gone = [reason for reason in before if reason not in now]
+    if new:
+        parts.append("new: " + "; ".join(new))
+    if gone:
+        parts.append("no longer: " + "; ".join(gone))
+    return " · ".join(parts)

@@ -134,3 +134,14 @@ def escalation_refs(
         elif row.open_key is not None:
             open_refs[row.open_key] = refs
     return open_refs, resolved_refs
+
+
+def open_escalations_by_pairing(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
+    """The unresolved escalations of these pairings (their kind and cause), per pairing."""
+    table = Escalation.__table__
+    query = (
+        select(table.c.pairing_id, table.c.kind, table.c.cause)
+        .where(table.c.pairing_id.in_(list(ids)), table.c.status != Status.RESOLVED.value)
+        .order_by(table.c.pairing_id, table.c.id)
+    )
+    return _grouped(session, query)

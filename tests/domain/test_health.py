@@ -8,7 +8,9 @@ from domain.health import (
     MonthSession,
     Side,
     health,
+    health_words,
     next_health_change,
+    what_changed,
 )
 from domain.sessions import SessionState
 
@@ -161,7 +163,7 @@ def test_not_really_is_amber_and_need_help_is_red():
     assert "the mentor asked for help at the last check-in" in health(help_, now).reasons
 
 
-def test_silence_from_one_person_is_amber_at_21_days_and_red_at_42():
+def test_silence_from_one_person_is_amber_at_28_days_and_red_at_42():
     last_word = utc(2025, 1, 10)
     session = [held(1, utc(2025, 2, 5))]  # the pair met; the mentor logged it
 
@@ -173,20 +175,20 @@ def test_silence_from_one_person_is_amber_at_21_days_and_red_at_42():
         )
         return health(pair, now)
 
-    assert at(last_word + timedelta(days=20)).colour == Colour.GREEN
-    amber = at(last_word + timedelta(days=21))
+    assert at(last_word + timedelta(days=27)).colour == Colour.GREEN
+    amber = at(last_word + timedelta(days=28))
     assert amber.colour == Colour.AMBER
-    assert "the trainee has not answered the bot for over 21 days" in amber.reasons
+    assert "the trainee has not answered the bot for over 28 days" in amber.reasons
     red = at(last_word + timedelta(days=42))
     assert red.colour == Colour.RED
     assert "the trainee has not answered the bot for over 42 days" in red.reasons
-    assert "the trainee has not answered the bot for over 21 days" not in red.reasons
+    assert "the trainee has not answered the bot for over 28 days" not in red.reasons
 
 
 def test_someone_who_never_answered_is_silent_since_pairing():
-    now = PAIRED + timedelta(days=22)
+    now = PAIRED + timedelta(days=29)
     pair = inputs(trainee=Side("trainee", now), mentor=Side("mentor", None))
-    assert "the mentor has not answered the bot for over 21 days" in health(pair, now).reasons
+    assert "the mentor has not answered the bot for over 28 days" in health(pair, now).reasons
 
 
 def test_unanswered_nudges_in_a_row_two_amber_three_red():
@@ -260,10 +262,10 @@ def test_next_change_is_the_first_threshold_or_month_start_ahead():
     )
     now = utc(2025, 2, 1)
     assert next_health_change(pair, now) == utc(2025, 2, 6, 9)  # month 2 starts
-    # After it: the trainee's 21 silent days (10 Feb), before the 35 days without a session.
-    assert next_health_change(pair, utc(2025, 2, 6, 9)) == last + timedelta(days=21)
+    # After it: the trainee's 28 silent days (17 Feb), before the 35 days without a session.
+    assert next_health_change(pair, utc(2025, 2, 6, 9)) == last + timedelta(days=28)
     # The health at that moment is what the rules say then, and not a moment before.
-    moment = last + timedelta(days=21)
+    moment = last + timedelta(days=28)
     before = health(pair, moment - timedelta(microseconds=1))
     assert health(pair, moment) != before
 
@@ -271,3 +273,32 @@ def test_next_change_is_the_first_threshold_or_month_start_ahead():
 def test_nothing_changes_after_the_programme_ends():
     pair = inputs(answered=PAIRED)
     assert next_health_change(pair, utc(2025, 8, 1)) is None
+
+
+# --- words for coordinators ---------------------------------------------------------------------
+
+
+def test_health_words_give_the_colour_in_words_and_the_reasons():
+    assert health_words("amber", ["1 of 2 sessions held", "no session in month 1"]) == (
+        "🟠 amber: 1 of 2 sessions held; no session in month 1"
+    )
+    assert health_words("green", []) == "🟢 green"
+
+
+def test_what_changed_names_the_new_and_the_gone_concerns():
+    assert what_changed(None, None, "green", ["1 of 1 sessions held"]) == "first worked out"
+    assert (
+        what_changed(
+            "amber",
+            ["1 of 2 sessions held", "no session in month 1"],
+            "red",
+            ["1 of 3 sessions held", "no session in months 1 and 2"],
+        )
+        == "was amber · new: no session in months 1 and 2 · no longer: no session in month 1"
+    )
+    assert (
+        what_changed(
+            "red", ["0 of 1 sessions held", "1 open escalation"], "red", ["0 of 1 sessions held"]
+        )
+        == "still red · no longer: 1 open escalation"
+    )
