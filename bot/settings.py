@@ -235,7 +235,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "STEPFORWARD_HEALTH_AMBER_UNANSWERED_NUDGES", "health_amber_unanswered_nudges"
         ),
-        description="Routine nudges in a row a person left unanswered: amber.",
+        description="Routine questions in a row a person left unanswered: amber.",
     )
     health_red_unanswered_nudges: int = Field(
         3,
@@ -243,7 +243,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "STEPFORWARD_HEALTH_RED_UNANSWERED_NUDGES", "health_red_unanswered_nudges"
         ),
-        description="Routine nudges in a row a person left unanswered: red.",
+        description="Routine questions in a row unanswered: red, and not responding.",
     )
     health_low_pulse: int = Field(
         2,

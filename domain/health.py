@@ -15,8 +15,9 @@ one session a month:
   meet?") for 28 days has let two check-ins (weeks 2 and 4) or a month's question pass: amber;
   42 days, six weeks and every check-in, is red. Both fall on check-in days after pairing, so
   they add few moments at which the sweep must look again.
-- **Routine nudges unanswered in a row**: two is amber; three is red (the point at which the
-  person counts as not responding).
+- **Routine questions unanswered in a row** (check-ins, "did your session happen?", with no
+  message or button from them since): two is amber; three is red, the point at which the
+  person counts as not responding and their routine nudges pause.
 - **Pulse ratings** (1–5, where a rating can be told apart by side): either side at 2 or
   below, or the two sides 2 or more apart, is amber: one of them is not getting what the
   other thinks.
@@ -86,7 +87,7 @@ class Side:
 
     role: str  # "trainee" / "mentor": how the reasons name them
     last_answered_at: datetime | None = None
-    unanswered_nudges: int = 0  # routine nudges in a row with no answer
+    unanswered_nudges: int = 0  # routine questions in a row with no answer since
     check_in: str | None = None  # their latest check-in answer
     pulse: int | None = None  # their latest pulse rating, where it is known by side
 
@@ -208,9 +209,9 @@ def health(inputs: HealthInputs, now: datetime, settings: HealthSettings | None 
             amber.append(f"the {side.role} said it is not really running smoothly")
         nudges = side.unanswered_nudges
         if nudges >= settings.red_unanswered_nudges:
-            red.append(f"the {side.role} has not answered the last {nudges} messages")
+            red.append(f"the {side.role} has not answered the bot's last {nudges} questions")
         elif nudges >= settings.amber_unanswered_nudges:
-            amber.append(f"the {side.role} has not answered the last {nudges} messages")
+            amber.append(f"the {side.role} has not answered the bot's last {nudges} questions")
         silent_days = (now - _silent_since(side, inputs)).days
         for limit, concerns in (
             (settings.red_silent_days, red),

@@ -450,6 +450,17 @@ class Pairings:
                     line += f" · ⚠ asked for help in the week-{help_asked[-1].week} check-in"
                 if trainee.unreachable_since or mentor.unreachable_since:
                     line += " · ⚠ someone can't be reached in Teams"
+                for person in (trainee, mentor):
+                    if person.not_responding_since is not None:
+                        line += (
+                            f" · ⚠ {person.display_name} not responding since "
+                            f"{format_local_date(person.not_responding_since, self._tz)}"
+                        )
+                    if person.snoozed_until is not None and person.snoozed_until > now:
+                        line += (
+                            f" · ⏸ {person.display_name} paused until "
+                            f"{format_local_date(person.snoozed_until, self._tz)}"
+                        )
                 health = healths.get(pairing.id)
                 line += (
                     f" · health {health_words(health.colour, health.reasons)}"

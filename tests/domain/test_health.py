@@ -198,9 +198,9 @@ def test_unanswered_nudges_in_a_row_two_amber_three_red():
     one = inputs(trainee=Side("trainee", now), mentor=Side("mentor", now, unanswered_nudges=1))
     assert health(one, now).colour == Colour.GREEN
     assert health(two, now).colour == Colour.AMBER
-    assert "the mentor has not answered the last 2 messages" in health(two, now).reasons
+    assert "the mentor has not answered the bot's last 2 questions" in health(two, now).reasons
     assert health(three, now).colour == Colour.RED
-    assert "the mentor has not answered the last 3 messages" in health(three, now).reasons
+    assert "the mentor has not answered the bot's last 3 questions" in health(three, now).reasons
 
 
 # --- pulse, disputes, escalations, release blocks ---------------------------------------------
@@ -246,7 +246,7 @@ def test_red_reasons_come_before_amber_ones_and_all_are_given():
     assert result.colour == Colour.RED
     assert result.words() == (
         "1 of 4 sessions held; no session for over 60 days; no session in months 2 and 3; "
-        "the mentor has not answered the last 3 messages; "
+        "the mentor has not answered the bot's last 3 questions; "
         "the mentor has not answered the bot for over 42 days; "
         "the trainee said it is not really running smoothly; 1 open escalation"
     )

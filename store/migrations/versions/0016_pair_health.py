@@ -1,7 +1,8 @@
 """pair health
 
 Each pairing's health as the sweep last worked it out: colour, reasons, since when it has
-been that colour, and what it was before the last change.
+been that colour, and what it was before the last change; when the bot last heard from each
+person, and since when they count as not responding.
 
 Revision ID: 0016
 Revises: 0015
@@ -41,8 +42,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pairing_id"),
     )
     op.create_index("ix_pair_health_colour", "pair_health", ["colour"])
+    with op.batch_alter_table("person") as batch:
+        batch.add_column(sa.Column("last_heard_at", _utc(), nullable=True))
+        batch.add_column(sa.Column("not_responding_since", _utc(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("person") as batch:
+        batch.drop_column("not_responding_since")
+        batch.drop_column("last_heard_at")
     op.drop_index("ix_pair_health_colour", table_name="pair_health")
     op.drop_table("pair_health")
