@@ -1,7 +1,7 @@
 """Copies of a steady state: a data set K times as large without a first sweep over all of it.
 
 `replicate(engine, copies)` adds `copies - 1` copies of everything a sweep reads or writes
-about pairings — people, pairings, session rows, check-in answers, re-pair requests,
+about pairings — people, pairings, their health, session rows, check-in answers, re-pair requests,
 escalations and their events, survey invitations and outbox rows — to the same database. In
 copy k every id is the original's plus k times that table's largest id, and every reference
 to a person, pairing or escalation is rewritten the same way: foreign keys, AAD ids
@@ -37,6 +37,7 @@ from domain.keys import (
 )
 from store.db import chunked
 from store.escalations import Escalation, EscalationEvent, RepairRequest
+from store.health import PairHealth
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
 from store.outbox import OutboxMessage
 from store.surveys import SurveyInvitation, pairing_id_of, subject_of
@@ -47,6 +48,7 @@ COPIED = tuple(
     for model in (
         Person,
         Pairing,
+        PairHealth,
         MentoringSession,
         CheckIn,
         RepairRequest,
@@ -180,7 +182,9 @@ def copies_of(engine: Engine, number: int = 0) -> Copy:
     people = Person.__table__
     with engine.connect() as connection:
         offsets = {
-            t.name: connection.execute(select(func.max(t.c.id))).scalar() or 0 for t in COPIED
+            t.name: connection.execute(select(func.max(t.c.id))).scalar() or 0
+            for t in COPIED
+            if "id" in t.c  # a pairing's health is keyed by the pairing's id
         }
         aad_ids = frozenset(connection.execute(select(people.c.aad_object_id)).scalars())
     return Copy(number, offsets, aad_ids)
@@ -213,7 +217,8 @@ def replicate(engine: Engine, copies: int) -> None:
     for table in COPIED:
         rewrites = _rewrites(table)
         with engine.begin() as connection:
-            rows = [row._asdict() for row in connection.execute(select(table).order_by(table.c.id))]
+            order = list(table.primary_key.columns)
+            rows = [row._asdict() for row in connection.execute(select(table).order_by(*order))]
             for copy in numbered:
                 for chunk in chunked(rows, CHUNK):
                     copied = [
@@ -221,5 +226,5 @@ def replicate(engine: Engine, copies: int) -> None:
                         for row in chunk
                     ]
                     _write(connection, table, copied)
-    reset_sequences(engine, [table.name for table in COPIED])
+    reset_sequences(engine, [table.name for table in COPIED if "id" in table.c])
     analyse(engine)

@@ -11,6 +11,7 @@ from bot import (
     cohort_events,
     dashboard,
     escalations,
+    health,
     managers,
     my_data,
     pairing,
@@ -60,6 +61,7 @@ def assemble(
         registry, services, report_release=help_.report_release, survey_card=survey_card
     )
     pairing.register(registry, services, help_=help_, upcoming=events.my_programme_lines)
+    health.register(registry, services)
     managers.register(registry, services, refresh_escalation=help_.escalations.refresh)
     # After the line managers: someone the app was installed for hears about a request first;
     # a waiting announcement then goes with the next sweep.

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
 from bot.outbox.pacing import Window
+from domain.health import HealthSettings
 from domain.surveys import SURVEYS_DIR
 from domain.working_hours import WorkingHours
 from store.engine import MAX_OVERFLOW, POOL_SIZE, POOL_TIMEOUT, create_db_engine
@@ -186,6 +187,77 @@ class Settings(BaseSettings):
         ),
         description="A line manager asked in Teams with no answer this long is reminded once; "
         "as long again, and the coordinators are told.",
+    )
+    # Relationship health (see domain.health for the reasoning behind the defaults).
+    health_amber_days_without_session: int = Field(
+        35,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_AMBER_DAYS_WITHOUT_SESSION", "health_amber_days_without_session"
+        ),
+        description="Days without a held session (or since pairing) that make a pair amber.",
+    )
+    health_red_days_without_session: int = Field(
+        60,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_RED_DAYS_WITHOUT_SESSION", "health_red_days_without_session"
+        ),
+        description="Days without a held session (or since pairing) that make a pair red.",
+    )
+    health_red_missed_months_in_a_row: int = Field(
+        2,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_RED_MISSED_MONTHS_IN_A_ROW", "health_red_missed_months_in_a_row"
+        ),
+        description="Latest programme months in a row without a held session: red.",
+    )
+    health_amber_silent_days: int = Field(
+        28,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_AMBER_SILENT_DAYS", "health_amber_silent_days"
+        ),
+        description="Days a person has answered none of the bot's questions: amber.",
+    )
+    health_red_silent_days: int = Field(
+        42,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_RED_SILENT_DAYS", "health_red_silent_days"
+        ),
+        description="Days a person has answered none of the bot's questions: red.",
+    )
+    health_amber_unanswered_nudges: int = Field(
+        2,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_AMBER_UNANSWERED_NUDGES", "health_amber_unanswered_nudges"
+        ),
+        description="Routine questions in a row a person left unanswered: amber.",
+    )
+    health_red_unanswered_nudges: int = Field(
+        3,
+        ge=1,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_RED_UNANSWERED_NUDGES", "health_red_unanswered_nudges"
+        ),
+        description="Routine questions in a row unanswered: red, and not responding.",
+    )
+    health_low_pulse: int = Field(
+        2,
+        ge=1,
+        le=5,
+        validation_alias=AliasChoices("STEPFORWARD_HEALTH_LOW_PULSE", "health_low_pulse"),
+        description="A pulse rating (1-5) at or below this from either side makes the pair amber.",
+    )
+    health_pulse_gap: int = Field(
+        2,
+        ge=1,
+        le=4,
+        validation_alias=AliasChoices("STEPFORWARD_HEALTH_PULSE_GAP", "health_pulse_gap"),
+        description="The two sides' pulse ratings this far apart or more make the pair amber.",
     )
     # Optional Microsoft Graph, app-only (client credentials): see bot.graph.
     graph_tenant_id: str = Field(
@@ -377,4 +449,18 @@ def working_hours_of(settings: Settings) -> WorkingHours:
         start=settings.workday_start,
         end=settings.workday_end,
         holidays=frozenset(settings.holidays),
+    )
+
+
+def health_settings_of(settings: Settings) -> HealthSettings:
+    return HealthSettings(
+        amber_days_without_session=settings.health_amber_days_without_session,
+        red_days_without_session=settings.health_red_days_without_session,
+        red_missed_months_in_a_row=settings.health_red_missed_months_in_a_row,
+        amber_silent_days=settings.health_amber_silent_days,
+        red_silent_days=settings.health_red_silent_days,
+        amber_unanswered_nudges=settings.health_amber_unanswered_nudges,
+        red_unanswered_nudges=settings.health_red_unanswered_nudges,
+        low_pulse=settings.health_low_pulse,
+        pulse_gap=settings.health_pulse_gap,
     )

@@ -31,6 +31,8 @@ class Cause(StrEnum):
     NOT_RUNNING_SMOOTHLY = StallCause.NOT_RUNNING_SMOOTHLY.value
     REPAIR_REQUESTED = StallCause.REPAIR_REQUESTED.value
     UNREACHABLE = StallCause.UNREACHABLE.value
+    # Raised by the sweep's health rules (`bot.health`): routine nudges left unanswered.
+    NOT_RESPONDING = "not_responding"
     # Raised at once by what someone says.
     CANT_MEET = "cant_meet"
     RELEASE_BLOCK = "release_block"
@@ -44,6 +46,7 @@ CAUSE_TITLES: dict[Cause, str] = {
     Cause.NOT_RUNNING_SMOOTHLY: "not running smoothly",
     Cause.REPAIR_REQUESTED: "asked to be re-paired",
     Cause.UNREACHABLE: "can't be reached in Teams",
+    Cause.NOT_RESPONDING: "not responding",
     Cause.CANT_MEET: "can't meet this month",
     Cause.RELEASE_BLOCK: "not released",
     Cause.QUESTION: "wrote to the coordinators",

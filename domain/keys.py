@@ -164,6 +164,13 @@ def escalation_reply_key(escalation_id: int, event_id: int) -> str:
     return f"escalation:{escalation_id}:reply:{event_id}"
 
 
+def partner_not_responding_key(partner_aad: str, pairing_id: int, since: date) -> str:
+    """The partner told once that the other has stopped answering (since that day)."""
+    return nudge_key(
+        partner_aad, "partner_not_responding", since.isoformat(), pairing_id=pairing_id
+    )
+
+
 def release_block_reached_key(release_block_id: int) -> str:
     """The reporter of a release block told it reached the coordinators."""
     return f"release-block:{release_block_id}:reached"

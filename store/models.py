@@ -55,6 +55,10 @@ class Person(SQLModel, table=True):
     time_zone: str | None = None
     unreachable_since: datetime | None = utc_column()
     snoozed_until: datetime | None = utc_column()
+    # The last message or button from them, and since when they count as not responding
+    # (routine nudges left unanswered in a row; any message or button clears it).
+    last_heard_at: datetime | None = utc_column()
+    not_responding_since: datetime | None = utc_column()
     created_at: datetime = utc_column(nullable=False)
     updated_at: datetime = utc_column(nullable=False)
 

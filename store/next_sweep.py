@@ -8,7 +8,8 @@ the earliest moment at which any of its rules could decide differently on the sa
 still the one it read, so a change made while it was planning is never lost.
 
 The facts the rules read: the pairing itself, its session rows, check-in answers and re-pair
-requests, its two people (id, zone, reachability), its programme's survey dates, survey
+requests, its two people (id, zone, reachability, when last heard from, not responding),
+its programme's survey dates, survey
 answers, and its escalations being resolved. ORM writes to them are caught as they are
 flushed, wherever they are made (`_on_flush`); a Core UPDATE that changes them calls
 `facts_changed` itself (`store.escalations.resolve`). When the rules themselves change
@@ -45,7 +46,9 @@ _WATCHED: dict[type, frozenset[str]] = {
             "mentor_person_id",
         }
     ),
-    Person: frozenset({"aad_object_id", "time_zone", "unreachable_since"}),
+    Person: frozenset(
+        {"aad_object_id", "time_zone", "unreachable_since", "last_heard_at", "not_responding_since"}
+    ),
     Programme: frozenset({"kind", "training_ends_at", "assessment_ends_at", "results_at"}),
     SurveyInvitation: frozenset({"responded_at"}),
 }

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
 
 from store.db import chunked, insert_unless_exists
+from store.moments import NEVER
 from store.types import UTCDateTime
 
 
@@ -406,3 +407,19 @@ def routine_times_from(
 
 
 # --- reading, for the coordinator ----------------------------------------------------------------
+
+
+def release_held_routine(session: Session, aad_object_id: str, now: datetime) -> None:
+    """The routine nudges held for someone not responding go again from `now` (the nudge
+    policy still spaces them out); nothing scheduled for a later time is brought forward."""
+    table = OutboxMessage.__table__
+    session.connection().execute(
+        update(table)
+        .where(
+            table.c.recipient_aad_object_id == aad_object_id,
+            table.c.routine.is_(True),
+            table.c.status == OutboxStatus.PENDING.value,
+            table.c.next_attempt_at >= NEVER,
+        )
+        .values(next_attempt_at=now)
+    )

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from store.db import chunked, refresh
+from store.db import TOUCH_EVERY, chunked, refresh
 from store.models import Person, RoleGrant
+from store.outbox import release_held_routine
 from store.types import storable_text
 
 
@@ -20,11 +21,16 @@ def upsert_person(
     tenant_id: str | None = None,
     display_name: str | None = None,
     time_zone: str | None = None,
+    heard_at: datetime | None = None,
 ) -> Person:
-    """Create or refresh a person; a message from them also clears 'unreachable'."""
+    """Create or refresh a person; a message from them also clears 'unreachable'. With
+    `heard_at` (a message or button from them) it is when the bot last heard from them, and
+    they no longer count as not responding."""
     person = get_person(session, aad_object_id)
     if person is None:
         person = Person(aad_object_id=aad_object_id, created_at=now, updated_at=now)
+    elif heard_at and person.not_responding_since is not None:
+        release_held_routine(session, aad_object_id, heard_at)
     refresh(
         session,
         person,
@@ -34,8 +40,18 @@ def upsert_person(
         display_name=storable_text(display_name) if display_name else person.display_name,
         time_zone=time_zone or person.time_zone,
         unreachable_since=None,
+        **(_heard(person, heard_at) if heard_at else {}),
     )
     return person
+
+
+def _heard(person: Person, at: datetime) -> dict:
+    """When the bot last heard from them, kept to the hour (most messages then write nothing;
+    one routine nudge goes a day at most), and not responding cleared."""
+    last = person.last_heard_at
+    if last is None or at - last >= TOUCH_EVERY or person.not_responding_since is not None:
+        return {"last_heard_at": at, "not_responding_since": None}
+    return {}
 
 
 def get_person(session: Session, aad_object_id: str) -> Person | None:

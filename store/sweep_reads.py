@@ -18,12 +18,21 @@ from sqlmodel import Session
 from domain.escalations import Status
 from store.escalations import Escalation, RepairRequest
 from store.models import CheckIn, MentoringSession, Pairing, Person
+from store.outbox import OutboxMessage, OutboxStatus
 
 
 def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row, Row, Row]]:
     """(pairing, trainee, mentor) rows of these pairings, in id order."""
     trainee, mentor = aliased(Person, name="trainee"), aliased(Person, name="mentor")
-    person_columns = ("id", "aad_object_id", "display_name", "time_zone", "unreachable_since")
+    person_columns = (
+        "id",
+        "aad_object_id",
+        "display_name",
+        "time_zone",
+        "unreachable_since",
+        "last_heard_at",
+        "not_responding_since",
+    )
     columns = [
         Pairing.id,
         Pairing.programme_id,
@@ -134,3 +143,36 @@ def escalation_refs(
         elif row.open_key is not None:
             open_refs[row.open_key] = refs
     return open_refs, resolved_refs
+
+
+def open_escalations_by_pairing(session: Session, ids: Iterable[int]) -> dict[int, list[Row]]:
+    """The unresolved escalations of these pairings (their kind and cause), per pairing."""
+    table = Escalation.__table__
+    query = (
+        select(table.c.pairing_id, table.c.kind, table.c.cause)
+        .where(table.c.pairing_id.in_(list(ids)), table.c.status != Status.RESOLVED.value)
+        .order_by(table.c.pairing_id, table.c.id)
+    )
+    return _grouped(session, query)
+
+
+def routine_sends_to(
+    session: Session, aad_object_ids: Iterable[str], kinds: Iterable[str]
+) -> dict[str, list]:
+    """When routine nudges of these kinds were sent to these people, oldest first, per AAD
+    id."""
+    table = OutboxMessage.__table__
+    query = (
+        select(table.c.recipient_aad_object_id, table.c.sent_at)
+        .where(
+            table.c.recipient_aad_object_id.in_(list(aad_object_ids)),
+            table.c.routine.is_(True),
+            table.c.kind.in_(list(kinds)),
+            table.c.status == OutboxStatus.SENT.value,
+        )
+        .order_by(table.c.recipient_aad_object_id, table.c.sent_at)
+    )
+    sends: dict[str, list] = defaultdict(list)
+    for recipient, sent_at in session.execute(query):
+        sends[recipient].append(sent_at)
+    return sends

@@ -131,7 +131,7 @@ def test_the_migration_makes_the_tables_the_models_describe_and_goes_back(db_url
     with engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert [d for d in diffs if about_ours(d)] == []
-    command.downgrade(migrate.alembic_config(db_url), "0015")
+    command.downgrade(migrate.alembic_config(db_url), "0016")
     migrate.upgrade(db_url)
 
 

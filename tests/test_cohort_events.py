@@ -174,6 +174,11 @@ async def test_a_programme_of_events_from_invitation_to_attendance(settings, clo
         for request in new:
             who = request.conversation_id.removeprefix("a:personal-")
             for card in request.cards:
+                if heading(card).startswith("Quick check-in") and who == SAM:
+                    # Sam answers the programme's questions: someone who answered none would
+                    # count as not responding, and their routine reminders would wait.
+                    [fine] = [a["data"] for a in card["actions"] if a["title"] == "Yes"]
+                    await person_presses(bot, SAM, fine)
                 if heading(card).startswith("Were you at") and who == AVA:
                     [attended] = [a["data"] for a in card["actions"] if a["title"] == "I attended"]
                     await person_presses(bot, AVA, attended)

@@ -146,12 +146,15 @@ def _pairing_id(bot) -> int:
 async def test_a_stalled_pairing_escalates_once_then_the_champion_hears_after_2_working_days(
     bot, clock
 ):
-    _sam, _adele, champion = await _paired(bot)
-    # Nothing is logged. Day by day, nothing is escalated before 45 days...
+    sam, adele, champion = await _paired(bot)
+    # Nothing is logged, though both keep talking to the bot (someone silent would count as
+    # not responding). Day by day, nothing is escalated before 45 days...
     while clock.now() < START + timedelta(days=45):
         clock.advance(
             timedelta(days=1) if clock.now() < START + timedelta(days=44) else timedelta(hours=1)
         )
+        await sam.say("my programme")
+        await adele.say("my programme")
         await _sweep(bot, clock)
         assert _posts(bot) == [], clock.now()
     assert clock.now() == START + timedelta(days=45)  # Thursday 7 January 2027, 10:00

@@ -39,8 +39,8 @@ def _kind(request) -> str:
 
 
 async def _answer(bot, request, clock) -> None:
-    """Sam books, says they met and answers check-ins; Adele only answers check-ins (and
-    needs help at week 4)."""
+    """Sam books; both say they met and answer check-ins (Adele needs help at week 4).
+    Someone who answered nothing would count as not responding after three nudges."""
     kind = _kind(request)
     who = request.conversation_id.removeprefix("a:personal-")
     data = (
@@ -52,8 +52,8 @@ async def _answer(bot, request, clock) -> None:
     if kind == "book" and who == SAM:
         day = (clock.now() + timedelta(days=7)).astimezone(LONDON).date().isoformat()
         await bot.post(card_submit(url, SAM, data[0]["data"] | {"date": day, "time": "14:00"}))
-    elif kind == "log" and who == SAM:
-        await bot.post(card_submit(url, SAM, data[0]["data"]))  # We met
+    elif kind == "log":
+        await bot.post(card_submit(url, who, data[0]["data"]))  # We met
     elif kind == "check_in":
         week = data[0]["data"]["week"]
         answer = 2 if who == ADELE.aad_object_id and week == 4 else 0

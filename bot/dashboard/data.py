@@ -9,8 +9,9 @@ evidence only, never a participant's own words.
 The pairs grid is compact (a few KB per hundred pairs): rows are arrays in the order of
 `columns`; organisations and mentors are lists the rows point into; each pair's months are a
 string, one letter per programme month (`month_states` maps letters to `MonthState`s). A
-pair's health, where something works it out, is in `health` by pair id as
-{"colour": "red" | "amber" | "green", "reasons": [...]}; pairs without an entry are not known.
+pair's health, as the sweep last worked it out (`store.health`), is in `health` by pair id as
+{"colour": "red" | "amber" | "green", "reasons": [...]}; pairs without an entry are not known
+yet.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from domain.report_rules import MIN_GROUP, NOT_SHOWN, SMALL_GROUP, rate
 from domain.surveys import ItemResult, load_definitions
 from store.conversations import ref_by_conversation
 from store.escalations import Escalation, unresolved
+from store.health import health_of
 from store.models import Application, MentoringSession, Pairing, Person, Programme
 from store.outbox import OutboxMessage
 
@@ -223,7 +225,10 @@ def _pairs_grid(
         "mentors": mentor_list,
         "columns": list(PAIR_COLUMNS),
         "rows": grid,
-        "health": {},
+        "health": {
+            str(pairing_id): {"colour": row.colour, "reasons": list(row.reasons)}
+            for pairing_id, row in health_of(session, (p.id for p in pairings)).items()
+        },
     }
 
 

@@ -151,7 +151,9 @@ def escalation_card(
             pair_line += f" — {pairing.status}"
         facts.append({"title": "Pairing", "value": pair_line})
         if reporter is not None:
-            facts.append({"title": "Raised by", "value": reporter.display_name or "—"})
+            # The bot raises "not responding" itself: the person is whom it is about.
+            title = "About" if escalation.cause == Cause.NOT_RESPONDING.value else "Raised by"
+            facts.append({"title": title, "value": reporter.display_name or "—"})
     else:
         facts.append({"title": "Who", "value": reporter.display_name if reporter else "—"})
         facts.append({"title": "Pairing", "value": "not paired"})
@@ -345,5 +347,3 @@ def champion_message(
 def reached_coordinators(session: Session, escalation_id: int) -> bool:
     row = by_key(session, escalation_card_key(escalation_id))
     return row is not None and row.status == OutboxStatus.SENT.value
-
-

@@ -52,6 +52,7 @@ from domain.nudge_policy import Delivery, Urgency, delivery_time
 from domain.working_hours import local_day_bounds
 from store.conversations import personal_ref, ref_by_conversation
 from store.models import Person
+from store.moments import NEVER, facts_changed
 from store.outbox import (
     OutboxMessage,
     OutboxStatus,
@@ -218,6 +219,11 @@ def _record(
     settings = ctx.settings
     if sent.outcome == Outcome.SENT:
         mark_sent(session, row, now, activity_id=sent.activity_id)
+        if row.routine and row.recipient_aad_object_id:
+            # One more routine nudge they may leave unanswered (see `bot.health`).
+            recipient = get_person(session, row.recipient_aad_object_id)
+            if recipient is not None:
+                facts_changed(session, person_ids=[recipient.id])
         return _result(row, Outcome.SENT, now)
     if sent.outcome == Outcome.UNREACHABLE:
         mark_unreachable(session, row, sent.error or "unreachable", now=now)
@@ -260,6 +266,9 @@ def _may_go(
     """The nudge policy at send time, with the facts as they are now: the recipient's zone,
     their snooze, and the routine messages already sent to them today."""
     routine = row.routine and row.recipient_aad_object_id is not None
+    if routine and person is not None and person.not_responding_since is not None:
+        # Held until they answer (`store.people.release_held_routine`), not nagged.
+        return Delivery(NEVER, False, "not responding")
     sent_today: list[datetime] = []
     if routine:
         start, _end = local_day_bounds(now, tz)

@@ -36,7 +36,7 @@ from bot.outbox.planned import (
     enqueue_planned,
     schedule,
 )
-from bot.settings import Settings, working_hours_of
+from bot.settings import Settings, health_settings_of, working_hours_of
 from bot.teams import TeamsMessenger
 from domain.surveys import load_definitions
 from store.escalations import record_next_looks
@@ -90,7 +90,7 @@ class SweepResult:
 
 # Bump when a rule in domain/ or a planner changes what it decides or when, so that every
 # stored moment is worked out again by the next sweep.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 
 def rules_fingerprint(settings: Settings) -> str:
@@ -100,6 +100,7 @@ def rules_fingerprint(settings: Settings) -> str:
         RULES_VERSION,
         settings.no_session_days,
         settings.escalation_working_days,
+        health_settings_of(settings),
         settings.default_time_zone,
         working_hours_of(settings),
         sorted(load_definitions(settings.surveys_dir).items()),

@@ -57,6 +57,9 @@ def register(
     async def snooze(turn: Turn, argument: str, _roles) -> None:
         await mine.snooze(turn, argument)
 
+    async def pause_until(turn: Turn, argument: str, _roles) -> None:
+        await mine.pause_until(turn, argument)
+
     async def suggest_pairs(turn: Turn, _argument: str, _roles) -> None:
         await pairings.suggest(turn)
 
@@ -113,6 +116,17 @@ def register(
             takes_argument=True,
         ),
         snooze,
+    )
+    registry.command(
+        Command(
+            "pause until",
+            "pause until <date>: hold routine reminders while you're away",
+            own,
+            Action.VIEW_OWN,
+            takes_argument=True,
+            listed=False,  # Teams' menu holds 10; `help` lists it
+        ),
+        pause_until,
     )
     registry.command(
         Command(

@@ -1,5 +1,5 @@
 """A participant's own programme: their pair, sessions achieved vs planned, the next step,
-their action plan (small steps they add and tick), and snoozing routine reminders."""
+their action plan (small steps they add and tick), and snoozing or pausing routine reminders."""
 
 from __future__ import annotations
 
@@ -23,7 +23,13 @@ from domain.cadence import (
     sessions_planned_by,
 )
 from domain.keys import month_period
-from domain.local_time import format_local_date, format_local_datetime
+from domain.local_time import (
+    format_day,
+    format_local_date,
+    format_local_datetime,
+    parse_date,
+    start_of_local_day,
+)
 from domain.participation import Standing, partner_role, standing
 from domain.sessions import SessionState, facts_of, is_held, session_state
 from domain.text_limits import SHORT_TEXT, too_long
@@ -37,6 +43,7 @@ from store.programmes import current_programme
 # now) -> lines.
 UpcomingLines = Callable[[Session, Person, str, datetime], list[str]]
 MAX_SNOOZE_DAYS = 30
+MAX_PAUSE_DAYS = 180
 MAX_STEP_LENGTH = SHORT_TEXT
 
 
@@ -99,6 +106,12 @@ class MyProgramme:
             else f"No steps yet. Note the small steps you and {partner.display_name} agree on."
         ]
         lines += coming
+        if me.snoozed_until is not None and me.snoozed_until > now:
+            lines += [
+                "",
+                f"Routine reminders are paused until "
+                f"{format_local_date(me.snoozed_until, tz)} (**snooze off** to resume).",
+            ]
         lines += [
             "",
             "Add a step: **add step <what>** · tick one: **done <number>**",
@@ -106,6 +119,37 @@ class MyProgramme:
             + (" · shadowing and secondments: **placements**" if is_trainee else ""),
         ]
         return lines
+
+    async def pause_until(self, turn: Turn, argument: str) -> None:
+        """Hold routine reminders until a date (someone going on leave); they start again on
+        that day, in the person's zone."""
+        now = self.ctx.clock.now()
+        async with self.ctx.session_then_reply(turn) as (session, replies):
+            me = sender_person(session, turn.sender)
+            if me is None:
+                return
+            tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+            day = parse_date(argument)
+            if day is None:
+                replies.append(
+                    "Please give the day you'll be back, e.g. **pause until 15 January 2027** "
+                    "or **pause until 2027-01-15**."
+                )
+                return
+            back = start_of_local_day(day, tz)
+            if back <= now or back > now + timedelta(days=MAX_PAUSE_DAYS):
+                replies.append(
+                    f"Please pick a day after today and at most {MAX_PAUSE_DAYS} days away. "
+                    "Nothing has changed."
+                )
+                return
+            me.snoozed_until = back
+            session.add(me)
+            replies.append(
+                f"OK — I'll hold routine reminders until {format_day(day)} and start again "
+                "that day. Messages from the coordinators still reach you, and they can see "
+                "you're away. Type **snooze off** to undo."
+            )
 
     def _not_paired(self, session, me, now) -> str:
         """What someone without an active pairing is told, for where they stand."""

@@ -17,10 +17,12 @@ from bot.outbox.planned import PlannedMessage
 from bot.teams import Outcome, Turn, message_payload
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
+from domain.health import health_words
 from domain.keys import pairing_ended_key, pairing_intro_key
 from domain.local_time import format_local_date
 from domain.matching import MentorProfile, TraineeProfile, exclusion_reason, suggest_mentors
 from domain.sessions import ANSWER_WORDS, Answer, disagreement, facts_of, session_counts
+from store.health import health_of
 from store.models import Application, Pairing, PairingStatus, Person, Programme
 from store.pairings import (
     active_pairing_of,
@@ -430,6 +432,7 @@ class Pairings:
             if not pairings:
                 return "No active pairs yet. Use **suggest pairs** to start."
             lines = ["**Active pairs**", ""]
+            healths = health_of(session, (pairing.id for pairing in pairings))
             for pairing in pairings:
                 trainee, mentor = pair_people(session, pairing)
                 rows = sessions_of(session, pairing.id)
@@ -447,6 +450,23 @@ class Pairings:
                     line += f" · ⚠ asked for help in the week-{help_asked[-1].week} check-in"
                 if trainee.unreachable_since or mentor.unreachable_since:
                     line += " · ⚠ someone can't be reached in Teams"
+                for person in (trainee, mentor):
+                    if person.not_responding_since is not None:
+                        line += (
+                            f" · ⚠ {person.display_name} not responding since "
+                            f"{format_local_date(person.not_responding_since, self._tz)}"
+                        )
+                    if person.snoozed_until is not None and person.snoozed_until > now:
+                        line += (
+                            f" · ⏸ {person.display_name} paused until "
+                            f"{format_local_date(person.snoozed_until, self._tz)}"
+                        )
+                health = healths.get(pairing.id)
+                line += (
+                    f" · health {health_words(health.colour, health.reasons)}"
+                    if health
+                    else " · health not worked out yet"
+                )
                 lines.append(line)
         return "\n".join(lines)
 

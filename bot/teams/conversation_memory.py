@@ -29,6 +29,7 @@ def remember_activity(
             tenant_id=sender.tenant_id,
             display_name=sender.name,
             time_zone=sender.time_zone,
+            heard_at=now,
         )
     reference = TurnContext.get_conversation_reference(activity)
     conversation_type = activity.conversation.conversation_type or "personal"

@@ -11,6 +11,7 @@ import store.announcements  # noqa: F401  (registers the tables on SQLModel.meta
 import store.bookings  # noqa: F401
 import store.cohort_events  # noqa: F401
 import store.escalations  # noqa: F401
+import store.health  # noqa: F401
 import store.managers  # noqa: F401
 import store.models  # noqa: F401
 import store.outbox  # noqa: F401

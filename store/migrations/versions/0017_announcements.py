@@ -5,7 +5,7 @@ staff groups), every person it was for with where their message stands, and who 
 me" to a programme.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ from alembic import op
 import store.types
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
