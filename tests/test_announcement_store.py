@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from domain.announcements import AudienceKind, Delivery
 from domain.keys import announcement_key
-from store import migrate
 from store.announcements import (
     AnnouncementRecipient,
     add_audience,
@@ -23,6 +22,7 @@ from store.announcements import (
 from store.db import session_scope
 from store.outbox import enqueue, mark_sent, mark_unreachable
 from store.seed import seed_demo
+from tests.migration_checks import assert_migration_matches_models
 
 NOW = datetime(2027, 3, 1, 10, tzinfo=UTC)
 
@@ -112,27 +112,17 @@ def test_erasing_a_person_forgets_they_were_announced_to(engine):
 
 
 def test_the_migration_makes_the_tables_the_models_describe_and_goes_back(db_url, engine):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    ours = {
-        "announcement",
-        "announcement_audience",
-        "announcement_recipient",
-        "announcement_opt_out",
-    }
-
-    def about_ours(diff) -> bool:
-        text = repr(diff)
-        return any(f"'{table}'" in text or f"table='{table}'" in text for table in ours)
-
-    with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
-    assert [d for d in diffs if about_ours(d)] == []
-    command.downgrade(migrate.alembic_config(db_url), "0016")
-    migrate.upgrade(db_url)
+    assert_migration_matches_models(
+        db_url,
+        engine,
+        {
+            "announcement",
+            "announcement_audience",
+            "announcement_recipient",
+            "announcement_opt_out",
+        },
+        "0016",
+    )
 
 
 def test_enqueue_many_writes_new_keys_and_leaves_existing_ones_untouched(engine):

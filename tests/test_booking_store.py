@@ -27,6 +27,7 @@ from store.models import MentoringSession
 from store.pairings import create_pairing, session_month
 from store.people import upsert_person
 from store.seed import seed_demo
+from tests.migration_checks import assert_migration_matches_models
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 AT = datetime(2026, 11, 24, 14, tzinfo=UTC)
@@ -156,22 +157,9 @@ def test_months_logged_before_the_upgrade_become_the_loggers_answers(db_url):
 
 
 def test_the_migration_makes_the_tables_the_models_describe_and_goes_back(db_url, engine):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    ours = {"mentoring_session", "session_booking", "pairing"}
-
-    def about_ours(diff) -> bool:
-        text = repr(diff)
-        return any(f"'{table}'" in text or f"table='{table}'" in text for table in ours)
-
-    with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
-    assert [d for d in diffs if about_ours(d)] == []
-    command.downgrade(migrate.alembic_config(db_url), "0014")
-    migrate.upgrade(db_url)
+    assert_migration_matches_models(
+        db_url, engine, {"mentoring_session", "session_booking", "pairing"}, "0014"
+    )
 
 
 def test_erasing_the_mentor_forgets_who_organised_and_asked(engine):

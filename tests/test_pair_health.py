@@ -15,6 +15,7 @@ from store.health import PairHealth
 from store.models import Pairing, Person, Programme
 from tests.applying import card_text
 from tests.conftest import START
+from tests.migration_checks import assert_migration_matches_models
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
 
 CHANNEL = "19:coordinators@thread.tacv2"
@@ -198,18 +199,7 @@ async def test_answers_bring_the_pair_back_to_green(bot, clock):
 
 
 def test_the_migration_makes_the_table_the_model_describes_and_goes_back(db_url, engine):
-    from alembic import command
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    from store import migrate
-
-    with engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
-    assert [d for d in diffs if "pair_health" in repr(d)] == []
-    command.downgrade(migrate.alembic_config(db_url), "0015")
-    migrate.upgrade(db_url)
+    assert_migration_matches_models(db_url, engine, {"pair_health"}, "0015")
 
 
 def test_a_changed_health_keeps_what_it_was_and_since_when(engine):

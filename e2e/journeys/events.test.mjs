@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
 import { startStack, TRAINEE } from '../lib/stack.mjs';
+import { sent } from '../lib/sweeps.mjs';
 import { TeamsPage } from '../lib/teams.mjs';
 import { projectPython, ROOT } from '../lib/project.mjs';
 
@@ -43,14 +44,6 @@ function weekday(days) {
 /** 10:00 UTC on the next weekday after now, as ISO-8601. */
 function nextWorkingMorning() {
   return `${weekday(1)}T10:00:00.000Z`;
-}
-
-/** Whether a sweep report lists a `kind` message as sent (not held, not failed). */
-function sent(report, kind) {
-  return report.split('\n').some((line) => {
-    const fields = line.split('\t');
-    return fields[1] === kind && fields.length === 3;
-  });
 }
 
 describe('Cohort events in the Agents Playground', () => {
