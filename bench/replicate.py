@@ -29,6 +29,7 @@ from bench.sweep_data import CHUNK, analyse, flush, reset_sequences
 from domain.keys import (
     escalation_card_key,
     escalation_open_key,
+    is_programme_wide,
     nudge_key,
     occurrence_of_person,
     person_of_occurrence,
@@ -84,6 +85,8 @@ class Copy:
     def key(self, key: str) -> str:
         """An outbox idempotency key: an escalation's (`card_key`), or a nudge's or survey
         sending's (`nudge_key` with the pairing id)."""
+        if is_programme_wide(key):
+            return key  # the programme is shared by every copy
         if key.startswith("escalation:"):
             _prefix, escalation_id, variant = key.split(":")
             return escalation_card_key(self.id("escalation", int(escalation_id)), variant)
@@ -209,6 +212,11 @@ def _write(connection, table, rows: list[dict]) -> None:
             )
 
 
+def _programme_wide(table, row) -> bool:
+    """A message about the whole (shared) programme, such as a digest: it has no copies."""
+    return table is OutboxMessage.__table__ and is_programme_wide(row.idempotency_key)
+
+
 def replicate(engine: Engine, copies: int) -> None:
     """Add copies 1 .. `copies - 1` of the original, then refresh the planner statistics."""
     check_copyable(engine)
@@ -218,7 +226,11 @@ def replicate(engine: Engine, copies: int) -> None:
         rewrites = _rewrites(table)
         with engine.begin() as connection:
             order = list(table.primary_key.columns)
-            rows = [row._asdict() for row in connection.execute(select(table).order_by(*order))]
+            rows = [
+                row._asdict()
+                for row in connection.execute(select(table).order_by(*order))
+                if not _programme_wide(table, row)
+            ]
             for copy in numbered:
                 for chunk in chunked(rows, CHUNK):
                     copied = [

@@ -32,10 +32,11 @@ next threshold is crossed, which is when `next_health_change` says to look again
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.cadence import (
     DEFAULT_LENGTH_MONTHS,
@@ -289,3 +290,58 @@ def what_changed(
     if gone:
         parts.append("no longer: " + "; ".join(gone))
     return " · ".join(parts)
+
+
+# --- the coordinators' weekly digest -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairColour:
+    """A pair as the weekly digest sees it: who, and its health as last stored."""
+
+    pair: str  # "Sam Taylor ↔ Adele Vance"
+    colour: str
+    reasons: tuple[str, ...]
+    since: datetime  # when it turned this colour
+    previous_colour: str | None
+    changed_at: datetime
+
+
+def digest_week(now: datetime, tz: str, day_starts: time) -> str | None:
+    """The ISO week ("2026-W49") whose digest is due at `now`: from the start of Monday's
+    working day in the coordinators' zone `tz` to the end of the week (a bot that was down on
+    Monday posts it when it is back); None on Monday before the working day."""
+    local = now.astimezone(ZoneInfo(tz))
+    if local.weekday() == 0 and local.time() < day_starts:
+        return None
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly_digest(pairs: Sequence[PairColour], active: int, now: datetime) -> str:
+    """What changed in the last seven days: pairs newly red, pairs back to green, and the
+    share of active pairs that are green now (pairs not worked out yet count as not green)."""
+    week_ago = now - timedelta(days=7)
+    new_reds = [p for p in pairs if p.colour == Colour.RED and p.since > week_ago]
+    recovered = [
+        p
+        for p in pairs
+        if p.colour == Colour.GREEN
+        and p.previous_colour in (Colour.AMBER, Colour.RED)
+        and p.changed_at > week_ago
+    ]
+    green = sum(1 for p in pairs if p.colour == Colour.GREEN)
+    share = round(100 * green / active) if active else 0
+    lines = [
+        f"**Pair health this week**: {green} of {active} active pairs are green ({share}%)."
+    ]
+    if new_reds:
+        lines += ["", f"Turned red in the last 7 days ({len(new_reds)}):"]
+        lines += [f"- **{p.pair}**: {health_words(p.colour, p.reasons)}" for p in new_reds]
+    if recovered:
+        lines += ["", f"Back to green in the last 7 days ({len(recovered)}):"]
+        lines += [f"- **{p.pair}** (was {p.previous_colour})" for p in recovered]
+    if not new_reds and not recovered:
+        lines += ["", "No pair turned red and none came back to green in the last 7 days."]
+    lines += ["", "Type **health** for every pair that needs attention."]
+    return "\n".join(lines)

@@ -171,6 +171,16 @@ def partner_not_responding_key(partner_aad: str, pairing_id: int, since: date) -
     )
 
 
+def health_digest_key(programme_id: int, week: str) -> str:
+    """The coordinators' weekly digest of pair health for ISO week `week` ("2026-W49")."""
+    return f"programme:{programme_id}:health-digest:{week}"
+
+
+def is_programme_wide(key: str) -> bool:
+    """Whether a key is about a whole programme (a digest), not about a person or a pair."""
+    return key.startswith("programme:")
+
+
 def release_block_reached_key(release_block_id: int) -> str:
     """The reporter of a release block told it reached the coordinators."""
     return f"release-block:{release_block_id}:reached"

@@ -19,6 +19,7 @@ from bot.context import AppContext
 from bot.escalations import planner as escalation_sweep
 from bot.outbox.sweep import plan
 from domain.clock import FixedClock
+from domain.keys import is_programme_wide
 from store.engine import create_db_engine
 from tests.conftest import POSTGRES_URL
 
@@ -69,9 +70,15 @@ def _opened(decisions, stored: int) -> list[int]:
 
 
 def _as_copied(decisions, copy: Copy) -> tuple[list, dict, dict, list]:
+    """A copy's decisions; a message about the whole (shared) programme is decided once, so it
+    stays with the original (copy 0)."""
     planned, next_at, escalations_next_at, raised = decisions
     return (
-        [replace(m, recipient=copy.aad(m.recipient), key=copy.key(m.key)) for m in planned],
+        [
+            replace(m, recipient=copy.aad(m.recipient), key=copy.key(m.key))
+            for m in planned
+            if not (copy.number and is_programme_wide(m.key))
+        ],
         {copy.id("pairing", p): at for p, at in next_at.items()},
         {copy.id("escalation", e): at for e, at in escalations_next_at.items()},
         [

@@ -271,3 +271,44 @@ async def test_pause_until_a_date_holds_routine_reminders_and_everyone_sees_it(b
     assert [card_text(c).split("\n")[0] for c in _cards_to(bot, SAM, mark)] == [
         "Quick check-in: week 2"
     ]
+
+
+def _digests(connector) -> list[str]:
+    return [
+        r.text
+        for r in connector.requests
+        if r.conversation_id.startswith(CHANNEL) and (r.text or "").startswith("**Pair health this")
+    ]
+
+
+async def test_the_weekly_digest_is_posted_once_a_week_on_monday_morning_across_restarts(
+    bot, clock, settings, connector
+):
+    from tests.conftest import start_bot
+
+    await _programme_with_accepted_trainee(bot)
+    await bot.post(channel_message(bot.connector.url, COORDINATOR, "pair sam with adele"))
+    # Monday 23 November, 10:05 London: the pair is worked out, then the week's digest goes.
+    await _sweep(bot, clock, START + timedelta(minutes=5))
+    await _sweep(bot, clock, START + timedelta(minutes=6))
+    assert _digests(connector) == [
+        "**Pair health this week**: 1 of 1 active pairs are green (100%).\n\nNo pair turned "
+        "red and none came back to green in the last 7 days.\n\nType **health** for every pair "
+        "that needs attention."
+    ]
+    await _sweep(bot, clock, START + timedelta(hours=3))
+    # A restart, and sweeps through the week: still one.
+    await bot.client.close()
+    restarted = await start_bot(settings, clock, connector)
+    try:
+        for day in range(1, 7):
+            await _sweep(restarted, clock, START + timedelta(days=day))
+        assert len(_digests(connector)) == 1
+        # The next Monday at 08:30 London it is not time yet; at 09:00 it is.
+        await _sweep(restarted, clock, START + timedelta(days=7, hours=-1, minutes=-30))
+        assert len(_digests(connector)) == 1
+        await _sweep(restarted, clock, START + timedelta(days=7, hours=-1))
+        await _sweep(restarted, clock, START + timedelta(days=7, hours=-1, minutes=1))
+        assert len(_digests(connector)) == 2
+    finally:
+        await restarted.client.close()

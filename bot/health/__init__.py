@@ -1,11 +1,13 @@
 """Relationship health: every pair's colour (green, amber, red) with its reasons, worked out
 by the sweep when what it depends on changes (`domain.health`, stored in `store.health`), and
-the coordinators' `health` command listing the pairs that need attention."""
+the coordinators' `health` command listing the pairs that need attention, and their weekly
+digest on Monday morning."""
 
 from __future__ import annotations
 
 from bot.commands import TEAM, Command
 from bot.features import Registry, Services
+from bot.health.digest import plan_health_digest
 from bot.health.listing import health_listing
 from bot.health.planner import plan_health
 from bot.teams import Turn
@@ -16,6 +18,7 @@ def register(registry: Registry, services: Services) -> None:
     """After the escalations feature: the health counts the escalations a sweep raised."""
     ctx = services.ctx
     registry.planner(plan_health)
+    registry.planner(plan_health_digest)
 
     async def health(turn: Turn, _argument: str, _roles) -> None:
         await turn.send_paged(health_listing(ctx, ctx.clock.now()))

@@ -302,3 +302,75 @@ def test_what_changed_names_the_new_and_the_gone_concerns():
         )
         == "still red · no longer: 1 open escalation"
     )
+
+
+def test_the_digest_week_starts_with_monday_s_working_day_in_the_coordinators_zone():
+    from datetime import UTC, datetime, time
+
+    from domain.health import digest_week
+
+    nine = time(9, 0)
+    # Monday 30 November 2026, 08:59 in New York (13:59 UTC): not yet; 09:00: week 49.
+    assert digest_week(datetime(2026, 11, 30, 13, 59, tzinfo=UTC), "America/New_York", nine) is None
+    assert digest_week(datetime(2026, 11, 30, 14, 0, tzinfo=UTC), "America/New_York", nine) == (
+        "2026-W49"
+    )
+    # Still due later in the week (a bot down on Monday posts when it is back); Sunday too.
+    assert digest_week(datetime(2026, 12, 6, 20, 0, tzinfo=UTC), "Europe/London", nine) == (
+        "2026-W49"
+    )
+    # Monday 4 January 2027 belongs to ISO week 1 of 2027.
+    assert digest_week(datetime(2027, 1, 4, 10, 0, tzinfo=UTC), "Europe/London", nine) == (
+        "2027-W01"
+    )
+
+
+def test_the_digest_names_new_reds_and_recoveries_of_the_last_seven_days():
+    from datetime import UTC, datetime, timedelta
+
+    from domain.health import PairColour, weekly_digest
+
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    pairs = [
+        PairColour(
+            "Sam ↔ Adele",
+            "red",
+            ("1 of 3 sessions held", "no session for over 60 days"),
+            now - timedelta(days=2),
+            "amber",
+            now - timedelta(days=2),
+        ),
+        PairColour(
+            "Joni ↔ Megan",
+            "red",
+            ("0 of 3 sessions held",),
+            now - timedelta(days=20),
+            "amber",
+            now - timedelta(days=1),
+        ),
+        PairColour(
+            "Lynne ↔ Isaiah",
+            "green",
+            ("3 of 3 sessions held",),
+            now - timedelta(days=3),
+            "amber",
+            now - timedelta(days=3),
+        ),
+        PairColour(
+            "Grady ↔ Diego",
+            "green",
+            ("3 of 3 sessions held",),
+            now - timedelta(days=30),
+            None,
+            now - timedelta(days=30),
+        ),
+    ]
+    text = weekly_digest(pairs, active=5, now=now)
+    assert text.startswith("**Pair health this week**: 2 of 5 active pairs are green (40%).")
+    assert (
+        "Turned red in the last 7 days (1):\n- **Sam ↔ Adele**: 🔴 red: 1 of 3 sessions held; "
+        "no session for over 60 days"
+    ) in text
+    assert "Joni" not in text  # red for weeks: not new
+    assert "Back to green in the last 7 days (1):\n- **Lynne ↔ Isaiah** (was amber)" in text
+    assert "Grady" not in text
