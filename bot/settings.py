@@ -141,7 +141,7 @@ class Settings(BaseSettings):
     teams_app_limits: Annotated[list[Window], NoDecode] = Field(
         default_factory=lambda: [Window(50, 1)],
         validation_alias=AliasChoices("STEPFORWARD_TEAMS_APP_LIMITS", "teams_app_limits"),
-        description="Sends by this instance across all conversations, e.g. 50/1.",
+        description="Sends by the app, all instances and conversations together, e.g. 50/1.",
     )
     pacing_max_wait_seconds: float = Field(
         10,
