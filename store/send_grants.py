@@ -14,11 +14,12 @@ flight until `stale_after` seconds have passed, then as completed at that time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Integer, text
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import BigInteger, Column, Connection, Integer, text
+from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
 
@@ -52,23 +53,36 @@ class GrantLog:
 
 
 def lock_and_read(
-    session: Session, horizon: float, stale_after: float, now: float | None = None
+    connection: Connection,
+    horizon: float,
+    stale_after: float,
+    now: float | None = None,
+    completions: Sequence[tuple[int, float]] = (),
 ) -> GrantLog:
-    """Take the grant lock for this transaction and read the sends that can still count:
-    completed within `horizon` seconds, or in flight."""
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEND_GRANT_LOCK_KEY})
-    if now is None:
-        now = float(session.execute(text("SELECT extract(epoch FROM clock_timestamp())")).scalar())
-    rows = session.execute(
+    """Take the grant lock for this transaction, record `completions` (grant id, completed at)
+    first, and read the sends that can still count: completed within `horizon` seconds, or in
+    flight. Three statements, one round trip each."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEND_GRANT_LOCK_KEY})
+    if completions:
+        complete(connection, completions)
+    row = connection.execute(
         text(
-            "SELECT extract(epoch FROM granted_at), extract(epoch FROM completed_at)"
-            " FROM send_grant WHERE completed_at IS NULL OR completed_at > to_timestamp(:since)"
+            "WITH at AS (SELECT COALESCE(CAST(:now AS double precision),"
+            " extract(epoch FROM clock_timestamp())) AS now)"
+            " SELECT at.now, array_agg(extract(epoch FROM g.granted_at)),"
+            " array_agg(extract(epoch FROM g.completed_at))"
+            " FROM at LEFT JOIN send_grant g"
+            " ON g.completed_at IS NULL OR g.completed_at > to_timestamp(at.now - :horizon)"
+            " GROUP BY at.now"
         ),
-        {"since": now - horizon},
-    ).all()
+        {"now": now, "horizon": horizon},
+    ).one()
+    now = float(row[0])
     completed: list[float] = []
     in_flight = 0
-    for granted, done in rows:
+    for granted, done in zip(row[1] or [], row[2] or [], strict=True):
+        if granted is None:
+            continue  # no send at all (the LEFT JOIN's empty row)
         if done is None and float(granted) > now - stale_after:
             in_flight += 1
             continue
@@ -79,9 +93,9 @@ def lock_and_read(
     return GrantLog(now, completed, in_flight)
 
 
-def grant(session: Session, worker: str, now: float) -> int:
+def grant(connection: Connection, worker: str, now: float) -> int:
     """Record a send granted at `now`, within the lock `lock_and_read` took; its id."""
-    return session.execute(
+    return connection.execute(
         text(
             "INSERT INTO send_grant (granted_at, worker) VALUES (to_timestamp(:now), :worker)"
             " RETURNING id"
@@ -90,20 +104,21 @@ def grant(session: Session, worker: str, now: float) -> int:
     ).scalar_one()
 
 
-def complete(session: Session, grant_id: int, now: float | None = None) -> None:
-    """The send of `grant_id` has completed (at the server's time, or at `now`)."""
-    session.execute(
+def complete(connection: Connection, completions: Sequence[tuple[int, float]]) -> None:
+    """Record sends completed (grant id, completed at), outside a grant."""
+    connection.execute(
         text(
-            "UPDATE send_grant SET completed_at = COALESCE(to_timestamp(:now), clock_timestamp())"
-            " WHERE id = :id"
+            "UPDATE send_grant SET completed_at = to_timestamp(done.at)"
+            " FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS double precision[]))"
+            " AS done(id, at) WHERE send_grant.id = done.id"
         ),
-        {"now": now, "id": grant_id},
+        {"ids": [i for i, _ in completions], "ats": [at for _, at in completions]},
     )
 
 
-def prune(session: Session, horizon: float, stale_after: float, now: float) -> int:
+def prune(connection: Connection, horizon: float, stale_after: float, now: float) -> int:
     """Forget sends that can no longer count in any window; how many were removed."""
-    return session.execute(
+    return connection.execute(
         text(
             "DELETE FROM send_grant WHERE completed_at <= to_timestamp(:completed_before)"
             " OR (completed_at IS NULL AND granted_at <= to_timestamp(:stale_before))"

@@ -50,8 +50,7 @@ def test_sweep_dry_run_prints_one_line_per_message(env_db, capsys, monkeypatch):
     assert out == [
         "aad-1\tbook_session\taad-1:book_session:2026-12\tunreachable"
         " 2026-12-01T09:00:00+00:00 (no conversation reference)",
-        "sweep at 2026-12-01T09:00:00+00:00: would send 0 message(s);"
-        " 1 would not be delivered now",
+        "sweep at 2026-12-01T09:00:00+00:00: would send 0 message(s); 1 would not be delivered now",
     ]
 
 

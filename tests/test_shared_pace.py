@@ -15,7 +15,6 @@ from bot.context import AppContext
 from bot.outbox.pacing import IN_FLIGHT_RETRY_SECONDS, LocalAppBudget, Pacer, Window
 from bot.outbox.shared_pace import SharedAppBudget
 from store import send_grants
-from store.db import session_scope
 from tests.conftest import postgres_only, sqlite_only
 from tests.test_pacing import TEAMS
 
@@ -133,18 +132,18 @@ async def test_one_instance_sending_alone_has_the_whole_budget(engine):
 
 @postgres_only
 def test_a_grant_whose_instance_died_stops_counting_after_a_while(engine):
-    with session_scope(engine) as session:
-        send_grants.lock_and_read(session, 1.0, 60.0, now=1_000.0)
-        send_grants.grant(session, "died", 1_000.0)
-    with session_scope(engine) as session:
-        log = send_grants.lock_and_read(session, 1.0, 60.0, now=1_030.0)
+    with engine.begin() as connection:
+        send_grants.lock_and_read(connection, 1.0, 60.0, now=1_000.0)
+        send_grants.grant(connection, "died", 1_000.0)
+    with engine.begin() as connection:
+        log = send_grants.lock_and_read(connection, 1.0, 60.0, now=1_030.0)
     assert (log.in_flight, log.completed) == (1, [])
-    with session_scope(engine) as session:
-        log = send_grants.lock_and_read(session, 1.0, 60.0, now=1_060.5)
+    with engine.begin() as connection:
+        log = send_grants.lock_and_read(connection, 1.0, 60.0, now=1_060.5)
     # From then on it counts as completed 60 s after its grant, and then leaves the window.
     assert (log.in_flight, log.completed) == (0, [1_060.0])
-    with session_scope(engine) as session:
-        assert send_grants.prune(session, 1.0, 60.0, now=1_061.5) == 1
+    with engine.begin() as connection:
+        assert send_grants.prune(connection, 1.0, 60.0, now=1_061.5) == 1
 
 
 @postgres_only

@@ -345,5 +345,3 @@ def champion_message(
 def reached_coordinators(session: Session, escalation_id: int) -> bool:
     row = by_key(session, escalation_card_key(escalation_id))
     return row is not None and row.status == OutboxStatus.SENT.value
-
-

@@ -45,7 +45,7 @@ from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox.backoff import backoff_delay
-from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.outbox.planned import PlannedMessage, enqueue_planned, time_zone_of
 from bot.settings import Settings, working_hours_of
 from bot.teams import Outcome, SendOutcome, TeamsMessenger
 from domain.nudge_policy import Delivery, Urgency, delivery_time
@@ -210,8 +210,8 @@ def decide(
     wanted = still_wanted.get(row.kind)
     if wanted is not None and not wanted(ctx, session, row, now):
         return SendDecision(CANCELLED, now, "", error="no longer wanted")
-    tz = recipient_time_zone(session, settings, aad)
     person = get_person(session, aad) if aad else None
+    tz = time_zone_of(person, settings)
     if person is not None and person.unreachable_since is not None:
         return SendDecision(Outcome.UNREACHABLE, now, tz, error="recipient unreachable")
     delivery = _may_go(session, settings, row, person, tz, now, list(routine_sent))
@@ -297,12 +297,15 @@ async def _dispatch_one(
         return _result(row, DEFERRED, at, error=PACED)
     try:
         sent = await messenger.send(reference, row.payload, now)
+        # Teams has answered: the outcome is written before anything else happens here (the
+        # pacer's bookkeeping included), so the window in which a killed process leaves a
+        # sent message unrecorded is this one statement's commit and what precedes it.
+        # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
+        at = max(now, ctx.clock.now())
+        with ctx.session() as session:
+            return _record(ctx, session, row, sent, at, tz)
     finally:
         ctx.pacer.release(conversation_id)
-    # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
-    at = max(now, ctx.clock.now())
-    with ctx.session() as session:
-        return _record(ctx, session, row, sent, at, tz)
 
 
 def _record(
@@ -357,9 +360,12 @@ def _may_go(
     sent_today: list[datetime] = []
     if routine:
         start, _end = local_day_bounds(now, tz)
-        sent_today = routine_times_from(
-            session, row.recipient_aad_object_id, start, sent_only=True, exclude_id=row.id
-        ) + routine_sent
+        sent_today = (
+            routine_times_from(
+                session, row.recipient_aad_object_id, start, sent_only=True, exclude_id=row.id
+            )
+            + routine_sent
+        )
     return delivery_time(
         now,
         now,

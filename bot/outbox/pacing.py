@@ -98,8 +98,13 @@ class AppBudget(Protocol):
         `pacing_delay`, None)."""
         ...
 
-    def complete(self, grant: object) -> None:
-        """The send of `grant` completed: it counts at its completion time from now on."""
+    def complete(self, grant: object, *, soon: bool = False) -> None:
+        """The send of `grant` completed: it counts at its completion time from now on.
+        `soon`: another send is about to ask (a shared budget may write both at once)."""
+        ...
+
+    def flush(self) -> None:
+        """Write completions held back for the next grant (nobody is asking any more)."""
         ...
 
 
@@ -119,8 +124,11 @@ class LocalAppBudget:
             self._log.in_flight += 1
         return wait, None
 
-    def complete(self, grant: object) -> None:
+    def complete(self, grant: object, *, soon: bool = False) -> None:
         self._log.complete(self._clock())
+
+    def flush(self) -> None:
+        pass  # nothing is held back
 
 
 class Pacer:
@@ -152,6 +160,7 @@ class Pacer:
         self._grants: dict[str, list[object]] = {}
         self._grants_made = 0
         self._app_turn = asyncio.Lock()
+        self._asking_app = 0  # senders waiting for, or holding, the app turn
         # Set (and replaced) whenever a send completes: senders waiting for a slot held by sends
         # in flight wake then, instead of polling.
         self._released = asyncio.Event()
@@ -183,18 +192,24 @@ class Pacer:
         while True:
             wait = self.conversation_delay(conversation_id)
             if wait == 0.0:
-                async with self._app_turn:
-                    # Nobody else here is granted a send meanwhile, so the conversation's
-                    # delay can only shrink: checked again, then the app asked, with no await
-                    # between them.
-                    while self.conversation_delay(conversation_id) == 0.0:
-                        wait, grant = self.app.take()
-                        if wait == 0.0:
-                            self._grant(conversation_id, grant)
-                            return 0.0
-                        come_back = await self._wait(wait, left(), self.app.poll_seconds)
-                        if come_back is not None:
-                            return come_back
+                self._asking_app += 1
+                try:
+                    async with self._app_turn:
+                        # Nobody else here is granted a send meanwhile, so the conversation's
+                        # delay can only shrink: checked again, then the app asked, with no
+                        # await between them.
+                        while self.conversation_delay(conversation_id) == 0.0:
+                            wait, grant = self.app.take()
+                            if wait == 0.0:
+                                self._grant(conversation_id, grant)
+                                return 0.0
+                            come_back = await self._wait(wait, left(), self.app.poll_seconds)
+                            if come_back is not None:
+                                return come_back
+                finally:
+                    self._asking_app -= 1
+                    if not self._asking_app:
+                        self.app.flush()
                 continue
             come_back = await self._wait(wait, left(), None)
             if come_back is not None:
@@ -203,7 +218,7 @@ class Pacer:
     def release(self, conversation_id: str) -> None:
         """A granted send completed: it counts in the windows from now on."""
         self._conversations[conversation_id].complete(self._clock())
-        self.app.complete(self._grants[conversation_id].pop())
+        self.app.complete(self._grants[conversation_id].pop(), soon=self._asking_app > 0)
         released, self._released = self._released, asyncio.Event()
         released.set()
 
