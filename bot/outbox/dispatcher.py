@@ -4,16 +4,23 @@ Guarantees
 - A row is claimed before it is sent: a compare-and-set UPDATE (PostgreSQL: after a
   `FOR UPDATE SKIP LOCKED` read) gives it to one worker until `now + lease`, committed before
   the send. Two dispatchers at once (two sweeps, two instances) never both send one row.
-- Right after Teams accepts a message the row is marked `sent` in its own short transaction.
-  The only at-least-once window is a crash between Teams accepting the message and that
-  commit: the claim then expires and the message is sent again. Everything else (a restart
-  after the decision, a crash while holding a claim, a retry) sends it exactly once.
+- As soon as Teams answers, the outcome is written on the row in one short transaction, before
+  anything else (the pacer's bookkeeping comes after). The only at-least-once window is a
+  process killed between Teams accepting a message and that commit: the claim then expires
+  (`outbox_lease_seconds`) and another sender sends it again. Only sends in flight can be in
+  that window, so a kill duplicates at most `dispatch_concurrency` messages (8 by default)
+  of the killed instance, and in the fan-out bench 0-2 (bench/README.md). Teams takes no
+  idempotency key and cannot be asked what it received, so the window can be made short,
+  not closed. Everything else (a restart after the decision, a crash while holding a claim,
+  a retry) sends a message exactly once.
 - Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
   for 429, else exponential backoff with jitter) and a later sweep picks it up, across
   restarts. After `outbox_max_attempts` sends the row is `failed`.
-- Sends are paced under Teams' rate limits (`bot.outbox.pacing`, one pacer per process): a send
-  waits for its slot, or, if that would take longer than `pacing_max_wait_seconds`, its row is
-  released until then (not an attempt). Conversations are sent to concurrently.
+- Sends are paced under Teams' rate limits (`bot.outbox.pacing`, one pacer per process; on
+  PostgreSQL the app-wide limit is one budget every instance draws from,
+  `bot.outbox.shared_pace`): a send waits for its slot, or, if that would take longer than
+  `pacing_max_wait_seconds`, its row is released until then (not an attempt). Conversations
+  are sent to concurrently.
 - 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
   `unreachable_since`; their later messages are not attempted (marked unreachable at once)
   until they talk to the bot again.

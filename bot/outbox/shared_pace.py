@@ -20,6 +20,7 @@ SQLite is one instance (`LocalAppBudget`); this budget is for PostgreSQL.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -29,6 +30,8 @@ from sqlalchemy.engine import Engine
 
 from bot.outbox.pacing import Window, pacing_delay
 from store import send_grants
+
+log = logging.getLogger(__name__)
 
 # While sends in flight fill the window, look again this often (another instance's completion
 # wakes nobody here).
@@ -107,6 +110,9 @@ class SharedAppBudget:
             self.flush()
 
     def flush(self) -> None:
+        """Write the completions held back. If the database cannot take them now they stay
+        held (counting as in flight meanwhile, which only ever slows the app down) and go with
+        the next grant: a send that has completed never fails for its bookkeeping."""
         completions, self._completions = self._completions, []
         if not completions:
             return
@@ -114,5 +120,5 @@ class SharedAppBudget:
             with self._engine.begin() as connection:
                 send_grants.complete(connection, completions)
         except Exception:
+            log.warning("send completions not written yet; they go with the next grant")
             self._completions = completions + self._completions
-            raise
