@@ -9,7 +9,7 @@ Guarantees
   process killed between Teams accepting a message and that commit: the claim then expires
   (`outbox_lease_seconds`) and another sender sends it again. Only sends in flight can be in
   that window, so a kill duplicates at most `dispatch_concurrency` messages (8 by default)
-  of the killed instance, and in the fan-out bench 0-2 (bench/README.md). Teams takes no
+  of the killed instance (0 to 5 per kill in the fan-out bench, bench/README.md). Teams takes no
   idempotency key and cannot be asked what it received, so the window can be made short,
   not closed. Everything else (a restart after the decision, a crash while holding a claim,
   a retry) sends a message exactly once.
