@@ -6,8 +6,10 @@ row), as `tests/test_several_instances.py` does; the bot's scheduler sweeps ever
 its dispatcher paces itself (`bot.outbox.pacing`, Teams' default limits). The connector counts what
 it accepted per conversation: lost (a person with nothing) and duplicates (a person with more
 than one) are counted there, not assumed. With `--kill`, the bot is SIGKILLed once half the
-messages were accepted and a second process is started on the same database (short outbox
-lease, so rows claimed by the dead process are taken over quickly).
+messages were accepted: with one instance a second process is started on the same database,
+with several the scheduler's leader (the one sending the sweep's messages) is killed and another
+takes over (short outbox lease, so rows claimed by the dead process are taken over quickly).
+`--instances 2` runs two processes from the start (PostgreSQL: one app-wide budget of 50/s).
 
 With `--announcement`, the N people are instead the members of one staff group an approved
 announcement goes to (`bench/announce_data.py`): the bot's announcement step queues one
@@ -15,6 +17,7 @@ message per person, and the outbox sends them; the recipients' delivery states a
 
     .venv/bin/python -m bench.fan_out --sizes 2000,20000 --kill both
     .venv/bin/python -m bench.fan_out --sizes 10000 --kill no --announcement
+    .venv/bin/python -m bench.fan_out --sizes 10000 --backend postgresql --instances 2
 
 Prints one JSON line per run.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import tempfile
 import time
@@ -34,8 +38,9 @@ from bench.databases import BACKENDS, scratch_database
 from bench.fake_connector import TEAMS_APP_LIMITS, FakeConnector
 from bench.instances import Instance, outbox_statuses, seed_due_nudges
 
-PORTS = 41800  # connector on PORTS, bot processes on PORTS + 1, PORTS + 2
+PORTS = 41800  # connector on PORTS, bot processes on PORTS + 1, PORTS + 2, ...
 CEILING = TEAMS_APP_LIMITS[0][0] / TEAMS_APP_LIMITS[0][1]  # 50 sends per second per app
+LEADING = "scheduler leadership taken"  # what the leader logs (`bot.outbox.leadership`)
 
 
 class _Monotonic:
@@ -62,12 +67,18 @@ async def measure(
     lease: float = 10.0,
     ports: int = PORTS,
     announcement: bool = False,
+    instances: int = 1,
+    concurrency: int | None = None,
 ) -> dict:
+    if instances > 1 and backend == "sqlite":
+        raise ValueError("several instances need PostgreSQL")
     connector = FakeConnector()
     connector.enforce_limits()
     connector.clock = _Monotonic()
     await connector.start(port=ports)
     env = {"STEPFORWARD_OUTBOX_LEASE_SECONDS": str(lease)}
+    if concurrency is not None:
+        env["STEPFORWARD_DISPATCH_CONCURRENCY"] = str(concurrency)
     started: list[Instance] = []
     try:
         with scratch_database(backend, "fanout") as url, tempfile.TemporaryDirectory() as folder:
@@ -76,16 +87,25 @@ async def measure(
             chats = await asyncio.to_thread(seed, url, connector.url, count)
             seed_s = time.monotonic() - seeded
             began = time.monotonic()
-            port = {1: ports + 1, 2: ports + 2} if ports else {1: None, 2: None}
-            started.append(Instance(url, Path(folder) / "first.log", port=port[1], **env))
+            load_before = os.getloadavg()
+
+            def port(n: int) -> int | None:
+                return ports + n if ports else None
+
+            for n in range(1, instances + 1):
+                log = Path(folder) / f"instance-{n}.log"
+                started.append(Instance(url, log, port=port(n), **env))
             killed_at = None
             patience = count / CEILING * 3 + 120
             if kill:
                 await _until(lambda: len(connector.requests) >= count // 2, "half sent", patience)
-                started[0].process.send_signal(signal.SIGKILL)
-                await asyncio.to_thread(started[0].process.wait, 10)
+                victim = next((i for i in started if LEADING in i.log()), started[0])
+                victim.process.send_signal(signal.SIGKILL)
+                await asyncio.to_thread(victim.process.wait, 10)
                 killed_at = len(connector.requests)
-                started.append(Instance(url, Path(folder) / "second.log", port=port[2], **env))
+                if instances == 1:
+                    log = Path(folder) / "restarted.log"
+                    started.append(Instance(url, log, port=port(instances + 1), **env))
             await _until(lambda: len(connector.requests) >= count, "all sent", patience)
             finished = time.monotonic()
             # Anything still to arrive (a re-send after a lease expired) arrives in this time.
@@ -106,6 +126,8 @@ async def measure(
     result = {
         "bench": "fan_out",
         "backend": backend,
+        "instances": instances,
+        "concurrency": concurrency,
         "people": count,
         "kill": kill,
         "killed_after_sent": killed_at,
@@ -120,6 +142,7 @@ async def measure(
         "rate_per_s": round(rate, 2),
         "fraction_of_ceiling": round(rate / CEILING, 3),
         "seed_s": round(seed_s, 1),
+        "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }
     if announcement:
         result["bench"] = "fan_out_announcement"
@@ -134,7 +157,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--lease", type=float, default=10.0, help="outbox lease in seconds")
     parser.add_argument(
-        "--ports", type=int, default=PORTS, help="first of three ports (0: any free)"
+        "--ports", type=int, default=PORTS, help="first of the ports in a row (0: any free)"
+    )
+    parser.add_argument(
+        "--instances", type=int, default=1, help="serve processes from the start (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="STEPFORWARD_DISPATCH_CONCURRENCY"
     )
     parser.add_argument(
         "--announcement", action="store_true", help="an announcement to a staff group of N"
@@ -151,6 +180,8 @@ def main() -> None:
                     lease=args.lease,
                     ports=args.ports,
                     announcement=args.announcement,
+                    instances=args.instances,
+                    concurrency=args.concurrency,
                 )
             )
             print(json.dumps(result), flush=True)

@@ -29,7 +29,6 @@ from store.people import upsert_person
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -69,12 +69,33 @@ def commands_for(commands: Iterable[Command], scope: str) -> list[Command]:
 # --- reading what a person typed that is not exactly a command ----------------------------------
 
 GREETINGS = frozenset(
-    {"hi", "hello", "hey", "hiya", "hi there", "hello there", "morning", "good morning",
-     "good afternoon", "good evening"}
+    {
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "hi there",
+        "hello there",
+        "morning",
+        "good morning",
+        "good afternoon",
+        "good evening",
+    }
 )
 THANKS = frozenset(
-    {"thanks", "thank you", "thank you very much", "thanks a lot", "many thanks", "cheers",
-     "thx", "ta", "great thanks", "ok thanks", "ok thank you"}
+    {
+        "thanks",
+        "thank you",
+        "thank you very much",
+        "thanks a lot",
+        "many thanks",
+        "cheers",
+        "thx",
+        "ta",
+        "great thanks",
+        "ok thanks",
+        "ok thank you",
+    }
 )
 _POLITE_START = re.compile(
     r"^(?:please|pls|kindly|can you|could you|would you|can i|could i|may i|i'd like to|"

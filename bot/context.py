@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.outbox.pacing import Pacer
+from bot.outbox.shared_pace import SharedAppBudget
 from bot.settings import Settings
 from domain.authorisation import Role, roles_for
 from domain.clock import Clock, SystemClock
@@ -26,13 +27,19 @@ class AppContext:
     settings: Settings
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
-    # Paces this process's proactive sends under Teams' limits (shared by every dispatch).
+    # Paces this process's proactive sends under Teams' limits (shared by every dispatch); on
+    # PostgreSQL the app-wide limit is one budget for every instance (`SharedAppBudget`).
     pacer: Pacer | None = None
 
     def __post_init__(self) -> None:
         if self.pacer is None:
+            shared = self.engine.dialect.name == "postgresql"
             self.pacer = Pacer(
-                self.settings.teams_conversation_limits, self.settings.teams_app_limits
+                self.settings.teams_conversation_limits,
+                self.settings.teams_app_limits,
+                app_budget=(
+                    SharedAppBudget(self.engine, self.settings.teams_app_limits) if shared else None
+                ),
             )
 
     @contextmanager
@@ -41,9 +48,7 @@ class AppContext:
             yield session
 
     @asynccontextmanager
-    async def session_then_reply(
-        self, turn: Turn
-    ) -> AsyncIterator[tuple[Session, list[Reply]]]:
+    async def session_then_reply(self, turn: Turn) -> AsyncIterator[tuple[Session, list[Reply]]]:
         """A session for a handler's database work and a list for the replies it decides on.
 
         The block must not await. When it ends (a `return` inside it too) the session commits

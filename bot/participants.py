@@ -15,9 +15,7 @@ def sender_person(session: Session, sender: Sender) -> Person | None:
     return get_person(session, sender.aad_object_id or "")
 
 
-def sender_and_pairing(
-    session: Session, sender: Sender
-) -> tuple[Person | None, Pairing | None]:
+def sender_and_pairing(session: Session, sender: Sender) -> tuple[Person | None, Pairing | None]:
     """The sender and their active pairing, if any."""
     me = sender_person(session, sender)
     return me, active_pairing_of(session, me.id) if me else None

@@ -81,4 +81,3 @@ def refresh(session: Session, row, now: datetime, **values) -> None:
         row.updated_at = now
         session.add(row)
         session.flush()
-

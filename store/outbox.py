@@ -194,16 +194,17 @@ def _claimable(now: datetime):
     )
 
 
-def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Rows a dispatcher could claim at `now` (read only; for dry runs and reports)."""
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(_claimable(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-        ).all()
+def due(session: Session, now: datetime, limit: int | None = None) -> list[OutboxMessage]:
+    """Rows a dispatcher could claim at `now`, in the order it claims them: all of them, or the
+    first `limit` (read only; for dry runs and reports)."""
+    query = (
+        select(OutboxMessage)
+        .where(_claimable(now))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
 
 
 def claim_due(

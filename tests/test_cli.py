@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot import cli
 from bot.outbox.sweep import PlannedMessage
+from bot.teams.proactive import message_payload
 from store.models import Application, Programme, RoleGrant
 from store.seed import DEMO_COORDINATOR_ID
 from tests.conftest import use_planners
@@ -39,14 +40,17 @@ def test_migrate_creates_the_schema(env_db, capsys):
 
 def test_sweep_dry_run_prints_one_line_per_message(env_db, capsys, monkeypatch):
     def planner(_ctx, now):
-        return [PlannedMessage("aad-1", "book_session", f"aad-1:book_session:{now:%Y-%m}")]
+        key = f"aad-1:book_session:{now:%Y-%m}"
+        return [PlannedMessage("aad-1", "book_session", key, payload=message_payload("Book"))]
 
     use_planners(monkeypatch, planner)
     assert cli.main(["sweep", "--now", "2026-12-01T09:00:00+00:00", "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
+    # Nobody has talked to the bot: the real sweep could not send it, and the dry run says so.
     assert out == [
-        "aad-1\tbook_session\taad-1:book_session:2026-12",
-        "sweep at 2026-12-01T09:00:00+00:00: would send 1 message(s)",
+        "aad-1\tbook_session\taad-1:book_session:2026-12\tunreachable"
+        " 2026-12-01T09:00:00+00:00 (no conversation reference)",
+        "sweep at 2026-12-01T09:00:00+00:00: would send 0 message(s); 1 would not be delivered now",
     ]
 
 

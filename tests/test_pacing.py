@@ -263,6 +263,9 @@ async def test_without_pacing_the_same_load_is_throttled(bot, connector, monkeyp
         update={
             "teams_conversation_limits": [Window(10_000, 1)],
             "teams_app_limits": [Window(10_000, 1)],
+            # As many conversations at once as the fan-out has, so the busy channel is sent
+            # to before the app's own limit throttles the batch.
+            "dispatch_concurrency": 100,
         }
     )
     bot.ctx.settings = no_limits

@@ -223,6 +223,28 @@ async def test_after_a_429_the_rest_of_the_batch_waits_too(bot, connector, monke
     assert len(result.sent) == 2
 
 
+async def test_the_outcome_is_written_before_anything_else_once_teams_answers(
+    bot, connector, monkeypatch
+):
+    """The only moment a killed instance can send a message twice is between Teams accepting
+    it and its row saying so: by the time the pacer hears the send completed, the row is
+    already `sent`."""
+    await say_hello(bot)
+    plan(monkeypatch, nudge())
+    pacer = bot.ctx.pacer
+    seen_at_release: list[str] = []
+
+    class Observed(type(pacer)):
+        def release(self, conversation_id: str) -> None:
+            seen_at_release.extend(row.status for row in outbox(bot))
+            super().release(conversation_id)
+
+    pacer.__class__ = Observed
+    result = await sweep_at(bot, START)
+    assert len(result.sent) == 1
+    assert seen_at_release == [OutboxStatus.SENT]
+
+
 async def test_forbidden_403_marks_the_person_unreachable_and_stops(bot, connector, monkeypatch):
     await say_hello(bot)
     plan(monkeypatch, nudge())

@@ -35,8 +35,14 @@ def test_the_events_days_are_what_a_manager_releases_for(engine):
         programme = seed_demo(session, START)
         programme.training_ends_at = datetime(2027, 1, 29, tzinfo=UTC)
         assert [d.what for d in release_dates(session, programme)] == ["Training (last day)"]
-        _event(session, programme, EventKind.TRAINING, "Training course", date(2027, 1, 27),
-               date(2027, 1, 28))
+        _event(
+            session,
+            programme,
+            EventKind.TRAINING,
+            "Training course",
+            date(2027, 1, 27),
+            date(2027, 1, 28),
+        )
         callback = _event(session, programme, EventKind.CALL_BACK, "Call-back", date(2027, 3, 3))
         dates = sorted(release_dates(session, programme), key=lambda d: d.on)
         assert [(d.what, d.on) for d in dates] == [

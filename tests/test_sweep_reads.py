@@ -47,7 +47,7 @@ while len(SWEEPS) < 30:
     SWEEPS.append(SWEEPS[-1] + timedelta(hours=7 + (len(SWEEPS) * 11) % 25))
 
 
-_NOT_PER_PAIRING = ("escalation:", "release-block:")
+_NOT_PER_PAIRING = ("escalation:", "release-block:", "programme:")
 
 
 def _all_pairings(session: Session) -> SweepPass:

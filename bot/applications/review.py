@@ -434,7 +434,6 @@ class ApplicationReview:
         return funnel_text(programme.name, by_role, waiting)
 
 
-
 def funnel_text(programme_name: str, by_role: dict[str, dict[str, Counter]], waiting: int) -> str:
     if not any(by_role.values()):
         return f"No applications to {programme_name} yet."

@@ -23,8 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_REPLY = 2_000
 REACHED = (
-    "Thanks — that has reached the programme coordinators. They will answer you here, "
-    "privately."
+    "Thanks — that has reached the programme coordinators. They will answer you here, privately."
 )
 NOT_YET = (
     "Thanks — I've kept that for the programme coordinators; it reaches them as soon as "

@@ -4,16 +4,23 @@ Guarantees
 - A row is claimed before it is sent: a compare-and-set UPDATE (PostgreSQL: after a
   `FOR UPDATE SKIP LOCKED` read) gives it to one worker until `now + lease`, committed before
   the send. Two dispatchers at once (two sweeps, two instances) never both send one row.
-- Right after Teams accepts a message the row is marked `sent` in its own short transaction.
-  The only at-least-once window is a crash between Teams accepting the message and that
-  commit: the claim then expires and the message is sent again. Everything else (a restart
-  after the decision, a crash while holding a claim, a retry) sends it exactly once.
+- As soon as Teams answers, the outcome is written on the row in one short transaction, before
+  anything else (the pacer's bookkeeping comes after). The only at-least-once window is a
+  process killed between Teams accepting a message and that commit: the claim then expires
+  (`outbox_lease_seconds`) and another sender sends it again. Only sends in flight can be in
+  that window, so a kill duplicates at most `dispatch_concurrency` messages (8 by default)
+  of the killed instance (0 to 5 per kill in the fan-out bench, bench/README.md). Teams takes no
+  idempotency key and cannot be asked what it received, so the window can be made short,
+  not closed. Everything else (a restart after the decision, a crash while holding a claim,
+  a retry) sends a message exactly once.
 - Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
   for 429, else exponential backoff with jitter) and a later sweep picks it up, across
   restarts. After `outbox_max_attempts` sends the row is `failed`.
-- Sends are paced under Teams' rate limits (`bot.outbox.pacing`, one pacer per process): a send
-  waits for its slot, or, if that would take longer than `pacing_max_wait_seconds`, its row is
-  released until then (not an attempt). Conversations are sent to concurrently.
+- Sends are paced under Teams' rate limits (`bot.outbox.pacing`, one pacer per process; on
+  PostgreSQL the app-wide limit is one budget every instance draws from,
+  `bot.outbox.shared_pace`): a send waits for its slot, or, if that would take longer than
+  `pacing_max_wait_seconds`, its row is released until then (not an attempt). Conversations
+  are sent to concurrently.
 - 403/404 "bot removed or blocked" marks the row `unreachable` and the person's
   `unreachable_since`; their later messages are not attempted (marked unreachable at once)
   until they talk to the bot again.
@@ -45,7 +52,7 @@ from sqlmodel import Session
 
 from bot.context import AppContext
 from bot.outbox.backoff import backoff_delay
-from bot.outbox.planned import PlannedMessage, enqueue_planned, recipient_time_zone
+from bot.outbox.planned import PlannedMessage, enqueue_planned, time_zone_of
 from bot.settings import Settings, working_hours_of
 from bot.teams import Outcome, SendOutcome, TeamsMessenger
 from domain.nudge_policy import Delivery, Urgency, delivery_time
@@ -57,6 +64,7 @@ from store.outbox import (
     OutboxMessage,
     OutboxStatus,
     claim_due,
+    due,
     mark_cancelled,
     mark_failed,
     mark_sent,
@@ -98,6 +106,17 @@ class DispatchResult:
     @property
     def message(self) -> PlannedMessage:
         return PlannedMessage(self.recipient, self.kind, self.key)
+
+
+PACED = "paced under the Teams rate limits"
+THROTTLED = "throttled"
+
+
+def held_back_by_limits(result: DispatchResult) -> bool:
+    """Not sent because of Teams' rate limits: a 429, or no send slot in time (pacing)."""
+    if result.outcome == Outcome.RETRY:
+        return result.status == 429
+    return result.outcome == DEFERRED and result.error in (PACED, THROTTLED)
 
 
 def _result(row: OutboxMessage, outcome: str, at: datetime, **extra) -> DispatchResult:
@@ -143,7 +162,7 @@ async def dispatch_due(
                 if throttled_until is not None:
                     with ctx.session() as session:
                         reschedule(session, row, throttled_until, None, now=now, attempted=False)
-                    results[row.id] = _result(row, DEFERRED, throttled_until, error="throttled")
+                    results[row.id] = _result(row, DEFERRED, throttled_until, error=THROTTLED)
                     continue
                 result = await _dispatch_one(ctx, messenger, row, now, still_wanted or {})
                 if result.outcome == Outcome.RETRY and result.status == 429:
@@ -162,6 +181,106 @@ async def dispatch_due(
     return ordered
 
 
+@dataclass(frozen=True)
+class SendDecision:
+    """What the dispatcher makes of a due row at `now`, before anything is sent.
+
+    `outcome` None: send it now, to `reference`. Otherwise the row is not attempted now:
+    `CANCELLED`, `Outcome.UNREACHABLE` or `DEFERRED` until `at`, for `error`.
+    """
+
+    outcome: str | None
+    at: datetime
+    tz: str
+    error: str | None = None
+    reference: dict | None = None
+    # No conversation reference: the person is marked unreachable too.
+    person_unreachable: bool = False
+
+
+def decide(
+    ctx: AppContext,
+    session: Session,
+    row: OutboxMessage,
+    now: datetime,
+    still_wanted: Mapping[str, StillWanted],
+    *,
+    routine_sent: Iterable[datetime] = (),
+) -> SendDecision:
+    """Whether `row` goes now: still wanted, recipient reachable, the nudge policy with the
+    facts as they are now, a conversation reference. Reads only; `record_decision` writes.
+
+    `routine_sent`: routine messages to this recipient that count as sent today although
+    the database does not hold them yet (a dry run's earlier "would send").
+    """
+    settings = ctx.settings
+    aad = row.recipient_aad_object_id
+    wanted = still_wanted.get(row.kind)
+    if wanted is not None and not wanted(ctx, session, row, now):
+        return SendDecision(CANCELLED, now, "", error="no longer wanted")
+    person = get_person(session, aad) if aad else None
+    tz = time_zone_of(person, settings)
+    if person is not None and person.unreachable_since is not None:
+        return SendDecision(Outcome.UNREACHABLE, now, tz, error="recipient unreachable")
+    delivery = _may_go(session, settings, row, person, tz, now, list(routine_sent))
+    if not delivery.now:
+        return SendDecision(DEFERRED, delivery.at, tz, error=delivery.reason)
+    ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
+    if ref is None:
+        return SendDecision(
+            Outcome.UNREACHABLE,
+            now,
+            tz,
+            error="no conversation reference",
+            person_unreachable=aad is not None,
+        )
+    return SendDecision(None, now, tz, reference=dict(ref.reference))
+
+
+def record_decision(
+    session: Session, row: OutboxMessage, decision: SendDecision, now: datetime
+) -> DispatchResult:
+    """Write a decision not to send now on the row (none of these is an attempt)."""
+    if decision.outcome == CANCELLED:
+        mark_cancelled(session, row, decision.error or "no longer wanted", now=now)
+        log.info("message cancelled message_id=%s kind=%s", row.id, row.kind)
+    elif decision.outcome == Outcome.UNREACHABLE:
+        mark_unreachable(session, row, decision.error or "unreachable", now=now, attempted=False)
+        if decision.person_unreachable and row.recipient_aad_object_id:
+            mark_person_unreachable(session, row.recipient_aad_object_id, now)
+    else:
+        reschedule(session, row, decision.at, None, now=now, attempted=False)
+    return _result(row, decision.outcome, decision.at, error=decision.error)
+
+
+def preview_due(
+    ctx: AppContext,
+    session: Session,
+    now: datetime,
+    still_wanted: Mapping[str, StillWanted],
+) -> list[DispatchResult]:
+    """What dispatching every row due at `now` would do, in the order a sweep claims them,
+    writing nothing: outcome "sent" for each row that would be sent, else the decision.
+
+    Exact for everything decided before a send; it assumes what no dry run can know: that
+    Teams accepts every message (no 429, no bot removed) and the pacer grants each send
+    within `pacing_max_wait_seconds`.
+    """
+    would_send_routine: dict[str, list[datetime]] = {}
+    results: list[DispatchResult] = []
+    for row in due(session, now, limit=None):
+        aad = row.recipient_aad_object_id
+        earlier = would_send_routine.setdefault(aad, []) if aad else []
+        decision = decide(ctx, session, row, now, still_wanted, routine_sent=earlier)
+        if decision.outcome is None:
+            if row.routine and aad:
+                earlier.append(now)
+            results.append(_result(row, Outcome.SENT, now))
+        else:
+            results.append(_result(row, decision.outcome, decision.at, error=decision.error))
+    return results
+
+
 async def _dispatch_one(
     ctx: AppContext,
     messenger: TeamsMessenger,
@@ -170,30 +289,11 @@ async def _dispatch_one(
     still_wanted: Mapping[str, StillWanted],
 ) -> DispatchResult:
     settings = ctx.settings
-    aad = row.recipient_aad_object_id
     with ctx.session() as session:
-        wanted = still_wanted.get(row.kind)
-        if wanted is not None and not wanted(ctx, session, row, now):
-            mark_cancelled(session, row, "no longer wanted", now=now)
-            log.info("message cancelled message_id=%s kind=%s", row.id, row.kind)
-            return _result(row, CANCELLED, now, error="no longer wanted")
-        tz = recipient_time_zone(session, settings, aad)
-        person = get_person(session, aad) if aad else None
-        if person is not None and person.unreachable_since is not None:
-            mark_unreachable(session, row, "recipient unreachable", now=now, attempted=False)
-            return _result(row, Outcome.UNREACHABLE, now, error="recipient unreachable")
-        delivery = _may_go(session, settings, row, person, tz, now)
-        if not delivery.now:
-            reschedule(session, row, delivery.at, None, now=now, attempted=False)
-            return _result(row, DEFERRED, delivery.at, error=delivery.reason)
-        ref = personal_ref(session, aad) if aad else ref_by_conversation(session, row.recipient)
-        reference = dict(ref.reference) if ref is not None else None
-        if reference is None:
-            error = "no conversation reference"
-            mark_unreachable(session, row, error, now=now, attempted=False)
-            if aad:
-                mark_person_unreachable(session, aad, now)
-            return _result(row, Outcome.UNREACHABLE, now, error=error)
+        decision = decide(ctx, session, row, now, still_wanted)
+        if decision.outcome is not None:
+            return record_decision(session, row, decision, now)
+    reference, tz = decision.reference or {}, decision.tz
 
     # No transaction is open while Teams is being called (nor while waiting for a slot).
     conversation_id = (reference.get("conversation") or {}).get("id") or row.recipient
@@ -202,15 +302,18 @@ async def _dispatch_one(
         at = now + timedelta(seconds=wait)
         with ctx.session() as session:
             reschedule(session, row, at, None, now=now, attempted=False)
-        return _result(row, DEFERRED, at, error="paced under the Teams rate limits")
+        return _result(row, DEFERRED, at, error=PACED)
     try:
         sent = await messenger.send(reference, row.payload, now)
+        # Teams has answered: the outcome is written before anything else happens here (the
+        # pacer's bookkeeping included), so the window in which a killed process leaves a
+        # sent message unrecorded is this one statement's commit and what precedes it.
+        # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
+        at = max(now, ctx.clock.now())
+        with ctx.session() as session:
+            return _record(ctx, session, row, sent, at, tz)
     finally:
         ctx.pacer.release(conversation_id)
-    # Record at the later of the sweep's `now` and the clock, e.g. for a long send.
-    at = max(now, ctx.clock.now())
-    with ctx.session() as session:
-        return _record(ctx, session, row, sent, at, tz)
 
 
 def _record(
@@ -262,9 +365,10 @@ def _may_go(
     person: Person | None,
     tz: str,
     now: datetime,
+    routine_sent: list[datetime],
 ) -> Delivery:
     """The nudge policy at send time, with the facts as they are now: the recipient's zone,
-    their snooze, and the routine messages already sent to them today."""
+    their snooze, and the routine messages already sent to them today (plus `routine_sent`)."""
     routine = row.routine and row.recipient_aad_object_id is not None
     if routine and person is not None and person.not_responding_since is not None:
         # Held until they answer (`store.people.release_held_routine`), not nagged.
@@ -272,8 +376,11 @@ def _may_go(
     sent_today: list[datetime] = []
     if routine:
         start, _end = local_day_bounds(now, tz)
-        sent_today = routine_times_from(
-            session, row.recipient_aad_object_id, start, sent_only=True, exclude_id=row.id
+        sent_today = (
+            routine_times_from(
+                session, row.recipient_aad_object_id, start, sent_only=True, exclude_id=row.id
+            )
+            + routine_sent
         )
     return delivery_time(
         now,

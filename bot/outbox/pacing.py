@@ -10,7 +10,9 @@ completion time: so however long a request takes on the wire, the connector neve
 than `limit` arrivals in any window (a send still in flight always counts).
 
 `pacing_delay` is the rule as a pure function; the `Pacer` adds the log, an injected monotonic
-clock and an injected sleep, so tests move time instead of waiting.
+clock and an injected sleep, so tests move time instead of waiting. The app windows are an
+`AppBudget`: kept in the process (`LocalAppBudget`, one instance on SQLite) or one budget in
+PostgreSQL every instance draws from (`bot.outbox.shared_pace.SharedAppBudget`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 # Returned when sends in flight fill a window and the caller may not wait: try again this soon.
 IN_FLIGHT_RETRY_SECONDS = 0.01
@@ -82,8 +85,61 @@ class _Log:
             self.completed.popleft()
 
 
+class AppBudget(Protocol):
+    """Where the app-wide windows are kept: in this process (`LocalAppBudget`) or shared by
+    every instance (`bot.outbox.shared_pace.SharedAppBudget`)."""
+
+    windows: tuple[Window, ...]
+    # How often a sender held by sends in flight looks again; None: a local completion wakes it.
+    poll_seconds: float | None
+
+    def take(self) -> tuple[float | None, object]:
+        """(0.0, grant) when one more send fits now (it counts at once), else (its
+        `pacing_delay`, None)."""
+        ...
+
+    def complete(self, grant: object, *, soon: bool = False) -> None:
+        """The send of `grant` completed: it counts at its completion time from now on.
+        `soon`: another send is about to ask (a shared budget may write both at once)."""
+        ...
+
+    def flush(self) -> None:
+        """Write completions held back for the next grant (nobody is asking any more)."""
+        ...
+
+
+class LocalAppBudget:
+    """The app windows in this process alone: the whole budget when one instance sends."""
+
+    poll_seconds = None
+
+    def __init__(self, windows: Sequence[Window], clock: Callable[[], float]) -> None:
+        self.windows = tuple(windows)
+        self._clock = clock
+        self._log = _Log(max((w.seconds for w in self.windows), default=0.0))
+
+    def take(self) -> tuple[float | None, object]:
+        wait = pacing_delay(self._log.completed, self._log.in_flight, self.windows, self._clock())
+        if wait == 0.0:
+            self._log.in_flight += 1
+        return wait, None
+
+    def complete(self, grant: object, *, soon: bool = False) -> None:
+        self._log.complete(self._clock())
+
+    def flush(self) -> None:
+        pass  # nothing is held back
+
+
 class Pacer:
-    """Grants sends per conversation and per app within their windows (one per process)."""
+    """Grants sends per conversation (in this process) and per app (`app_budget`: this
+    process's, or one shared by every instance) within their windows; one per process.
+
+    Senders ask the app budget one at a time (`_app_turn`): the first in line waits for the
+    next free slot while the others queue behind it, so a shared budget is asked about once
+    per send (plus a look every `poll_seconds` while sends in flight fill it), not once per
+    waiting sender.
+    """
 
     def __init__(
         self,
@@ -92,15 +148,19 @@ class Pacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        app_budget: AppBudget | None = None,
     ) -> None:
         self.conversation_windows = tuple(conversation_windows)
-        self.app_windows = tuple(app_windows)
+        self.app = app_budget or LocalAppBudget(app_windows, clock)
         self._clock = clock
         self._sleep = sleep
         self._conversation_horizon = max((w.seconds for w in self.conversation_windows), default=0)
-        self._app = _Log(max((w.seconds for w in self.app_windows), default=0.0))
         self._conversations: dict[str, _Log] = {}
-        self._grants = 0
+        # The app grants of sends in flight, per conversation, to complete on release.
+        self._grants: dict[str, list[object]] = {}
+        self._grants_made = 0
+        self._app_turn = asyncio.Lock()
+        self._asking_app = 0  # senders waiting for, or holding, the app turn
         # Set (and replaced) whenever a send completes: senders waiting for a slot held by sends
         # in flight wake then, instead of polling.
         self._released = asyncio.Event()
@@ -108,19 +168,14 @@ class Pacer:
     @property
     def app_ceiling(self) -> int | None:
         """The most sends the app windows allow at once (None: no app limit)."""
-        return min((w.limit for w in self.app_windows), default=None)
+        return min((w.limit for w in self.app.windows), default=None)
 
-    def delay(self, conversation_id: str, now: float | None = None) -> float | None:
-        """How long a send to `conversation_id` would wait at `now` (see `pacing_delay`)."""
+    def conversation_delay(self, conversation_id: str, now: float | None = None) -> float | None:
+        """How long a send to `conversation_id` would wait for its conversation's windows at
+        `now` (see `pacing_delay`)."""
         now = self._clock() if now is None else now
         log = self._conversations.get(conversation_id) or _Log(self._conversation_horizon)
-        waits = [
-            pacing_delay(log.completed, log.in_flight, self.conversation_windows, now),
-            pacing_delay(self._app.completed, self._app.in_flight, self.app_windows, now),
-        ]
-        if None in waits:
-            return None
-        return max(waits)
+        return pacing_delay(log.completed, log.in_flight, self.conversation_windows, now)
 
     async def acquire(self, conversation_id: str, max_wait: float) -> float:
         """Wait for a slot to send to `conversation_id`, at most `max_wait` seconds.
@@ -130,38 +185,65 @@ class Pacer:
         caller sends later instead of holding its claim while it waits.
         """
         started = self._clock()
+
+        def left() -> float:
+            return max_wait - (self._clock() - started)
+
         while True:
-            wait = self.delay(conversation_id)
+            wait = self.conversation_delay(conversation_id)
             if wait == 0.0:
-                break
-            left = max_wait - (self._clock() - started)
-            if wait is None:
-                # Only sends in flight fill a window: the next completion may free it.
-                if left <= 0:
-                    return IN_FLIGHT_RETRY_SECONDS
-                if not await self._next_release(left):
-                    return IN_FLIGHT_RETRY_SECONDS
+                self._asking_app += 1
+                try:
+                    async with self._app_turn:
+                        # Nobody else here is granted a send meanwhile, so the conversation's
+                        # delay can only shrink: checked again, then the app asked, with no
+                        # await between them.
+                        while self.conversation_delay(conversation_id) == 0.0:
+                            wait, grant = self.app.take()
+                            if wait == 0.0:
+                                self._grant(conversation_id, grant)
+                                return 0.0
+                            come_back = await self._wait(wait, left(), self.app.poll_seconds)
+                            if come_back is not None:
+                                return come_back
+                finally:
+                    self._asking_app -= 1
+                    if not self._asking_app:
+                        self.app.flush()
                 continue
-            if wait > left:
-                return wait
-            await self._sleep(wait)
+            come_back = await self._wait(wait, left(), None)
+            if come_back is not None:
+                return come_back
+
+    def release(self, conversation_id: str) -> None:
+        """A granted send completed: it counts in the windows from now on."""
+        self._conversations[conversation_id].complete(self._clock())
+        self.app.complete(self._grants[conversation_id].pop(), soon=self._asking_app > 0)
+        released, self._released = self._released, asyncio.Event()
+        released.set()
+
+    def _grant(self, conversation_id: str, grant: object) -> None:
         log = self._conversations.get(conversation_id)
         if log is None:
             log = self._conversations[conversation_id] = _Log(self._conversation_horizon)
         log.in_flight += 1
-        self._app.in_flight += 1
-        self._grants += 1
-        if self._grants % _PRUNE_EVERY == 0:
+        self._grants.setdefault(conversation_id, []).append(grant)
+        self._grants_made += 1
+        if self._grants_made % _PRUNE_EVERY == 0:
             self._prune()
-        return 0.0
 
-    def release(self, conversation_id: str) -> None:
-        """A granted send completed: it counts in the windows from now on."""
-        now = self._clock()
-        self._conversations[conversation_id].complete(now)
-        self._app.complete(now)
-        released, self._released = self._released, asyncio.Event()
-        released.set()
+    async def _wait(self, wait: float | None, left: float, poll: float | None) -> float | None:
+        """Wait `wait` seconds, or with None until a send in flight completes (or `poll`
+        seconds pass), if that fits in `left`: None once waited, else how soon to come back."""
+        if wait is None:
+            if left <= 0:
+                return IN_FLIGHT_RETRY_SECONDS
+            released = await self._next_release(left if poll is None else min(left, poll))
+            return IN_FLIGHT_RETRY_SECONDS if not released and poll is None else None
+        if wait > left:
+            return wait
+        await self._sleep(wait)
+        return None
 
     async def _next_release(self, within: float) -> bool:
         """Wait until a send in flight completes (True), or `within` seconds pass (False)."""
@@ -182,3 +264,4 @@ class Pacer:
         ]
         for key in stale:
             del self._conversations[key]
+            self._grants.pop(key, None)

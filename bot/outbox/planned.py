@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.settings import Settings, working_hours_of
 from domain.nudge_policy import Urgency, delivery_time
 from domain.working_hours import local_day_bounds
+from store.models import Person
 from store.next_sweep import due_for_sweep
 from store.outbox import (
     OutboxMessage,
@@ -123,6 +124,11 @@ class PlannedMessage:
 
 def recipient_time_zone(session: Session, settings: Settings, aad_object_id: str | None) -> str:
     person = get_person(session, aad_object_id) if aad_object_id else None
+    return time_zone_of(person, settings)
+
+
+def time_zone_of(person: Person | None, settings: Settings) -> str:
+    """The person's stored zone, else the default."""
     return (person.time_zone if person else None) or settings.default_time_zone
 
 

@@ -8,7 +8,8 @@ at once, decide each message once), holding each until the recipient's next allo
 then hands the rows due at `now` to the dispatcher (see `bot.outbox.dispatcher` for the guarantees).
 Planners over pairings look only at the pairings whose moment has come, and say when to look
 at each again (`SweepPass`, `store.next_sweep`).
-With `dry_run` nothing is written or sent: the result lists what would be sent at `now`.
+With `dry_run` nothing is written or sent: the result lists every message a real sweep at
+`now` would send, and what it would hold or not deliver now, whatever their number.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.context import AppContext
 from bot.outbox.dispatcher import (
     DEFAULT_BATCH,
@@ -26,6 +29,8 @@ from bot.outbox.dispatcher import (
     DispatchResult,
     StillWanted,
     dispatch_due,
+    held_back_by_limits,
+    preview_due,
 )
 from bot.outbox.planned import (
     PLANNING_DRY_RUN,
@@ -34,14 +39,12 @@ from bot.outbox.planned import (
     PlannedMessage,
     SweepPass,
     enqueue_planned,
-    schedule,
 )
 from bot.settings import Settings, health_settings_of, working_hours_of
-from bot.teams import TeamsMessenger
+from bot.teams import Outcome, TeamsMessenger
 from domain.surveys import load_definitions
 from store.escalations import record_next_looks
 from store.next_sweep import due_for_sweep, record_next_sweep, rules_changed
-from store.outbox import due, existing_keys
 from store.processed_activities import prune_processed
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,8 @@ class SweepResult:
     would_send: list[PlannedMessage] = field(default_factory=list)
     # New decisions held for a later allowed time (`not_before` set).
     held: list[PlannedMessage] = field(default_factory=list)
-    # Every row the dispatcher handled, whatever became of it.
+    # Every row the dispatcher handled, whatever became of it (dry run: the rows due that it
+    # would not send now, and why).
     dispatched: list[DispatchResult] = field(default_factory=list)
 
     def report(self) -> str:
@@ -83,7 +87,8 @@ class SweepResult:
         if self.held:
             summary += f"; {len(self.held)} held for an allowed time"
         if problems:
-            summary += f"; {len(problems)} not delivered now"
+            not_delivered = "would not be delivered" if self.dry_run else "not delivered"
+            summary += f"; {len(problems)} {not_delivered} now"
         lines.append(summary)
         return "\n".join(lines)
 
@@ -140,23 +145,46 @@ def record_pass(ctx: AppContext, pass_: SweepPass) -> None:
         record_next_looks(session, pass_.escalations_next_at)
 
 
-def _dry_run(ctx: AppContext, now: datetime, planned: list[PlannedMessage]) -> SweepResult:
-    would_send: list[PlannedMessage] = []
+def _enqueue(ctx: AppContext, session: Session, planned: list[PlannedMessage], now: datetime):
+    """Write what the planners decided to the outbox; return the new messages held for a later
+    allowed time."""
+    prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
     held: list[PlannedMessage] = []
     bookings: Bookings = {}
+    for message in planned:
+        if message.payload is None:
+            log.warning("planned message without payload skipped kind=%s", message.kind)
+            continue
+        row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
+        if created and row.next_attempt_at > now:
+            held.append(scheduled)
+    return held
+
+
+def _dry_run(
+    ctx: AppContext,
+    now: datetime,
+    planned: list[PlannedMessage],
+    still_wanted: Mapping[str, StillWanted],
+) -> SweepResult:
+    """The real sweep's writes and its dispatcher's decisions over every row due, in one
+    transaction that is rolled back: what it lists is what a sweep at `now` would send,
+    however many batches that takes (see `preview_due` for what no dry run can know)."""
     with ctx.session() as session:
-        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
-        known = existing_keys(session, (message.key for message in planned))
-        for message in planned:
-            if message.key in known:
-                continue
-            known.add(message.key)
-            scheduled = schedule(session, ctx.settings, message, now, bookings)
-            (would_send if scheduled.not_before <= now else held).append(scheduled)
-        would_send += [PlannedMessage.from_row(row) for row in due(session, now)]
+        held = _enqueue(ctx, session, planned, now)
+        session.flush()
+        previewed = preview_due(ctx, session, now, still_wanted)
         session.rollback()  # a dry run writes nothing
+    would_send = [r.message for r in previewed if r.outcome == Outcome.SENT]
+    not_now = [r for r in previewed if r.outcome != Outcome.SENT]
     return SweepResult(
-        at=now, planned=planned, sent=[], dry_run=True, would_send=would_send, held=held
+        at=now,
+        planned=planned,
+        sent=[],
+        dry_run=True,
+        would_send=would_send,
+        held=held,
+        dispatched=not_now,
     )
 
 
@@ -181,32 +209,25 @@ async def run_sweep(
                 log.exception("sweep step %s failed", getattr(step, "__qualname__", step))
     planned, pass_ = plan(ctx, planners, now, dry_run)
     if dry_run:
-        result = _dry_run(ctx, now, planned)
+        result = _dry_run(ctx, now, planned, still_wanted)
         log.debug("sweep at=%s dry run would_send=%d", now.isoformat(), len(result.would_send))
         return result
 
-    held: list[PlannedMessage] = []
-    bookings: Bookings = {}
     with ctx.session() as session:
-        prune_processed(session, now - timedelta(hours=ctx.settings.processed_activity_hours))
-        for message in planned:
-            if message.payload is None:
-                log.warning("planned message without payload skipped kind=%s", message.kind)
-                continue
-            row, created, scheduled = enqueue_planned(session, ctx.settings, message, now, bookings)
-            if created and row.next_attempt_at > now:
-                held.append(scheduled)
+        held = _enqueue(ctx, session, planned, now)
     record_pass(ctx, pass_)
     if messenger is None:
         raise ValueError("a sweep that sends needs a messenger")
     dispatched: list[DispatchResult] = []
     while True:
-        # A full batch may leave more rows due: keep going while batches make progress.
+        # Every row a batch handles leaves the rows due at `now` (sent, ended, or moved to a
+        # later time), so a full batch may leave more due: keep going until a batch is short,
+        # or Teams' limits hold the bot back (the rest then waits for a later sweep).
         batch = await dispatch_due(
             ctx, messenger, now, worker_id, limit=DEFAULT_BATCH, still_wanted=still_wanted
         )
         dispatched += batch
-        if len(batch) < DEFAULT_BATCH or not any(r.outcome == "sent" for r in batch):
+        if len(batch) < DEFAULT_BATCH or any(held_back_by_limits(r) for r in batch):
             break
     sent = [result.message for result in dispatched if result.outcome == "sent"]
     log.debug(

@@ -21,9 +21,7 @@ def register(registry: Registry, services: Services) -> None:
     registry.welcome_card(welcome.card)
 
     async def window(turn: Turn, argument: str, _roles) -> None:
-        await turn.send(
-            change_window(ctx, argument, ctx.clock.now(), turn.sender.aad_object_id)
-        )
+        await turn.send(change_window(ctx, argument, ctx.clock.now(), turn.sender.aad_object_id))
 
     async def programme_dates(turn: Turn, argument: str, _roles) -> None:
         await turn.send(dates.dates(argument, ctx.clock.now(), turn.sender.aad_object_id))

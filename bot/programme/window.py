@@ -30,8 +30,7 @@ def change_window(ctx: AppContext, argument: str, now: datetime, actor_aad: str 
             day = parse_date(rest) if rest else None
             if day is None:
                 return (
-                    f"Please give a date, e.g. **window {verb} 2027-01-31** "
-                    "(or 31 January 2027)."
+                    f"Please give a date, e.g. **window {verb} 2027-01-31** (or 31 January 2027)."
                 )
             closes = end_of_local_day(day, tz)
             if closes <= now:

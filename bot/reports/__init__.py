@@ -12,9 +12,7 @@ from bot.teams import Turn
 from domain.authorisation import Action
 
 
-def register(
-    registry: Registry, services: Services, *, parts: Sequence[ReportPart] = ()
-) -> None:
+def register(registry: Registry, services: Services, *, parts: Sequence[ReportPart] = ()) -> None:
     """`parts`: what other features add to the report and the export (the cohort events)."""
     reports = Reports(services.ctx, parts)
 

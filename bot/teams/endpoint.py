@@ -75,9 +75,7 @@ async def messages(
             log.info("duplicate delivery ignored activity_id=%s", activity.id)
             return web.Response(status=200)
     try:
-        invoke_response = await adapter.process_activity(
-            auth_result, activity, handler.on_turn
-        )
+        invoke_response = await adapter.process_activity(auth_result, activity, handler.on_turn)
     except BaseException:
         if key is not None:  # let Teams' redelivery be handled
             with ctx.session() as session:

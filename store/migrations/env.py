@@ -17,6 +17,7 @@ import store.models  # noqa: F401
 import store.outbox  # noqa: F401
 import store.processed_activities  # noqa: F401
 import store.replies  # noqa: F401
+import store.send_grants  # noqa: F401
 import store.shared_files  # noqa: F401
 import store.surveys  # noqa: F401
 from store.engine import create_db_engine
