@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.report_rules import MIN_GROUP, NOT_SHOWN, suppress_breakdown
 from domain.working_hours import (
     DEFAULT_HOURS,
     WorkingHours,
@@ -25,7 +26,7 @@ MAX_TEXT = 1000  # the announcement's text, as the form card says
 MAX_IMAGE_URL = 500
 # Organisations with fewer people than this are not shown on their own (special-category data:
 # a small group's counts could point at a person).
-SMALLEST_SHOWN = 5
+SMALLEST_SHOWN = MIN_GROUP
 SMALLER_ORGANISATIONS = "Smaller organisations together"
 NO_ORGANISATION = "Organisation not known"
 # The reminder to finish a started application goes this many working days before the close.
@@ -232,10 +233,9 @@ def reach_by_organisation(people: Iterable[RecipientFacts]) -> list[Reach]:
             pooled.merge(row)
         pooled.suppressed = pooled.people < SMALLEST_SHOWN
         shown.append(pooled)
-    hidden = [row for row in shown if row.suppressed]
-    visible = [row for row in shown if not row.suppressed]
-    if len(hidden) == 1 and visible:  # as `report_rules.suppress_breakdown`
-        min(reversed(visible), key=lambda row: row.people).hidden_for_total = True
+    shown_as = suppress_breakdown({row.organisation: row.people for row in shown}, SMALLEST_SHOWN)
+    for row in shown:
+        row.hidden_for_total = shown_as[row.organisation] == NOT_SHOWN
     return shown
 
 

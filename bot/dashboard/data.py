@@ -29,6 +29,7 @@ from bot.reports.reports import (
     EQUALITY_NOTE,
     FOLLOW_UP,
     FUNNEL_STAGES,
+    SESSION_STATES,
     check_in_figures,
     equality_figures,
     funnel_figures,
@@ -75,16 +76,6 @@ SECTIONS_BY_ACTION = {
 }
 PAIR_COLUMNS = ("id", "trainee", "organisation", "mentor", "status", "paired_on", "months")
 TEAMS_MESSAGE_LINK = "https://teams.microsoft.com/l/message"
-
-
-# How sessions stand, in the report's words, by the SessionCounts field that holds each.
-SESSION_STATES = (
-    ("booked", "Booked, not yet held"),
-    ("verified", "Held: verified by Teams attendance"),
-    ("confirmed", "Held: confirmed by both"),
-    ("reported", "Held: reported by one"),
-    ("disputed", "The two answers disagree"),
-)
 
 
 def may_see_dashboard(roles: Iterable[Role]) -> bool:

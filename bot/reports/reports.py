@@ -508,6 +508,16 @@ def _equality_sections(breakdowns: list[EqualityBreakdown]) -> list[dict]:
     return sections
 
 
+# How sessions stand, in the report's words, by the SessionCounts field that holds each.
+SESSION_STATES = (
+    ("booked", "Booked, not yet held"),
+    ("verified", "Held: verified by Teams attendance"),
+    ("confirmed", "Held: confirmed by both"),
+    ("reported", "Held: reported by one"),
+    ("disputed", "The two answers disagree"),
+)
+
+
 def _pairs_section(figures: PairsFigures) -> dict:
     return {
         "heading": "Pairs and sessions",
@@ -520,11 +530,7 @@ def _pairs_section(figures: PairsFigures) -> dict:
                 rate(figures.sessions_achieved, figures.sessions_planned),
             ),
             _fact("Sessions planned so far", figures.sessions.planned),
-            _fact("Booked, not yet held", figures.sessions.booked),
-            _fact("Held: verified by Teams attendance", figures.sessions.verified),
-            _fact("Held: confirmed by both", figures.sessions.confirmed),
-            _fact("Held: reported by one", figures.sessions.reported),
-            _fact("The two answers disagree", figures.sessions.disputed),
+            *(_fact(word, getattr(figures.sessions, name)) for name, word in SESSION_STATES),
             _fact("Pairs stalled now", figures.stalled),
         ],
     }
