@@ -129,6 +129,9 @@ class FakeConnector:
         self.hold_after: int | None = None
         self.holding = 0
         self.gates: dict[str, Gate] = {}
+        # Sends and updates received and not yet answered: now, and the most at any moment.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -231,6 +234,14 @@ class FakeConnector:
         return await self._record(request, "PUT")
 
     async def _record(self, request: web.Request, method: str) -> web.Response:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request, method)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request, method: str) -> web.Response:
         body = await request.json()
         cid = request.match_info["cid"]
         entry = Recorded(

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.outbox.pacing import Pacer
+from bot.outbox.send_slots import SendSlots
 from bot.outbox.shared_pace import SharedAppBudget
 from bot.settings import Settings
 from domain.authorisation import Role, roles_for
@@ -30,6 +31,9 @@ class AppContext:
     # Paces this process's proactive sends under Teams' limits (shared by every dispatch); on
     # PostgreSQL the app-wide limit is one budget for every instance (`SharedAppBudget`).
     pacer: Pacer | None = None
+    # This process's sends in flight, at most `dispatch_concurrency` (and never more than the
+    # app's rate limit allows at once), across every dispatch.
+    send_slots: SendSlots | None = None
 
     def __post_init__(self) -> None:
         if self.pacer is None:
@@ -41,6 +45,10 @@ class AppContext:
                     SharedAppBudget(self.engine, self.settings.teams_app_limits) if shared else None
                 ),
             )
+        if self.send_slots is None:
+            ceiling = self.pacer.app_ceiling
+            concurrency = self.settings.dispatch_concurrency
+            self.send_slots = SendSlots(min(concurrency, ceiling) if ceiling else concurrency)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -218,8 +218,8 @@ def claim_due(
 ) -> list[OutboxMessage]:
     """Claim up to `limit` due rows for `worker_id` until `now + lease`; return them.
 
-    Each row is taken with a compare-and-set UPDATE (still pending, still unclaimed or its
-    lease expired), so two workers never hold the same row; on PostgreSQL the candidates are
+    The rows are taken with one compare-and-set UPDATE (each still pending, still unclaimed or
+    its lease expired), so two workers never hold the same row; on PostgreSQL the candidates are
     also read `FOR UPDATE SKIP LOCKED` so concurrent workers pass over each other's rows
     instead of queueing. A worker that dies holding a claim loses it when the lease expires.
     The caller commits (before sending) so that other workers see the claim.
@@ -235,16 +235,19 @@ def claim_due(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     candidates = list(session.exec(query).all())
-    claimed: list[int] = []
-    for message_id in candidates:
-        result = session.execute(
+    if not candidates:
+        return []
+    claimed = (
+        session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _claimable(now))
+            .where(OutboxMessage.id.in_(candidates), _claimable(now))
             .values(claimed_by=worker_id, claimed_until=now + lease, updated_at=now)
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
-            claimed.append(message_id)
+        .scalars()
+        .all()
+    )
     if not claimed:
         return []
     rows = session.exec(

@@ -14,6 +14,7 @@ import pytest
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from bot.outbox.pacing import IN_FLIGHT_RETRY_SECONDS, Pacer, Window, pacing_delay
+from bot.outbox.send_slots import SendSlots
 from bot.outbox.sweep import PlannedMessage
 from bot.settings import Settings
 from store.conversations import upsert_conversation_ref
@@ -269,6 +270,7 @@ async def test_without_pacing_the_same_load_is_throttled(bot, connector, monkeyp
         }
     )
     bot.ctx.settings = no_limits
+    bot.ctx.send_slots = SendSlots(no_limits.dispatch_concurrency)
     await _fan_out(bot, monkeypatch, 60, 20)
     await bot.outbox.sweep(START)
     assert connector.throttled[CHANNEL] > 0

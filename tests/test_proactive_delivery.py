@@ -19,6 +19,7 @@ from bench.teams_activities import CHANNEL_ID, channel_message, personal_message
 from bot import cli
 from bot.app import ADAPTER
 from bot.outbox.planned import enqueue_planned
+from bot.outbox.send_slots import SendSlots
 from bot.outbox.sweep import PlannedMessage
 from bot.teams.proactive import message_payload
 from store import migrate
@@ -209,7 +210,7 @@ async def test_throttled_429_waits_for_retry_after_then_sends_once(bot, connecto
 
 async def test_after_a_429_the_rest_of_the_batch_waits_too(bot, connector, monkeypatch):
     # One conversation at a time, so that the 429 comes before the second send starts.
-    bot.ctx.settings = bot.ctx.settings.model_copy(update={"dispatch_concurrency": 1})
+    bot.ctx.send_slots = SendSlots(1)
     await say_hello(bot)
     await say_hello(bot, ALEX)
     plan(monkeypatch, nudge(SAM), nudge(ALEX))

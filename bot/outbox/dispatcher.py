@@ -112,6 +112,13 @@ PACED = "paced under the Teams rate limits"
 THROTTLED = "throttled"
 
 
+@dataclass
+class Throttle:
+    """Until when Teams asked this bot to stop sending (a 429's Retry-After), if it did."""
+
+    until: datetime | None = None
+
+
 def held_back_by_limits(result: DispatchResult) -> bool:
     """Not sent because of Teams' rate limits: a 429, or no send slot in time (pacing)."""
     if result.outcome == Outcome.RETRY:
@@ -135,14 +142,16 @@ async def dispatch_due(
     lease: timedelta | None = None,
     ids: Iterable[int] | None = None,
     still_wanted: Mapping[str, StillWanted] | None = None,
+    throttle: Throttle | None = None,
 ) -> list[DispatchResult]:
     """Claim up to `limit` rows due at `now` (optionally only `ids`), send them, record outcomes.
 
-    Conversations are sent to concurrently (at most `dispatch_concurrency`, and never more
-    than the app's rate limit allows at once), each conversation's rows in order; every send
+    Conversations are sent to concurrently, within the process's `ctx.send_slots` (shared
+    with every other dispatch running), each recipient's rows in order; every send
     waits for its slot in `ctx.pacer` (see `bot.outbox.pacing`). After a 429 no further row of the
     batch is attempted: they are released until the connector's Retry-After, so a throttled
-    bot backs off as a whole instead of hammering row by row. Results come in claim order.
+    bot backs off as a whole instead of hammering row by row (dispatches running together pass
+    one `throttle` to back off together). Results come in claim order.
     """
     lease = lease or timedelta(seconds=ctx.settings.outbox_lease_seconds)
     with ctx.session() as session:
@@ -150,26 +159,23 @@ async def dispatch_due(
     by_conversation: dict[str, list[OutboxMessage]] = {}
     for row in claimed:
         by_conversation.setdefault(row.recipient, []).append(row)
-    ceiling = ctx.pacer.app_ceiling
-    slots = asyncio.Semaphore(min(ctx.settings.dispatch_concurrency, ceiling or len(claimed) or 1))
-    throttled_until: datetime | None = None
+    throttle = throttle or Throttle()
     results: dict[int, DispatchResult] = {}
 
-    async def send_in_order(rows: list[OutboxMessage]) -> None:
-        nonlocal throttled_until
-        async with slots:
+    async def send_in_order(recipient: str, rows: list[OutboxMessage]) -> None:
+        async with ctx.send_slots.in_order(recipient), ctx.send_slots.slot():
             for row in rows:
-                if throttled_until is not None:
+                if throttle.until is not None:
                     with ctx.session() as session:
-                        reschedule(session, row, throttled_until, None, now=now, attempted=False)
-                    results[row.id] = _result(row, DEFERRED, throttled_until, error=THROTTLED)
+                        reschedule(session, row, throttle.until, None, now=now, attempted=False)
+                    results[row.id] = _result(row, DEFERRED, throttle.until, error=THROTTLED)
                     continue
                 result = await _dispatch_one(ctx, messenger, row, now, still_wanted or {})
                 if result.outcome == Outcome.RETRY and result.status == 429:
-                    throttled_until = max(result.at, throttled_until or result.at)
+                    throttle.until = max(result.at, throttle.until or result.at)
                 results[row.id] = result
 
-    await asyncio.gather(*(send_in_order(rows) for rows in by_conversation.values()))
+    await asyncio.gather(*(send_in_order(key, rows) for key, rows in by_conversation.items()))
     ordered = [results[row.id] for row in claimed]
     if ordered:
         log.info(

@@ -14,8 +14,10 @@ With `dry_run` nothing is written or sent: the result lists every message a real
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +30,7 @@ from bot.outbox.dispatcher import (
     WORKER_ID,
     DispatchResult,
     StillWanted,
+    Throttle,
     dispatch_due,
     held_back_by_limits,
     preview_due,
@@ -218,17 +221,7 @@ async def run_sweep(
     record_pass(ctx, pass_)
     if messenger is None:
         raise ValueError("a sweep that sends needs a messenger")
-    dispatched: list[DispatchResult] = []
-    while True:
-        # Every row a batch handles leaves the rows due at `now` (sent, ended, or moved to a
-        # later time), so a full batch may leave more due: keep going until a batch is short,
-        # or Teams' limits hold the bot back (the rest then waits for a later sweep).
-        batch = await dispatch_due(
-            ctx, messenger, now, worker_id, limit=DEFAULT_BATCH, still_wanted=still_wanted
-        )
-        dispatched += batch
-        if len(batch) < DEFAULT_BATCH or any(held_back_by_limits(r) for r in batch):
-            break
+    dispatched = await _dispatch_everything_due(ctx, messenger, now, worker_id, still_wanted)
     sent = [result.message for result in dispatched if result.outcome == "sent"]
     log.debug(
         "sweep at=%s planned=%d held=%d sent=%d",
@@ -240,3 +233,59 @@ async def run_sweep(
     return SweepResult(
         at=now, planned=planned, sent=sent, dry_run=False, held=held, dispatched=dispatched
     )
+
+
+# Batches claimed and sending at once: while one sends its last rows, the next is claimed and
+# queued for the process's send slots, so sending never pauses between batches.
+BATCHES_AHEAD = 2
+
+
+async def _dispatch_everything_due(
+    ctx: AppContext,
+    messenger: TeamsMessenger,
+    now: datetime,
+    worker_id: str,
+    still_wanted: Mapping[str, StillWanted] | None,
+) -> list[DispatchResult]:
+    """Dispatch batch after batch until a batch is short, or Teams' limits hold the bot back
+    (the rest then waits for a later sweep); results in claim order.
+
+    Every row a batch handles leaves the rows due at `now` (sent, ended, or moved to a later
+    time), so a full batch may leave more due.
+    """
+    running: deque[asyncio.Task[list[DispatchResult]]] = deque()
+    throttle = Throttle()
+    dispatched: list[DispatchResult] = []
+    more = True
+    try:
+        while True:
+            while more and len(running) < BATCHES_AHEAD:
+                running.append(
+                    asyncio.create_task(
+                        dispatch_due(
+                            ctx,
+                            messenger,
+                            now,
+                            worker_id,
+                            limit=DEFAULT_BATCH,
+                            still_wanted=still_wanted,
+                            throttle=throttle,
+                        )
+                    )
+                )
+            if not running:
+                return dispatched
+            batch = await running[0]
+            running.popleft()
+            dispatched += batch
+            if len(batch) < DEFAULT_BATCH or any(held_back_by_limits(r) for r in batch):
+                more = False
+    except asyncio.CancelledError:
+        for task in running:
+            task.cancel()
+        raise
+    except Exception:
+        # Let the other batch finish: cancelling it mid-send could leave a message Teams took
+        # unrecorded, to be sent again.
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
