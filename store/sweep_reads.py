@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -31,6 +32,7 @@ def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row
         "time_zone",
         "unreachable_since",
         "last_heard_at",
+        "snoozed_until",
         "not_responding_since",
     )
     columns = [
@@ -154,6 +156,24 @@ def open_escalations_by_pairing(session: Session, ids: Iterable[int]) -> dict[in
         .order_by(table.c.pairing_id, table.c.id)
     )
     return _grouped(session, query)
+
+
+def last_resolved_by_pairing(
+    session: Session, ids: Iterable[int], cause: str
+) -> dict[int, datetime]:
+    """When each of these pairings last had an escalation of `cause` resolved (none: left
+    out)."""
+    table = Escalation.__table__
+    query = (
+        select(table.c.pairing_id, func.max(table.c.resolved_at))
+        .where(
+            table.c.pairing_id.in_(list(ids)),
+            table.c.cause == cause,
+            table.c.status == Status.RESOLVED.value,
+        )
+        .group_by(table.c.pairing_id)
+    )
+    return {pairing_id: at for pairing_id, at in session.execute(query) if at is not None}
 
 
 def routine_sends_to(
