@@ -96,18 +96,17 @@ def re_engagement_text(role: str, partner_name: str, noticed: list[str]) -> str:
     """The message's words for a trainee or a mentor."""
     partner = f"your {'mentee' if role == 'mentor' else 'mentor'}, {partner_name}"
     if noticed:
-        what = "; ".join(noticed)
-        seen = f"I noticed that {what[0].lower()}{what[1:]}."
+        seen = f"I noticed that {' and '.join(noticed)}."
     else:
         seen = "Things have gone a little quiet in your mentoring."
     if role == "mentor":
         offer = (
-            f"That happens, and a session with {partner} is the easiest way to get going "
+            f"That happens, and a session with {partner}, is the easiest way to get going "
             "again. Your mentee may be waiting for you to suggest a time."
         )
     else:
         offer = (
-            f"That happens, and a session with {partner} is the easiest way to get going "
+            f"That happens, and a session with {partner}, is the easiest way to get going "
             "again. It's fine to be the one who suggests a time."
         )
     return (
