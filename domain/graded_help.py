@@ -10,9 +10,12 @@
 - **Red**: the coordinators get a "pair at risk" escalation with the health reasons as its
   evidence, one open per pair, through the escalation engine. It is not raised while the pair
   has any other escalation open (the coordinators are already looking at the pair); once that
-  one is resolved and the pair is still red, it is. After a coordinator resolves a "pair at
-  risk" it is raised again only when the pair turns red again after having been amber or
-  green since the resolution: red for the same spell is what they just dealt with.
+  one is resolved and the pair is still red, it is, unless every red reason is one the
+  coordinators have resolved an escalation about since the pair turned red (a pair red only
+  because someone asked for help at a check-in, whose "asked for help" escalation was just
+  resolved, is not raised again for it). After a coordinator resolves a "pair at risk" it is
+  raised again only when the pair turns red again after having been amber or green since the
+  resolution: red for the same spell is what they just dealt with.
 
 What the reader is told names only what concerns them or the pair as a whole: never what the
 other person said or did not do (no blame, nothing private of theirs).
@@ -23,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from domain.escalations import Cause
 from domain.health import Colour, Concern, Topic
 from domain.working_hours import to_utc
 
@@ -43,17 +47,35 @@ def re_engagement_due(
     return to_utc(turned_at) - to_utc(last_offered_at) >= timedelta(days=every_days)
 
 
+# The escalation causes through which the coordinators deal with a red concern's topic.
+DEALT_WITH_BY: dict[Topic, frozenset[Cause]] = {
+    Topic.NO_SESSION: frozenset({Cause.NO_RECENT_SESSION}),
+    Topic.NO_FIRST_SESSION: frozenset({Cause.NO_RECENT_SESSION}),
+    Topic.MISSED_MONTHS: frozenset({Cause.MISSED_MONTHS}),
+    Topic.NEEDS_HELP: frozenset({Cause.NEEDS_HELP}),
+    Topic.UNANSWERED: frozenset({Cause.NOT_RESPONDING}),
+    Topic.SILENT: frozenset({Cause.NOT_RESPONDING}),
+}
+
+
 def at_risk_due(
     colour: str,
     red_since: datetime,
+    red_topics: Iterable[Topic],
     open_escalations: int,
-    last_resolved_at: datetime | None,
+    resolved: Iterable[tuple[str, datetime]],
 ) -> bool:
-    """Whether to raise "pair at risk" now: red, no escalation open on the pair, and red
-    since after the last "pair at risk" was resolved (if any was)."""
+    """Whether to raise "pair at risk" now: red (since `red_since`, for `red_topics`), no
+    escalation open on the pair, no "pair at risk" resolved during this red spell, and some
+    red concern not dealt with by an escalation resolved during it (`resolved`: the pair's
+    resolved escalations as (cause, resolved at))."""
     if colour != Colour.RED or open_escalations:
         return False
-    return last_resolved_at is None or to_utc(red_since) > to_utc(last_resolved_at)
+    since = to_utc(red_since)
+    dealt_with = {cause for cause, at in resolved if to_utc(at) >= since}
+    if Cause.PAIR_AT_RISK in dealt_with:
+        return False
+    return any(not (DEALT_WITH_BY.get(topic, frozenset()) & dealt_with) for topic in red_topics)
 
 
 def at_risk_evidence(reasons: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
@@ -158,22 +158,21 @@ def open_escalations_by_pairing(session: Session, ids: Iterable[int]) -> dict[in
     return _grouped(session, query)
 
 
-def last_resolved_by_pairing(
-    session: Session, ids: Iterable[int], cause: str
-) -> dict[int, datetime]:
-    """When each of these pairings last had an escalation of `cause` resolved (none: left
-    out)."""
+def resolved_by_pairing(
+    session: Session, ids: Iterable[int]
+) -> dict[int, list[tuple[str, datetime]]]:
+    """The resolved escalations of these pairings, as (cause, resolved at), per pairing."""
     table = Escalation.__table__
     query = (
-        select(table.c.pairing_id, func.max(table.c.resolved_at))
-        .where(
-            table.c.pairing_id.in_(list(ids)),
-            table.c.cause == cause,
-            table.c.status == Status.RESOLVED.value,
-        )
-        .group_by(table.c.pairing_id)
+        select(table.c.pairing_id, table.c.cause, table.c.resolved_at)
+        .where(table.c.pairing_id.in_(list(ids)), table.c.status == Status.RESOLVED.value)
+        .order_by(table.c.pairing_id, table.c.id)
     )
-    return {pairing_id: at for pairing_id, at in session.execute(query) if at is not None}
+    found: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for pairing_id, cause, resolved_at in session.execute(query):
+        if resolved_at is not None:
+            found[pairing_id].append((cause, resolved_at))
+    return dict(found)
 
 
 def routine_sends_to(

@@ -136,12 +136,14 @@ def raise_pair_at_risk(
     *,
     pairing: Pairing,
     stored: PairHealth,
+    result: Health,
     open_escalations: int,
-    last_resolved_at: datetime | None,
+    resolved: list[tuple[str, datetime]],
     now: datetime,
 ) -> bool:
     """Raise "pair at risk" with the health reasons if it is due; whether it was."""
-    if not at_risk_due(stored.colour, stored.since, open_escalations, last_resolved_at):
+    red_topics = [c.topic for c in result.concerns if c.colour == Colour.RED]
+    if not at_risk_due(stored.colour, stored.since, red_topics, open_escalations, resolved):
         return False
     raise_escalation(
         session,

@@ -26,7 +26,7 @@ from bot.health.not_responding import ASKING, notice_not_responding, unanswered_
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.settings import health_settings_of
 from domain.cadence import programme_end
-from domain.escalations import Cause, Kind
+from domain.escalations import Kind
 from domain.health import HealthInputs, MonthSession, Side, health, next_health_change
 from domain.sessions import facts_of, session_state
 from store.db import chunked
@@ -36,9 +36,9 @@ from store.pauses import pauses_of
 from store.re_engagements import latest_windows
 from store.sweep_reads import (
     check_ins_by_pairing,
-    last_resolved_by_pairing,
     open_escalations_by_pairing,
     pairings_with_people,
+    resolved_by_pairing,
     routine_sends_to,
     sessions_by_pairing,
 )
@@ -111,7 +111,7 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
             rows = pairings_with_people(session, chunk)
             pauses = pauses_of(session, {p.id for _pairing, *pair in rows for p in pair})
             windows = latest_windows(session, chunk)
-            at_risk_resolved = last_resolved_by_pairing(session, chunk, Cause.PAIR_AT_RISK.value)
+            resolved = resolved_by_pairing(session, chunk)
             sends = routine_sends_to(
                 session, {p.aad_object_id for _pairing, *pair in rows for p in pair}, ASKING
             )
@@ -170,8 +170,9 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     session,
                     pairing=pairing,
                     stored=stored,
+                    result=result,
                     open_escalations=len(escalations.get(pairing.id, ())) + raised,
-                    last_resolved_at=at_risk_resolved.get(pairing.id),
+                    resolved=resolved.get(pairing.id, []),
                     now=now,
                 )
                 due.look_again(pairing.id, next_health_change(inputs, now, rules))

@@ -7,7 +7,7 @@ from domain.graded_help import (
     re_engagement_due,
     re_engagement_text,
 )
-from domain.health import Colour, HealthInputs, Side, health, next_health_change
+from domain.health import Colour, HealthInputs, Side, Topic, health, next_health_change
 from domain.pauses import Pause
 
 PAIRED = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -30,12 +30,24 @@ def test_a_re_engagement_goes_on_turning_amber_at_most_once_in_30_days():
 
 
 def test_pair_at_risk_waits_for_other_escalations_and_is_not_raised_twice_for_one_red_spell():
-    assert at_risk_due("red", at(60), 0, None)
-    assert not at_risk_due("amber", at(60), 0, None)
-    assert not at_risk_due("red", at(60), 1, None)  # the coordinators are already on it
+    late = [Topic.NO_SESSION, Topic.MISSED_MONTHS]
+    assert at_risk_due("red", at(60), late, 0, [])
+    assert not at_risk_due("amber", at(60), [], 0, [])
+    assert not at_risk_due("red", at(60), late, 1, [])  # the coordinators are already on it
     # Resolved while still red: not again until the pair turns red anew.
-    assert not at_risk_due("red", at(60), 0, at(70))
-    assert at_risk_due("red", at(80), 0, at(70))
+    resolved = [("pair_at_risk", at(70))]
+    assert not at_risk_due("red", at(60), late, 0, resolved)
+    assert at_risk_due("red", at(80), late, 0, resolved)
+    # Another escalation resolved during the red spell: raised if a red concern is left that
+    # it did not deal with; not if it dealt with all of them.
+    assert at_risk_due("red", at(60), late, 0, [("no_recent_session", at(65))])
+    assert not at_risk_due(
+        "red", at(60), late, 0, [("no_recent_session", at(65)), ("missed_months", at(66))]
+    )
+    help_asked = [Topic.NEEDS_HELP]
+    assert not at_risk_due("red", at(60), help_asked, 0, [("needs_help", at(61))])
+    # Resolved before the pair turned red: that was about something else.
+    assert at_risk_due("red", at(60), help_asked, 0, [("needs_help", at(50))])
     assert at_risk_evidence(["0 of 2 sessions held", "no session in months 1 and 2"]) == (
         "The pair's health turned red: 0 of 2 sessions held; no session in months 1 and 2"
     )
