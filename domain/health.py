@@ -115,7 +115,8 @@ class HealthInputs:
 
 
 class Topic(StrEnum):
-    """What a concern is about, for wording it to someone other than the coordinators."""
+    """What a concern is about: to word it for one of the pair, and to know which escalation
+    deals with it (`domain.graded_help`)."""
 
     NO_SESSION = "no_session"
     NO_FIRST_SESSION = "no_first_session"
