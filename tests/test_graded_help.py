@@ -250,3 +250,30 @@ async def test_a_pause_keeps_the_pair_from_going_amber_on_silence(bot, clock):
 
 def test_the_migration_makes_the_tables_the_models_describe_and_goes_back(db_url, engine):
     assert_migration_matches_models(db_url, engine, {"pause_period", "re_engagement"}, "0018")
+
+
+async def test_a_message_waiting_for_working_hours_is_dropped_if_the_pair_is_green_again(
+    bot, clock
+):
+    adele = ADELE.aad_object_id
+    await _paired(bot, clock)
+    await _sweep(bot, clock, START + timedelta(days=14))
+    # Monday 21 December, 18:00: four weeks without a word, amber after working hours; the
+    # messages wait for the morning.
+    await _sweep(bot, clock, START + timedelta(days=28, hours=8))
+    assert _colour(bot) == "amber"
+    assert _help_cards(bot, SAM) == [] and _help_cards(bot, adele) == []
+    # That evening both answer their check-in: green again, and nothing goes in the morning.
+    await _answer_check_in(bot, SAM)
+    await _answer_check_in(bot, adele)
+    await _sweep(bot, clock, START + timedelta(days=28, hours=9))
+    assert _colour(bot) == "green"
+    await _sweep(bot, clock, START + timedelta(days=29))
+    await _sweep(bot, clock, START + timedelta(days=29, hours=1))
+    assert _help_cards(bot, SAM) == [] and _help_cards(bot, adele) == []
+    mark = len(bot.connector.requests)
+    await bot.post(personal_message(bot.connector.url, SAM, "my data"))
+    assert (
+        "a message offering help to get your sessions going again (book a session, ask for "
+        "help, pause): not sent in the end (things were back on track first)"
+    ) in "\n".join(_texts_to(bot, SAM, mark))
