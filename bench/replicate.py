@@ -1,8 +1,9 @@
 """Copies of a steady state: a data set K times as large without a first sweep over all of it.
 
 `replicate(engine, copies)` adds `copies - 1` copies of everything a sweep reads or writes
-about pairings — people, pairings, their health, session rows, check-in answers, re-pair requests,
-escalations and their events, survey invitations and outbox rows — to the same database. In
+about pairings — people, pairings, their health, pauses and re-engagements, session rows,
+check-in answers, re-pair requests, escalations and their events, survey invitations and
+outbox rows — to the same database. In
 copy k every id is the original's plus k times that table's largest id, and every reference
 to a person, pairing or escalation is rewritten the same way: foreign keys, AAD ids
 (`aad-trainee-7` becomes `aad-trainee-7-copy3`), outbox idempotency keys (`nudge_key`,
@@ -41,6 +42,8 @@ from store.escalations import Escalation, EscalationEvent, RepairRequest
 from store.health import PairHealth
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
 from store.outbox import OutboxMessage
+from store.pauses import PausePeriod
+from store.re_engagements import ReEngagement
 from store.surveys import SurveyInvitation, pairing_id_of, subject_of
 
 # Copied, parents before children.
@@ -50,6 +53,8 @@ COPIED = tuple(
         Person,
         Pairing,
         PairHealth,
+        PausePeriod,
+        ReEngagement,
         MentoringSession,
         CheckIn,
         RepairRequest,
@@ -142,6 +147,7 @@ _REWRITTEN: dict[str, dict[str, Callable]] = {
     },
     "escalation_event": {"actor_aad_object_id": Copy.aad},
     "survey_invitation": {"subject": Copy.subject},
+    "re_engagement": {"outbox_key": Copy.key},
     "outbox_message": {"idempotency_key": Copy.key, "recipient_aad_object_id": Copy.aad},
 }
 

@@ -261,6 +261,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STEPFORWARD_HEALTH_PULSE_GAP", "health_pulse_gap"),
         description="The two sides' pulse ratings this far apart or more make the pair amber.",
     )
+    health_re_engage_every_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        validation_alias=AliasChoices(
+            "STEPFORWARD_HEALTH_RE_ENGAGE_EVERY_DAYS", "health_re_engage_every_days"
+        ),
+        description="A pair turning amber gets its re-engagement messages at most once in "
+        "this many days.",
+    )
     # Optional Microsoft Graph, app-only (client credentials): see bot.graph.
     graph_tenant_id: str = Field(
         "", validation_alias=AliasChoices("STEPFORWARD_GRAPH_TENANT_ID", "graph_tenant_id")
@@ -465,4 +475,5 @@ def health_settings_of(settings: Settings) -> HealthSettings:
         red_unanswered_nudges=settings.health_red_unanswered_nudges,
         low_pulse=settings.health_low_pulse,
         pulse_gap=settings.health_pulse_gap,
+        re_engage_every_days=settings.health_re_engage_every_days,
     )

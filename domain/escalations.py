@@ -33,6 +33,8 @@ class Cause(StrEnum):
     UNREACHABLE = StallCause.UNREACHABLE.value
     # Raised by the sweep's health rules (`bot.health`): routine nudges left unanswered.
     NOT_RESPONDING = "not_responding"
+    # Raised by the sweep when the pair's health turns red (`domain.graded_help`).
+    PAIR_AT_RISK = "pair_at_risk"
     # Raised at once by what someone says.
     CANT_MEET = "cant_meet"
     RELEASE_BLOCK = "release_block"
@@ -47,6 +49,7 @@ CAUSE_TITLES: dict[Cause, str] = {
     Cause.REPAIR_REQUESTED: "asked to be re-paired",
     Cause.UNREACHABLE: "can't be reached in Teams",
     Cause.NOT_RESPONDING: "not responding",
+    Cause.PAIR_AT_RISK: "pair at risk",
     Cause.CANT_MEET: "can't meet this month",
     Cause.RELEASE_BLOCK: "not released",
     Cause.QUESTION: "wrote to the coordinators",

@@ -24,6 +24,11 @@ one session a month:
 - **A disputed session** (one said "we met", the other not), **an open escalation** or **an
   open release block**: amber. Coordinators already know; it is not red by itself.
 
+Time someone paused their reminders (`pause until`, `snooze`) does not count: silence is
+measured in the person's own unpaused time, and the days since the last session in time
+neither of the pair was paused (`domain.pauses`), so a pause keeps a pair from going amber
+on silence or on a late session.
+
 Red wins over amber, amber over green. The reasons start with the pair's progress ("2 of 3
 sessions held (1 verified)") and then every concern, red ones first. They name thresholds,
 not running day counts ("no session for over 35 days"), so stored reasons stay true until the
@@ -33,7 +38,7 @@ next threshold is crossed, which is when `next_health_change` says to look again
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -45,6 +50,7 @@ from domain.cadence import (
     programme_end,
     sessions_planned_by,
 )
+from domain.pauses import Pause, unpaused_days, when_unpaused
 from domain.sessions import SessionState, is_held
 from domain.stall_rules import NEED_HELP, NOT_REALLY, normalise_answer
 from domain.working_hours import to_utc
@@ -71,6 +77,9 @@ class HealthSettings:
     red_unanswered_nudges: int = 3
     low_pulse: int = 2  # a rating at or below this (1–5) is amber
     pulse_gap: int = 2  # the two sides this far apart or more is amber
+    # Amber's re-engagement message goes at most once per pair in this many days
+    # (`domain.graded_help`): about a month, one programme month's session.
+    re_engage_every_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,7 @@ class Side:
     unanswered_nudges: int = 0  # routine questions in a row with no answer since
     check_in: str | None = None  # their latest check-in answer
     pulse: int | None = None  # their latest pulse rating, where it is known by side
+    pauses: tuple[Pause, ...] = ()  # when they held their routine reminders
 
 
 @dataclass(frozen=True)
@@ -104,10 +114,37 @@ class HealthInputs:
     release_blocks: int = 0
 
 
+class Topic(StrEnum):
+    """What a concern is about: to word it for one of the pair, and to know which escalation
+    deals with it (`domain.graded_help`)."""
+
+    NO_SESSION = "no_session"
+    NO_FIRST_SESSION = "no_first_session"
+    MISSED_MONTHS = "missed_months"
+    DISPUTED = "disputed"
+    NEEDS_HELP = "needs_help"
+    NOT_SMOOTH = "not_smooth"
+    UNANSWERED = "unanswered"
+    SILENT = "silent"
+    PULSE = "pulse"
+    ESCALATION = "escalation"
+    RELEASE_BLOCK = "release_block"
+
+
+@dataclass(frozen=True)
+class Concern:
+    colour: Colour
+    topic: Topic
+    role: str | None  # the person it is about ("trainee" / "mentor"), None: the pair
+    text: str  # for coordinators
+
+
 @dataclass(frozen=True)
 class Health:
     colour: Colour
     reasons: tuple[str, ...]
+    # The concerns behind the reasons, red ones first (not compared: the reasons say it all).
+    concerns: tuple[Concern, ...] = field(default=(), compare=False)
 
     def words(self) -> str:
         return "; ".join(self.reasons)
@@ -149,40 +186,64 @@ def _since_session(inputs: HealthInputs, now: datetime) -> datetime:
     return _last_session(inputs, now) or to_utc(inputs.paired_at)
 
 
+def _pair_pauses(inputs: HealthInputs) -> tuple[Pause, ...]:
+    """Either of the pair away: the pair cannot be expected to meet."""
+    return inputs.trainee.pauses + inputs.mentor.pauses
+
+
 def _silent_since(side: Side, inputs: HealthInputs) -> datetime:
     return to_utc(side.last_answered_at or inputs.paired_at)
 
 
-def _pulse_concerns(inputs: HealthInputs, settings: HealthSettings) -> list[str]:
+def _pulse_concerns(inputs: HealthInputs, settings: HealthSettings) -> list[Concern]:
     concerns = []
     for side in (inputs.trainee, inputs.mentor):
         if side.pulse is not None and side.pulse <= settings.low_pulse:
-            concerns.append(f"the {side.role} rated the last session {side.pulse} of 5")
+            concerns.append(
+                Concern(
+                    Colour.AMBER,
+                    Topic.PULSE,
+                    side.role,
+                    f"the {side.role} rated the last session {side.pulse} of 5",
+                )
+            )
     ratings = (inputs.trainee.pulse, inputs.mentor.pulse)
     if None not in ratings and abs(ratings[0] - ratings[1]) >= settings.pulse_gap:
-        concerns.append(f"the two rate their sessions {abs(ratings[0] - ratings[1])} apart")
+        gap = abs(ratings[0] - ratings[1])
+        concerns.append(
+            Concern(Colour.AMBER, Topic.PULSE, None, f"the two rate their sessions {gap} apart")
+        )
     return concerns
 
 
-def health(inputs: HealthInputs, now: datetime, settings: HealthSettings | None = None) -> Health:
-    """The pair's colour at `now`, with its progress and every concern in words."""
+def concerns_of(
+    inputs: HealthInputs, now: datetime, settings: HealthSettings | None = None
+) -> list[Concern]:
+    """Every concern about the pair at `now`, in the order the reasons name them within
+    each colour."""
     settings = settings or HealthSettings()
     now = to_utc(now)
-    red: list[str] = []
-    amber: list[str] = []
+    found: list[Concern] = []
 
-    idle_days = (now - _since_session(inputs, now)).days
+    def add(colour: Colour, topic: Topic, role: str | None, text: str) -> None:
+        found.append(Concern(colour, topic, role, text))
+
+    idle_days = unpaused_days(_since_session(inputs, now), now, _pair_pauses(inputs))
     before_first = _last_session(inputs, now) is None
-    for limit, concerns in (
-        (settings.red_days_without_session, red),
-        (settings.amber_days_without_session, amber),
+    for limit, colour in (
+        (settings.red_days_without_session, Colour.RED),
+        (settings.amber_days_without_session, Colour.AMBER),
     ):
         if idle_days >= limit:
-            concerns.append(
-                f"no session since pairing, over {limit} days ago"
-                if before_first
-                else f"no session for over {limit} days"
-            )
+            if before_first:
+                add(
+                    colour,
+                    Topic.NO_FIRST_SESSION,
+                    None,
+                    f"no session since pairing, over {limit} days ago",
+                )
+            else:
+                add(colour, Topic.NO_SESSION, None, f"no session for over {limit} days")
             break
 
     completed = months_completed_by(inputs.paired_at, now, inputs.length_months)
@@ -194,42 +255,82 @@ def health(inputs: HealthInputs, now: datetime, settings: HealthSettings | None 
             break
         run.insert(0, month)
     if len(run) >= settings.red_missed_months_in_a_row:
-        red.append(f"no session in {_months_text(run)}")
+        add(Colour.RED, Topic.MISSED_MONTHS, None, f"no session in {_months_text(run)}")
     elif missed:
-        amber.append(f"no session in {_months_text(missed)}")
+        add(Colour.AMBER, Topic.MISSED_MONTHS, None, f"no session in {_months_text(missed)}")
 
     disputed = sorted(s.month for s in inputs.sessions if s.state == SessionState.DISPUTED)
     if disputed:
-        amber.append(f"the two disagree whether {_months_text(disputed)}'s session happened")
+        add(
+            Colour.AMBER,
+            Topic.DISPUTED,
+            None,
+            f"the two disagree whether {_months_text(disputed)}'s session happened",
+        )
 
     for side in (inputs.trainee, inputs.mentor):
+        role = side.role
         answer = normalise_answer(side.check_in) if side.check_in else None
         if answer == NEED_HELP:
-            red.append(f"the {side.role} asked for help at the last check-in")
+            add(
+                Colour.RED,
+                Topic.NEEDS_HELP,
+                role,
+                f"the {role} asked for help at the last check-in",
+            )
         elif answer == NOT_REALLY:
-            amber.append(f"the {side.role} said it is not really running smoothly")
+            add(
+                Colour.AMBER,
+                Topic.NOT_SMOOTH,
+                role,
+                f"the {role} said it is not really running smoothly",
+            )
         nudges = side.unanswered_nudges
+        unanswered = f"the {role} has not answered the bot's last {nudges} questions"
         if nudges >= settings.red_unanswered_nudges:
-            red.append(f"the {side.role} has not answered the bot's last {nudges} questions")
+            add(Colour.RED, Topic.UNANSWERED, role, unanswered)
         elif nudges >= settings.amber_unanswered_nudges:
-            amber.append(f"the {side.role} has not answered the bot's last {nudges} questions")
-        silent_days = (now - _silent_since(side, inputs)).days
-        for limit, concerns in (
-            (settings.red_silent_days, red),
-            (settings.amber_silent_days, amber),
+            add(Colour.AMBER, Topic.UNANSWERED, role, unanswered)
+        silent_days = unpaused_days(_silent_since(side, inputs), now, side.pauses)
+        for limit, colour in (
+            (settings.red_silent_days, Colour.RED),
+            (settings.amber_silent_days, Colour.AMBER),
         ):
             if silent_days >= limit:
-                concerns.append(f"the {side.role} has not answered the bot for over {limit} days")
+                add(
+                    colour,
+                    Topic.SILENT,
+                    role,
+                    f"the {role} has not answered the bot for over {limit} days",
+                )
                 break
 
-    amber += _pulse_concerns(inputs, settings)
+    found += _pulse_concerns(inputs, settings)
     if inputs.open_escalations:
-        amber.append(f"{_plural(inputs.open_escalations, 'open escalation')}")
+        add(
+            Colour.AMBER,
+            Topic.ESCALATION,
+            None,
+            f"{_plural(inputs.open_escalations, 'open escalation')}",
+        )
     if inputs.release_blocks:
-        amber.append(f"{_plural(inputs.release_blocks, 'release block')} open")
+        add(
+            Colour.AMBER,
+            Topic.RELEASE_BLOCK,
+            None,
+            f"{_plural(inputs.release_blocks, 'release block')} open",
+        )
+    return found
 
+
+def health(inputs: HealthInputs, now: datetime, settings: HealthSettings | None = None) -> Health:
+    """The pair's colour at `now`, with its progress and every concern in words."""
+    found = concerns_of(inputs, now, settings)
+    red = [c for c in found if c.colour == Colour.RED]
+    amber = [c for c in found if c.colour == Colour.AMBER]
     colour = Colour.RED if red else Colour.AMBER if amber else Colour.GREEN
-    return Health(colour, (progress(inputs, now), *red, *amber))
+    ordered = (*red, *amber)
+    return Health(colour, (progress(inputs, to_utc(now)), *(c.text for c in ordered)), ordered)
 
 
 def next_health_change(
@@ -246,13 +347,13 @@ def next_health_change(
     end = programme_end(inputs.paired_at, inputs.length_months)
     since = _since_session(inputs, now)
     points = [
-        since + timedelta(days=days)
+        when_unpaused(since, timedelta(days=days), _pair_pauses(inputs))
         for days in (settings.amber_days_without_session, settings.red_days_without_session)
     ]
     for side in (inputs.trainee, inputs.mentor):
         silent = _silent_since(side, inputs)
         points += [
-            silent + timedelta(days=days)
+            when_unpaused(silent, timedelta(days=days), side.pauses)
             for days in (settings.amber_silent_days, settings.red_silent_days)
         ]
     points += [to_utc(s.held_on) for s in inputs.sessions if s.held_on is not None]
@@ -332,9 +433,7 @@ def weekly_digest(pairs: Sequence[PairColour], active: int, now: datetime) -> st
     ]
     green = sum(1 for p in pairs if p.colour == Colour.GREEN)
     share = round(100 * green / active) if active else 0
-    lines = [
-        f"**Pair health this week**: {green} of {active} active pairs are green ({share}%)."
-    ]
+    lines = [f"**Pair health this week**: {green} of {active} active pairs are green ({share}%)."]
     if new_reds:
         lines += ["", f"Turned red in the last 7 days ({len(new_reds)}):"]
         lines += [f"- **{p.pair}**: {health_words(p.colour, p.reasons)}" for p in new_reds]

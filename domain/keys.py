@@ -171,6 +171,16 @@ def partner_not_responding_key(partner_aad: str, pairing_id: int, since: date) -
     )
 
 
+def re_engagement_key(aad: str, pairing_id: int, window_starts: date) -> str:
+    """A pair's amber re-engagement message to one of them: once per pair per window, the
+    window named by the day it opened (the day the pair turned amber; see
+    `domain.graded_help` for when a new window may open)."""
+    return nudge_key(aad, RE_ENGAGEMENT, window_starts.isoformat(), pairing_id=pairing_id)
+
+
+RE_ENGAGEMENT = "re_engagement"
+
+
 def health_digest_key(programme_id: int, week: str) -> str:
     """The coordinators' weekly digest of pair health for ISO week `week` ("2026-W49")."""
     return f"programme:{programme_id}:health-digest:{week}"
@@ -223,6 +233,11 @@ def said_occurrence(person_id: int, at: datetime) -> str:
 def month_occurrence(month: int, person_id: int) -> str:
     """A person saying the pair can't meet in programme month `month`."""
     return f"month-{month}:person-{person_id}"
+
+
+def red_spell_occurrence(red_since: datetime) -> str:
+    """A pair being red from `red_since` ("pair at risk" is raised once per spell)."""
+    return f"red-since-{red_since:%Y%m%dT%H%M%S}"
 
 
 def release_occurrence(release_block_id: int) -> str:

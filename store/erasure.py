@@ -7,7 +7,8 @@ they are or what they said goes: their name and Teams ids, application answers a
 equality monitoring answers, free text (check-in comments, action steps, release and
 placement details, reasons), conversation references, dialog state, role grants, messages to
 them, requests to their line manager (and, as someone's line manager, their name and words on
-requests to them) and, for a mentor, the tally of feedback about their mentoring. An active
+requests to them), when they paused their reminders, the help messages decided for them and,
+for a mentor, the tally of feedback about their mentoring. An active
 pairing ends (as ended early): nobody is left to nudge.
 """
 
@@ -38,7 +39,9 @@ from store.models import (
     RoleGrant,
 )
 from store.outbox import OutboxMessage
+from store.pauses import forget_pauses
 from store.processed_activities import ProcessedActivity
+from store.re_engagements import forget_re_engagements
 from store.replies import forget_invitations
 from store.surveys import forget_mentor_tally
 
@@ -151,6 +154,8 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     # anonymous answers it was counted from stay (the programme's totals do not change).
     forget_mentor_tally(session, person.id)
     forget_invitations(session, person.id)
+    forget_pauses(session, person.id)
+    forget_re_engagements(session, person.id)
     person.aad_object_id = f"{ERASED_ID_PREFIX}{uuid.uuid4().hex}"
     person.tenant_id = None
     person.display_name = ERASED_NAME

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
@@ -31,6 +32,7 @@ def pairings_with_people(session: Session, ids: Iterable[int]) -> list[tuple[Row
         "time_zone",
         "unreachable_since",
         "last_heard_at",
+        "snoozed_until",
         "not_responding_since",
     )
     columns = [
@@ -154,6 +156,23 @@ def open_escalations_by_pairing(session: Session, ids: Iterable[int]) -> dict[in
         .order_by(table.c.pairing_id, table.c.id)
     )
     return _grouped(session, query)
+
+
+def resolved_by_pairing(
+    session: Session, ids: Iterable[int]
+) -> dict[int, list[tuple[str, datetime]]]:
+    """The resolved escalations of these pairings, as (cause, resolved at), per pairing."""
+    table = Escalation.__table__
+    query = (
+        select(table.c.pairing_id, table.c.cause, table.c.resolved_at)
+        .where(table.c.pairing_id.in_(list(ids)), table.c.status == Status.RESOLVED.value)
+        .order_by(table.c.pairing_id, table.c.id)
+    )
+    found: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for pairing_id, cause, resolved_at in session.execute(query):
+        if resolved_at is not None:
+            found[pairing_id].append((cause, resolved_at))
+    return dict(found)
 
 
 def routine_sends_to(

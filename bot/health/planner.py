@@ -9,8 +9,11 @@ configured routine nudges unanswered in a row is noticed here (`bot.health.not_r
 The inputs come from what the bot stores about the pair: the months' sessions as
 `domain.sessions` states them, each person's latest check-in answer and their last answer to
 the bot (a check-in, a "did you meet?", any message or button), the routine questions (`ASKING`)
-sent to each since, and the pair's open escalations. Pulse ratings are
+sent to each since, the pair's open escalations and each person's pauses. Pulse ratings are
 anonymous and not kept by pair, so they are not an input here.
+
+With the colour stored, graded help follows (`bot.health.graded_help`): a pair turned amber
+gets its re-engagement messages, a red one a "pair at risk" escalation.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.context import AppContext
+from bot.health.graded_help import plan_re_engagement, raise_pair_at_risk
 from bot.health.not_responding import ASKING, notice_not_responding, unanswered_in_a_row
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
 from bot.settings import health_settings_of
@@ -26,18 +30,21 @@ from domain.escalations import Kind
 from domain.health import HealthInputs, MonthSession, Side, health, next_health_change
 from domain.sessions import facts_of, session_state
 from store.db import chunked
-from store.health import record_health
+from store.health import PairHealth, record_health
 from store.models import PairingStatus
+from store.pauses import pauses_of
+from store.re_engagements import latest_windows
 from store.sweep_reads import (
     check_ins_by_pairing,
     open_escalations_by_pairing,
     pairings_with_people,
+    resolved_by_pairing,
     routine_sends_to,
     sessions_by_pairing,
 )
 
 
-def _side(role: str, person, answered_at: list, check_ins, sends: list) -> Side:
+def _side(role: str, person, answered_at: list, check_ins, sends: list, pauses=()) -> Side:
     mine = [row for row in check_ins if row.person_id == person.id]
     answered = [at for at in answered_at if at is not None]
     answered += [row.answered_at for row in mine]
@@ -49,14 +56,17 @@ def _side(role: str, person, answered_at: list, check_ins, sends: list) -> Side:
         last_answered_at=last,
         unanswered_nudges=unanswered_in_a_row(sends, last or datetime.min.replace(tzinfo=UTC)),
         check_in=mine[-1].answer if mine else None,
+        pauses=tuple(pauses),
     )
 
 
 def health_inputs(
-    pairing, trainee, mentor, sessions, check_ins, escalations, sends
+    pairing, trainee, mentor, sessions, check_ins, escalations, sends, pauses=None
 ) -> HealthInputs:
     """The health rules' inputs from a pairing's stored rows (`check_ins` oldest first;
-    `sends`: when routine nudges went to each person, by AAD id, counted from pairing)."""
+    `sends`: when routine nudges went to each person, by AAD id, counted from pairing;
+    `pauses`: each person's, by person id)."""
+    pauses = pauses or {}
     release_blocks = sum(1 for e in escalations if e.kind == Kind.RELEASE_BLOCK.value)
 
     def sent_to(person) -> list:
@@ -71,6 +81,7 @@ def health_inputs(
             [row.trainee_answered_at for row in sessions],
             check_ins,
             sent_to(trainee),
+            pauses.get(trainee.id, ()),
         ),
         mentor=_side(
             "mentor",
@@ -78,6 +89,7 @@ def health_inputs(
             [row.mentor_answered_at for row in sessions],
             check_ins,
             sent_to(mentor),
+            pauses.get(mentor.id, ()),
         ),
         sessions=tuple(
             MonthSession(row.month, session_state(facts_of(row)), row.held_on) for row in sessions
@@ -97,6 +109,9 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
             check_ins = check_ins_by_pairing(session, chunk)
             escalations = open_escalations_by_pairing(session, chunk)
             rows = pairings_with_people(session, chunk)
+            pauses = pauses_of(session, {p.id for _pairing, *pair in rows for p in pair})
+            windows = latest_windows(session, chunk)
+            resolved = resolved_by_pairing(session, chunk)
             sends = routine_sends_to(
                 session, {p.aad_object_id for _pairing, *pair in rows for p in pair}, ASKING
             )
@@ -113,7 +128,9 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     check_ins.get(pairing.id, ()),
                     escalations.get(pairing.id, ()),
                     sends,
+                    pauses,
                 )
+                raised = 0
                 for silent, partner, side in (
                     (trainee, mentor, inputs.trainee),
                     (mentor, trainee, inputs.mentor),
@@ -122,6 +139,7 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                         silent.not_responding_since is None
                         and side.unanswered_nudges >= rules.red_unanswered_nudges
                     ):
+                        raised = 1
                         messages.append(
                             notice_not_responding(
                                 session,
@@ -136,6 +154,27 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                         )
                 result = health(inputs, now, rules)
                 record_health(session, pairing.id, result.colour.value, result.reasons, now)
+                stored = session.get(PairHealth, pairing.id)
+                messages += plan_re_engagement(
+                    session,
+                    pairing=pairing,
+                    trainee=trainee,
+                    mentor=mentor,
+                    stored=stored,
+                    result=result,
+                    latest_window=windows.get(pairing.id),
+                    every_days=rules.re_engage_every_days,
+                    now=now,
+                )
+                raise_pair_at_risk(
+                    session,
+                    pairing=pairing,
+                    stored=stored,
+                    result=result,
+                    open_escalations=len(escalations.get(pairing.id, ())) + raised,
+                    resolved=resolved.get(pairing.id, []),
+                    now=now,
+                )
                 due.look_again(pairing.id, next_health_change(inputs, now, rules))
         if PLANNING_DRY_RUN.get():
             session.rollback()

@@ -45,8 +45,11 @@ from store.models import (
     Person,
     Programme,
 )
+from store.outbox import OutboxStatus, by_key
 from store.pairings import sessions_of
+from store.pauses import periods_of
 from store.people import get_person, roles_of
+from store.re_engagements import re_engagements_of
 from store.surveys import SurveyInvitation
 
 log = logging.getLogger(__name__)
@@ -162,6 +165,28 @@ def _applications(session: Session, person: Person, day) -> list[list[str]]:
     return sections
 
 
+_RE_ENGAGEMENT_OUTCOMES = {
+    OutboxStatus.SENT.value: "sent",
+    OutboxStatus.CANCELLED.value: "not sent in the end (things were back on track first)",
+    OutboxStatus.PENDING.value: "waiting for your working hours",
+}
+
+
+def _re_engagement_lines(session: Session, pairing: Pairing, person: Person, day) -> list[str]:
+    """The messages offering help when the pairing had gone quiet (`bot.health`)."""
+    lines = []
+    for row in re_engagements_of(session, person.id):
+        if row.pairing_id != pairing.id:
+            continue
+        message = by_key(session, row.outbox_key)
+        outcome = _RE_ENGAGEMENT_OUTCOMES.get(message.status if message else "", "not delivered")
+        lines.append(
+            f"- {day(row.decided_at)}: a message offering help to get your sessions going "
+            f"again (book a session, ask for help, pause): {outcome}"
+        )
+    return lines
+
+
 def _pairings(session: Session, person: Person, day, tz: str) -> list[list[str]]:
     sections = []
     pairings = session.exec(
@@ -185,6 +210,7 @@ def _pairings(session: Session, person: Person, day, tz: str) -> list[list[str]]
             f"- Paired on {day(pairing.paired_at)}; {state}",
         ]
         lines += _session_lines(session, pairing, person, tz)
+        lines += _re_engagement_lines(session, pairing, person, day)
         sections.append(lines)
     return sections
 
@@ -195,6 +221,10 @@ def _said_and_done(session: Session, person: Person, day) -> list[str]:
     for check_in in session.exec(select(CheckIn).where(CheckIn.person_id == person.id)):
         answer = CHECK_IN_ANSWERS.get(check_in.answer, check_in.answer)
         lines.append(f"- Check-in at week {check_in.week}: {answer}{_quoted(check_in.comment)}")
+    for pause in periods_of(session, person.id):
+        lines.append(
+            f"- You paused routine reminders from {day(pause.starts_at)} to {day(pause.ends_at)}"
+        )
     for step in session.exec(select(ActionStep).where(ActionStep.person_id == person.id)):
         lines.append(f"- Action plan step: {step.text}{' (done)' if step.done_at else ''}")
     for placement in session.exec(select(Placement).where(Placement.person_id == person.id)):

@@ -98,7 +98,7 @@ class SweepResult:
 
 # Bump when a rule in domain/ or a planner changes what it decides or when, so that every
 # stored moment is worked out again by the next sweep.
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 def rules_fingerprint(settings: Settings) -> str:

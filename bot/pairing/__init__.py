@@ -20,6 +20,7 @@ from bot.pairing.session_actions import SessionActions
 from bot.pairing.verification import Verification
 from bot.teams import Turn
 from domain.authorisation import Action
+from domain.text_limits import text_of
 
 
 def register(
@@ -59,6 +60,10 @@ def register(
 
     async def pause_until(turn: Turn, argument: str, _roles) -> None:
         await mine.pause_until(turn, argument)
+
+    async def pause_from_card(turn: Turn, value: dict) -> None:
+        """The date picker of a card's Pause button (the re-engagement message)."""
+        await mine.pause_until(turn, text_of(value.get("until")))
 
     async def suggest_pairs(turn: Turn, _argument: str, _roles) -> None:
         await pairings.suggest(turn)
@@ -188,4 +193,5 @@ def register(
     )
     registry.card_action("session", sessions.session_answer)
     registry.card_action("check_in", sessions.check_in)
+    registry.card_action("pause_until", pause_from_card)
     return pairings

@@ -35,8 +35,10 @@ from domain.sessions import SessionState, facts_of, is_held, session_state
 from domain.text_limits import SHORT_TEXT, too_long
 from store.applications import application_of
 from store.models import PairingStatus, Person
+from store.moments import facts_changed
 from store.outbox import OutboxStatus, by_key
 from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of, steps_of
+from store.pauses import end_pause, record_pause
 from store.programmes import current_programme
 
 # More lines another feature adds (the person's events still to come): (session, person, zone,
@@ -143,8 +145,7 @@ class MyProgramme:
                     "Nothing has changed."
                 )
                 return
-            me.snoozed_until = back
-            session.add(me)
+            self._hold(session, me, now, back)
             replies.append(
                 f"OK — I'll hold routine reminders until {format_day(day)} and start again "
                 "that day. Messages from the coordinators still reach you, and they can see "
@@ -302,6 +303,15 @@ class MyProgramme:
             text = step.text
         await turn.send(f"Ticked: {text}. Nice one!")
 
+    @staticmethod
+    def _hold(session: Session, me: Person, now: datetime, until: datetime) -> None:
+        """Hold the person's routine reminders until `until`; the time counts as paused for
+        their pair's health, which the next sweep works out again."""
+        me.snoozed_until = until
+        session.add(me)
+        record_pause(session, me.id, now, until)
+        facts_changed(session, person_ids=[me.id])
+
     async def snooze(self, turn: Turn, argument: str) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
@@ -311,6 +321,8 @@ class MyProgramme:
             if argument.lower() in ("off", "0", "stop"):
                 me.snoozed_until = None
                 session.add(me)
+                end_pause(session, me.id, now)
+                facts_changed(session, person_ids=[me.id])
                 replies.append("Reminders are back on.")
                 return
             try:
@@ -322,8 +334,7 @@ class MyProgramme:
                     f"Please say for how many days, from 1 to {MAX_SNOOZE_DAYS}: e.g. **snooze 7**."
                 )
                 return
-            me.snoozed_until = now + timedelta(days=days)
-            session.add(me)
+            self._hold(session, me, now, now + timedelta(days=days))
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             until = format_local_date(me.snoozed_until, tz)
         await turn.send(

@@ -15,7 +15,9 @@ import store.health  # noqa: F401
 import store.managers  # noqa: F401
 import store.models  # noqa: F401
 import store.outbox  # noqa: F401
+import store.pauses  # noqa: F401
 import store.processed_activities  # noqa: F401
+import store.re_engagements  # noqa: F401
 import store.replies  # noqa: F401
 import store.send_grants  # noqa: F401
 import store.shared_files  # noqa: F401
