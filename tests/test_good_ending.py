@@ -1,0 +1,185 @@
+"""A good ending for every pairing: closing cards to both, the closing check, the
+coordinators told of an early ending, and the report's figures about endings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bench.teams_activities import CHANNEL_ID, card_submit, channel_message, personal_message
+from bot.endings.programme_end import plan_programme_ends
+from domain.cadence import programme_end
+from store.endings import ClosingCheck
+from store.models import Pairing
+from tests.applying import action_data, card_inputs, card_text
+from tests.conftest import COORDINATOR_AAD, start_bot, use_planners
+from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
+
+CLOSING_MARK = "What you achieved together"
+ADELE_AAD = ADELE.aad_object_id
+
+
+def closing_cards(bot, aad: str) -> list[dict]:
+    return [c for c in bot.connector.cards(f"a:personal-{aad}") if CLOSING_MARK in card_text(c)]
+
+
+def channel_texts(bot) -> list[str]:
+    return [
+        r.text or "" for r in bot.connector.requests if r.conversation_id.startswith(CHANNEL_ID)
+    ]
+
+
+async def say_in_channel(bot, text: str) -> None:
+    await bot.post(channel_message(bot.connector.url, COORDINATOR_AAD, text))
+
+
+async def paired_sam_and_adele(bot) -> int:
+    await _programme_with_accepted_trainee(bot)
+    await say_in_channel(bot, "pair sam with adele")
+    with Session(bot.ctx.engine) as session:
+        [pairing] = session.exec(select(Pairing)).all()
+    bot.connector.clear()
+    return pairing.id
+
+
+def submit(card: dict, **answers) -> dict:
+    [data] = action_data(card)
+    return data | answers
+
+
+async def test_an_early_end_pairing_sends_both_closing_cards_and_tells_the_channel(bot, clock):
+    pairing_id = await paired_sam_and_adele(bot)
+    clock.advance(timedelta(days=20))
+    await say_in_channel(bot, "end pairing sam")
+
+    [sam_card] = closing_cards(bot, SAM)
+    [adele_card] = closing_cards(bot, ADELE_AAD)
+    sam_text, adele_text = card_text(sam_card), card_text(adele_card)
+    assert "Adele Vance (your mentor) has been ended by the programme coordinators" in sam_text
+    assert "Sam Taylor (your mentee)" in adele_text
+    assert "Sessions held" in sam_text and "0 of 1 planned" in sam_text
+    # What happens next: follow-up surveys, and for the trainee how to be paired again.
+    assert "3, 6 and 12 months" in sam_text
+    assert "paired with a new mentor" in sam_text
+    assert "stay an accepted mentor" in adele_text
+    inputs = card_inputs(sam_card)
+    assert set(inputs) == {"helped", "goals_met", "stay_in_touch", "words"}
+    assert "up to 1,000 characters" in inputs["words"]["label"]
+
+    [post] = [t for t in channel_texts(bot) if "ended early" in t]
+    assert "Sam Taylor ↔ Adele Vance" in post and "programme month 1" in post
+    assert "Reason: ended by the coordinators" in post
+
+    # The closing check: refused kindly when too long (the text comes back), then stored once.
+    url = bot.connector.url
+    long_words = "x" * 1001
+    await bot.post(
+        card_submit(
+            url,
+            SAM,
+            submit(
+                sam_card,
+                helped="somewhat",
+                goals_met="partly",
+                stay_in_touch="yes",
+                words=long_words,
+            ),
+        )
+    )
+    assert long_words in bot.connector.texts(f"a:personal-{SAM}")[-1]
+    await bot.post(card_submit(url, SAM, submit(sam_card, helped="somewhat")))
+    assert "Please answer" in bot.connector.texts(f"a:personal-{SAM}")[-1]
+    answers = dict(helped="somewhat", goals_met="partly", stay_in_touch="yes", words="Thanks!")
+    await bot.post(card_submit(url, SAM, submit(sam_card, **answers)))
+    assert "closing check is saved" in bot.connector.texts(f"a:personal-{SAM}")[-1]
+    await bot.post(card_submit(url, SAM, submit(sam_card, **answers | {"helped": "a_lot"})))
+    assert "already received" in bot.connector.texts(f"a:personal-{SAM}")[-1]
+    with Session(bot.ctx.engine) as session:
+        [row] = session.exec(select(ClosingCheck)).all()
+    assert (row.pairing_id, row.helped, row.goals_met, row.stay_in_touch, row.words) == (
+        pairing_id,
+        "somewhat",
+        "partly",
+        True,
+        "Thanks!",
+    )
+    # Adele cannot answer Sam's check (nor anyone who was not in the pairing).
+    await bot.post(card_submit(url, "aad-stranger", submit(sam_card, **answers)))
+    assert "isn't about a pairing of yours" in bot.connector.texts("a:personal-aad-stranger")[-1]
+
+    await bot.post(personal_message(url, SAM, "my data"))
+    shown = "\n".join(bot.connector.texts(f"a:personal-{SAM}")[-3:])
+    assert "Your closing checks" in shown and "Did the mentoring help you? Somewhat" in shown
+    assert "“Thanks!”" in shown
+
+
+async def test_re_pair_tells_the_trainee_someone_new_comes(bot, clock):
+    await paired_sam_and_adele(bot)
+    await say_in_channel(bot, "re-pair sam")
+    [sam_card] = closing_cards(bot, SAM)
+    assert "introduce you to someone new" in card_text(sam_card)
+    assert len(closing_cards(bot, ADELE_AAD)) == 1
+    [post] = [t for t in channel_texts(bot) if "ended early" in t]
+    assert "Reason: ended by the coordinators to re-pair the trainee" in post
+
+
+async def test_someone_who_leaves_gets_nothing_and_their_partner_is_not_told_why(bot, clock):
+    await paired_sam_and_adele(bot)
+    await bot.post(personal_message(bot.connector.url, SAM, "delete my data"))
+    await bot.post(card_submit(bot.connector.url, SAM, {"my_data": "delete_confirmed"}))
+
+    assert closing_cards(bot, SAM) == []
+    [adele_card] = closing_cards(bot, ADELE_AAD)
+    text = card_text(adele_card)
+    assert "ended early" in text and "Sam" not in text and "delete" not in text
+    [post] = [t for t in channel_texts(bot) if "ended early" in t]
+    assert "Reason: a participant left the programme" in post
+    with Session(bot.ctx.engine) as session:
+        [pairing] = session.exec(select(Pairing)).all()
+    assert (pairing.status, pairing.end_reason) == ("dissolved", "left the programme")
+
+
+async def test_deleting_my_data_removes_my_closing_check(bot, clock):
+    await paired_sam_and_adele(bot)
+    await say_in_channel(bot, "end pairing sam")
+    [sam_card] = closing_cards(bot, SAM)
+    answers = dict(helped="a_lot", goals_met="met", stay_in_touch="no", words="Private words")
+    await bot.post(card_submit(bot.connector.url, SAM, submit(sam_card, **answers)))
+    await bot.post(card_submit(bot.connector.url, SAM, {"my_data": "delete_confirmed"}))
+    with Session(bot.ctx.engine) as session:
+        assert session.exec(select(ClosingCheck)).all() == []
+
+
+async def test_programme_end_sends_both_cards_once_across_a_restart(
+    settings, clock, connector, monkeypatch
+):
+    use_planners(monkeypatch, plan_programme_ends)
+    bot = await start_bot(settings, clock, connector)
+    pairing_id = await paired_sam_and_adele(bot)
+    with Session(bot.ctx.engine) as session:
+        pairing = session.get(Pairing, pairing_id)
+        end = programme_end(pairing.paired_at, pairing.length_months)
+    await bot.outbox.sweep(end - timedelta(hours=1))
+    assert closing_cards(bot, SAM) == []
+    # The end falls on a Sunday: the cards wait for Monday's working hours.
+    monday = end + timedelta(days=1)
+    assert monday.weekday() == 0
+    clock.set(monday)
+    await bot.outbox.sweep(monday)
+    [sam_card] = closing_cards(bot, SAM)
+    [_adele_card] = closing_cards(bot, ADELE_AAD)
+    assert "reached the end of the programme" in card_text(sam_card)
+    assert "end-of-programme survey" in card_text(sam_card)
+    assert not [t for t in channel_texts(bot) if "ended early" in t]
+    with Session(bot.ctx.engine) as session:
+        pairing = session.get(Pairing, pairing_id)
+        assert (pairing.status, pairing.end_reason) == ("completed", "programme end")
+
+    await bot.client.close()  # a restart: new app, same database
+    bot = await start_bot(settings, clock, connector)
+    for hours in (1, 25, 49):
+        clock.set(monday + timedelta(hours=hours))
+        await bot.outbox.sweep(clock.now())
+    assert len(closing_cards(bot, SAM)) == 1 and len(closing_cards(bot, ADELE_AAD)) == 1
+    await bot.client.close()
