@@ -10,11 +10,17 @@ from sqlmodel import Session, select
 from bench.teams_activities import CHANNEL_ID, card_submit, channel_message, personal_message
 from bot.endings.programme_end import plan_programme_ends
 from domain.cadence import programme_end
+from domain.endings import EndReason
 from store.endings import ClosingCheck
+from store.health import PairHealth
 from store.models import Pairing
-from tests.applying import action_data, card_inputs, card_text
+from store.pairings import create_pairing, end_pairing, session_month
+from store.people import upsert_person
+from store.seed import DEMO_MENTORS, seed_demo
+from tests.applying import action_data, card_inputs, card_text, set_up_channel
 from tests.conftest import COORDINATOR_AAD, start_bot, use_planners
 from tests.test_pairing import ADELE, SAM, _programme_with_accepted_trainee
+from tests.test_reports import _facts, report_card
 
 CLOSING_MARK = "What you achieved together"
 ADELE_AAD = ADELE.aad_object_id
@@ -108,6 +114,11 @@ async def test_an_early_end_pairing_sends_both_closing_cards_and_tells_the_chann
     await bot.post(card_submit(url, "aad-stranger", submit(sam_card, **answers)))
     assert "isn't about a pairing of yours" in bot.connector.texts("a:personal-aad-stranger")[-1]
 
+    facts = _facts(await report_card(bot))
+    early = "Early endings (before programme month 3) / "
+    assert facts[early + "Early endings"] == "1"
+    assert facts[early + "Reason: ended by the coordinators"] == "fewer than 5"
+
     await bot.post(personal_message(url, SAM, "my data"))
     shown = "\n".join(bot.connector.texts(f"a:personal-{SAM}")[-3:])
     assert "Your closing checks" in shown and "Did the mentoring help you? Somewhat" in shown
@@ -183,3 +194,85 @@ async def test_programme_end_sends_both_cards_once_across_a_restart(
         await bot.outbox.sweep(clock.now())
     assert len(closing_cards(bot, SAM)) == 1 and len(closing_cards(bot, ADELE_AAD)) == 1
     await bot.client.close()
+
+
+def seed_report_programme(ctx, early: int) -> None:
+    """Three pairs in programme month 3 and `early` pairs re-paired in their first week.
+
+    A: green all along, sessions held in months 1 and 2 (the first 4 days after pairing).
+    B: red since day 40 (green before), a session held in month 1 (day 10). C: no health
+    worked out, nothing held. Early endings: no health, nothing held.
+    """
+    now = ctx.clock.now()
+    paired = now - timedelta(days=70)
+    with ctx.session() as session:
+        programme = seed_demo(session, now)
+        mentor = upsert_person(session, DEMO_MENTORS[0].aad_object_id, now)
+        pairs = []
+        for n in range(3 + early):
+            trainee = upsert_person(session, f"aad-report-{n}", now, display_name=f"T{n}")
+            pairing = create_pairing(
+                session,
+                programme_id=programme.id,
+                trainee_person_id=trainee.id,
+                mentor_person_id=mentor.id,
+                length_months=6,
+                now=paired,
+                confirmed_by=None,
+            )
+            pairs.append(pairing)
+        a, b, _c, *ended = pairs
+        for pairing, month, day in ((a, 1, 4), (a, 2, 35), (b, 1, 10)):
+            row = session_month(session, pairing.id, month)
+            row.happened, row.held_on = True, paired + timedelta(days=day)
+            session.add(row)
+        session.add(
+            PairHealth(pairing_id=a.id, colour="green", reasons=[], since=paired, changed_at=paired)
+        )
+        session.add(
+            PairHealth(
+                pairing_id=b.id,
+                colour="red",
+                reasons=["no session"],
+                since=paired + timedelta(days=40),
+                changed_at=paired + timedelta(days=40),
+                previous_colour="green",
+            )
+        )
+        for pairing in ended:
+            end_pairing(session, pairing, paired + timedelta(days=5), "dissolved", EndReason.REPAIR)
+
+
+async def report_facts(bot) -> dict[str, str]:
+    return _facts(await report_card(bot))
+
+
+async def test_the_report_shows_green_and_held_shares_the_median_and_early_endings(bot):
+    seed_report_programme(bot.ctx, early=4)
+    await set_up_channel(bot)
+    facts = await report_facts(bot)
+    month = "Pairs green and sessions held, by programme month / "
+    assert facts[month + "Target"] == ("≥75% of pairs with a held session in each programme month")
+    assert facts[month + "Month 1"] == (
+        "green 2 of 2 (100%); held a session 2 of 7 (29%) — below target"
+    )
+    assert facts[month + "Month 2"] == (
+        "green 1 of 2 (50%); held a session 1 of 3 (33%) — below target"
+    )
+    assert facts[month + "Month 3"] == (
+        "green 1 of 2 (50%); held a session 0 of 3 (0%) — below target"
+    )
+    assert facts[month + "Median days from pairing to first held session"] == "7"
+    early = "Early endings (before programme month 3) / "
+    assert facts[early + "Early endings"] == "4"
+    assert facts[early + "Reason: ended by the coordinators to re-pair the trainee"] == (
+        "fewer than 5"
+    )
+
+
+async def test_five_early_endings_of_one_reason_are_shown(bot):
+    seed_report_programme(bot.ctx, early=5)
+    await set_up_channel(bot)
+    facts = await report_facts(bot)
+    early = "Early endings (before programme month 3) / "
+    assert facts[early + "Reason: ended by the coordinators to re-pair the trainee"] == "5"
