@@ -69,13 +69,14 @@ def assemble(
     announcement_lines = announcements.register(registry, services, apply=apply)
     surveys.register(registry, services)
     closings, endings_report = endings.register(registry, services)
-    reports.register(registry, services, parts=(events, endings_report))
+    report_parts = (events, endings_report)
+    reports.register(registry, services, parts=report_parts)
     my_data.register(
         registry,
         services,
         sections=(events.data_lines, announcement_lines, closings.data_lines),
     )
-    dashboard.register(registry, services)
+    dashboard.register(registry, services, parts=report_parts)
     return Assembly(registry, outbox, router)
 
 

@@ -10,6 +10,8 @@ pairing and person, and the channel post once per pairing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 
 from adaptive_cards import render_card
@@ -45,12 +47,18 @@ NEXT_FOR_COORDINATORS = {
 }
 
 
-def closing_card(session: Session, pairing: Pairing, me: Person, partner: Person) -> dict:
+def closing_card(
+    session: Session,
+    pairing: Pairing,
+    reason: EndReason,
+    ended_at: datetime,
+    me: Person,
+    partner: Person,
+) -> dict:
     role = "trainee" if me.id == pairing.trainee_person_id else "mentor"
-    reason = reason_of(pairing.end_reason) or EndReason.COORDINATOR
     words = closing_words(role, partner.display_name or "your partner", reason)
     held = sum(1 for row in sessions_of(session, pairing.id) if row.happened)
-    planned = sessions_planned_by(pairing.paired_at, pairing.ended_at, pairing.length_months)
+    planned = sessions_planned_by(pairing.paired_at, ended_at, pairing.length_months)
     steps = steps_of(session, pairing.id, me.id)
     done = sum(1 for step in steps if step.done_at is not None)
     achieved = [
@@ -77,7 +85,12 @@ def closing_card(session: Session, pairing: Pairing, me: Person, partner: Person
 
 
 def closing_messages(
-    session: Session, pairing: Pairing, *, in_working_hours: bool
+    session: Session,
+    pairing: Pairing,
+    reason: EndReason,
+    ended_at: datetime,
+    *,
+    in_working_hours: bool,
 ) -> list[PlannedMessage]:
     """A closing card for each of the pair still here (someone who left gets none)."""
     trainee, mentor = pair_people(session, pairing)
@@ -90,7 +103,9 @@ def closing_messages(
                 me.aad_object_id,
                 CLOSING,
                 pairing_ended_key(pairing.id, me.aad_object_id),
-                payload=message_payload(cards=[closing_card(session, pairing, me, partner)]),
+                payload=message_payload(
+                    cards=[closing_card(session, pairing, reason, ended_at, me, partner)]
+                ),
                 routine=False,
                 working_hours=in_working_hours,
             )

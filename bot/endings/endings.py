@@ -11,7 +11,8 @@ from bot.endings.closing import closing_messages, early_ending_post
 from bot.events import PairingEnded
 from bot.outbox.engine import Outbox
 from bot.teams import Turn
-from domain.endings import closing_answer_lines, read_closing_check
+from domain.cadence import programme_end
+from domain.endings import EndReason, closing_answer_lines, read_closing_check, reason_of
 from domain.local_time import format_local_date
 from store.endings import closing_checks_of_person, record_closing_check
 from store.models import Pairing, Person
@@ -33,7 +34,10 @@ class Endings:
             if ended.actor_aad_object_id:
                 actor = get_person(session, ended.actor_aad_object_id)
                 ended_by = (actor.display_name if actor else None) or ended.turn.sender.name
-            messages = closing_messages(session, pairing, in_working_hours=False)
+            reason = reason_of(pairing.end_reason) or EndReason.COORDINATOR
+            messages = closing_messages(
+                session, pairing, reason, pairing.ended_at, in_working_hours=False
+            )
             post = early_ending_post(session, pairing, ended_by, tz)
         for message in [*messages, *([post] if post else [])]:
             await self.outbox.send_now(message)
@@ -56,7 +60,9 @@ class Endings:
             ):
                 replies.append("Sorry, this closing check isn't about a pairing of yours.")
                 return
-            if pairing.ended_at is None:
+            if pairing.ended_at is None and now < programme_end(
+                pairing.paired_at, pairing.length_months
+            ):
                 replies.append("Your pairing is still going on, so there is nothing to close yet.")
                 return
             _row, stored = record_closing_check(session, pairing.id, person.id, answers, now)

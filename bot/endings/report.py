@@ -12,12 +12,14 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from domain.cadence import programme_end
 from domain.endings import (
     EARLY_BEFORE_MONTH,
     HELD_TARGET,
     HELD_TARGET_PERCENT,
     REASON_WORDS,
     ColourHistory,
+    EndReason,
     PairMonths,
     early_ending,
     early_endings_by_reason,
@@ -82,7 +84,8 @@ class EndingsReport:
         months = [
             _fact(
                 f"Month {share.month}",
-                f"green {rate(share.green, share.known)}; held a session "
+                f"green {rate(share.green, share.known) if share.known else 'not known'}; "
+                f"held a session "
                 f"{rate(share.held, share.pairs)}"
                 + (
                     ""
@@ -125,7 +128,14 @@ class EndingsReport:
         found: dict[int, dict] = {}
         for pairing in self._pairings(session, programme):
             reason = reason_of(pairing.end_reason)
-            if pairing.ended_at is None or reason is None:
+            if pairing.ended_at is None and now >= programme_end(
+                pairing.paired_at, pairing.length_months
+            ):
+                row = {
+                    self.columns[0]: REASON_WORDS[EndReason.PROGRAMME_END],
+                    self.columns[1]: "no",
+                }
+            elif pairing.ended_at is None or reason is None:
                 row = {column: "" for column in self.columns}
             else:
                 row = {
