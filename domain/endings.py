@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.cadence import FOLLOW_UP_MONTHS, add_months, month_bounds
+from domain.cadence import add_months, month_bounds
+from domain.surveys import Survey
 from domain.text_limits import LONG_TEXT, text_of, too_long
 
 # An ending before this programme month starts is an early ending the coordinators see.
@@ -82,28 +83,53 @@ class ClosingWords:
     next_steps: tuple[str, ...]
 
 
-def closing_words(role: str, partner_name: str, reason: EndReason) -> ClosingWords:
+def months_words(months: tuple[int, ...]) -> str:
+    """(3, 6, 12) as "3, 6 and 12"."""
+    if len(months) == 1:
+        return str(months[0])
+    return ", ".join(str(m) for m in months[:-1]) + f" and {months[-1]}"
+
+
+def surveys_after_end(surveys: Iterable[Survey], role: str) -> tuple[bool, tuple[int, ...]]:
+    """Whether `role` gets an end-of-programme survey, and the months of their follow-ups."""
+    mine = [s for s in surveys if s.trigger == "programme_end" and role in s.audience]
+    follow_ups = sorted({month for s in mine for month in s.months})
+    return any(not s.months for s in mine), tuple(follow_ups)
+
+
+def closing_words(
+    role: str,
+    partner_name: str,
+    reason: EndReason,
+    *,
+    end_survey: bool = False,
+    follow_up_months: tuple[int, ...] = (),
+) -> ClosingWords:
     """The closing card's words for a trainee or a mentor (`role`), by the kind of ending.
 
-    The partner of someone who left reads only that it ended early, never why (nor a name
-    that is no longer held).
+    `end_survey` and `follow_up_months`: the surveys this reader will get after the programme's
+    end (none after an early ending: the surveys follow pairings that run to the end). The
+    partner of someone who left reads only that it ended early, never why (nor a name that is
+    no longer held).
     """
     partner = "mentor" if role == "trainee" else "mentee"
-    follow_up = ", ".join(str(m) for m in FOLLOW_UP_MONTHS[:-1]) + f" and {FOLLOW_UP_MONTHS[-1]}"
-    surveys = (
-        f"I'll send you a short follow-up survey {follow_up} months from now about how your "
-        "career has moved; each takes a minute."
-    )
+    surveys = []
+    if end_survey:
+        surveys.append(
+            "An end-of-programme survey comes separately; your answers help the next cohort."
+        )
+    if follow_up_months:
+        surveys.append(
+            f"I'll send you a short follow-up survey {months_words(follow_up_months)} months "
+            "after the programme's end about how your career has moved; each takes a minute."
+        )
+    thanks = "taking part." if role == "trainee" else "the time you gave."
     if reason == EndReason.PROGRAMME_END:
         return ClosingWords(
             "Your mentoring programme has come to its end",
             f"Your mentoring with {partner_name} (your {partner}) has reached the end of the "
-            "programme. Thank you for "
-            + ("taking part." if role == "trainee" else "the time and care you gave."),
-            (
-                "An end-of-programme survey comes separately; your answers help the next cohort.",
-                surveys,
-            ),
+            f"programme. Thank you for {thanks}",
+            tuple(surveys),
         )
     if reason == EndReason.LEFT:
         intro = f"Your mentoring pairing with your {partner} has ended early."
@@ -116,23 +142,17 @@ def closing_words(role: str, partner_name: str, reason: EndReason) -> ClosingWor
         again = (
             "They will introduce you to someone new soon."
             if reason == EndReason.REPAIR
-            else "You can be paired with a new mentor: the coordinators will be in touch, or "
-            "reply here to ask for one."
+            else "You can be paired with a new mentor: reply here to ask the coordinators for one."
         )
     else:
         again = (
-            "You stay an accepted mentor: the coordinators may pair you with another trainee, "
-            "and you can reply here to say whether you'd like that."
+            "You stay an accepted mentor: the coordinators may pair you with another trainee; "
+            "reply here to say whether you'd like that."
         )
     return ClosingWords(
         "Your mentoring pairing has ended",
-        intro
-        + (
-            " Thank you for taking part."
-            if role == "trainee"
-            else " Thank you for the time you gave."
-        ),
-        (again, surveys, "Reply here with any questions: the coordinators read it."),
+        f"{intro} Thank you for {thanks}",
+        (again, *surveys, "Reply here with any questions: the coordinators read it."),
     )
 
 

@@ -10,6 +10,7 @@ pairing and person, and the channel post once per pairing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -28,9 +29,11 @@ from domain.endings import (
     closing_words,
     early_ending,
     reason_of,
+    surveys_after_end,
 )
 from domain.keys import early_ending_key, pairing_ended_key
 from domain.local_time import format_local_date
+from domain.surveys import Survey
 from domain.text_limits import limit_words
 from store.erasure import is_erased
 from store.models import Pairing, Person, Programme
@@ -54,9 +57,19 @@ def closing_card(
     ended_at: datetime,
     me: Person,
     partner: Person,
+    surveys: Iterable[Survey] = (),
 ) -> dict:
     role = "trainee" if me.id == pairing.trainee_person_id else "mentor"
-    words = closing_words(role, partner.display_name or "your partner", reason)
+    end_survey, follow_ups = (
+        surveys_after_end(surveys, role) if reason == EndReason.PROGRAMME_END else (False, ())
+    )
+    words = closing_words(
+        role,
+        partner.display_name or "your partner",
+        reason,
+        end_survey=end_survey,
+        follow_up_months=follow_ups,
+    )
     held = sum(1 for row in sessions_of(session, pairing.id) if row.happened)
     planned = sessions_planned_by(pairing.paired_at, ended_at, pairing.length_months)
     steps = steps_of(session, pairing.id, me.id)
@@ -91,8 +104,10 @@ def closing_messages(
     ended_at: datetime,
     *,
     in_working_hours: bool,
+    surveys: Iterable[Survey] = (),
 ) -> list[PlannedMessage]:
-    """A closing card for each of the pair still here (someone who left gets none)."""
+    """A closing card for each of the pair still here (someone who left gets none).
+    `surveys`: the survey definitions (what comes after the programme's end)."""
     trainee, mentor = pair_people(session, pairing)
     messages = []
     for me, partner in ((trainee, mentor), (mentor, trainee)):
@@ -104,7 +119,7 @@ def closing_messages(
                 CLOSING,
                 pairing_ended_key(pairing.id, me.aad_object_id),
                 payload=message_payload(
-                    cards=[closing_card(session, pairing, reason, ended_at, me, partner)]
+                    cards=[closing_card(session, pairing, reason, ended_at, me, partner, surveys)]
                 ),
                 routine=False,
                 working_hours=in_working_hours,

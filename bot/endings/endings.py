@@ -15,8 +15,11 @@ from domain.cadence import programme_end
 from domain.endings import EndReason, closing_answer_lines, read_closing_check, reason_of
 from domain.local_time import format_local_date
 from store.endings import closing_checks_of_person, record_closing_check
+from store.erasure import is_erased
 from store.models import Pairing, Person
+from store.pairings import pair_people
 from store.people import get_person
+from store.replies import invite_reply
 
 
 class Endings:
@@ -26,6 +29,7 @@ class Endings:
 
     async def pairing_ended(self, ended: PairingEnded) -> None:
         tz = self.ctx.settings.default_time_zone
+        now = self.ctx.clock.now()
         with self.ctx.session() as session:
             pairing = session.get(Pairing, ended.pairing_id)
             if pairing is None or pairing.ended_at is None:
@@ -38,6 +42,11 @@ class Endings:
             messages = closing_messages(
                 session, pairing, reason, pairing.ended_at, in_working_hours=False
             )
+            for person in pair_people(session, pairing):
+                if not is_erased(person):
+                    # The card says "Reply here with any questions": the answer reaches the
+                    # coordinators.
+                    invite_reply(session, person.id, now, pairing_id=pairing.id)
             post = early_ending_post(session, pairing, ended_by, tz)
         for message in [*messages, *([post] if post else [])]:
             await self.outbox.send_now(message)

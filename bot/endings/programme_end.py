@@ -20,6 +20,7 @@ from bot.endings.closing import closing_messages
 from bot.outbox.planned import PlannedMessage, sweep_pass
 from domain.cadence import programme_end
 from domain.endings import EndReason
+from domain.surveys import load_definitions
 from store.db import chunked
 from store.models import Pairing, PairingStatus
 
@@ -28,6 +29,7 @@ LATE_AFTER = timedelta(days=28)
 
 def plan_programme_ends(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
     messages: list[PlannedMessage] = []
+    surveys = load_definitions(ctx.settings.surveys_dir).values()
     with ctx.session() as session:
         due = sweep_pass(session, now)
         for chunk in chunked(due.ids):
@@ -40,6 +42,11 @@ def plan_programme_ends(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                 else:
                     due.look_again(pairing.id, None)
                     messages += closing_messages(
-                        session, pairing, EndReason.PROGRAMME_END, end, in_working_hours=True
+                        session,
+                        pairing,
+                        EndReason.PROGRAMME_END,
+                        end,
+                        in_working_hours=True,
+                        surveys=surveys,
                     )
     return messages

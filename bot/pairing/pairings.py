@@ -379,10 +379,6 @@ class Pairings:
                 PairingStatus.DISSOLVED.value,
                 EndReason.REPAIR if repair else EndReason.COORDINATOR,
             )
-            for person in (trainee, mentor):
-                # The closing card says "Reply here with any questions": the answer reaches
-                # the coordinators.
-                invite_reply(session, person.id, now, pairing_id=pairing.id)
             names = (trainee.display_name, mentor.display_name)
         await turn.send(f"Ended the pairing of {names[0]} and {names[1]}.")
         # Both get their closing card (`bot.endings`, which listens for this).

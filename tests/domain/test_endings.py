@@ -17,7 +17,9 @@ from domain.endings import (
     median_days_to_first_session,
     read_closing_check,
     shares_by_month,
+    surveys_after_end,
 )
+from domain.surveys import SURVEYS_DIR, load_definitions
 
 PAIRED = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
@@ -39,13 +41,23 @@ def test_the_programme_end_is_never_an_early_ending_and_an_unknown_reason_is_not
 def test_closing_words_fit_the_role_and_the_ending():
     trainee = closing_words("trainee", "Adele", EndReason.REPAIR)
     mentor = closing_words("mentor", "Sam", EndReason.COORDINATOR)
-    finished = closing_words("trainee", "Adele", EndReason.PROGRAMME_END)
+    finished = closing_words(
+        "trainee", "Adele", EndReason.PROGRAMME_END, end_survey=True, follow_up_months=(3, 6, 12)
+    )
     assert "Adele (your mentor)" in trainee.intro
     assert "introduce you to someone new" in trainee.next_steps[0]
     assert "Sam (your mentee)" in mentor.intro and "accepted mentor" in mentor.next_steps[0]
     assert "end of the programme" in finished.intro
     assert any("3, 6 and 12 months" in step for step in finished.next_steps)
+    assert any("end-of-programme survey" in step for step in finished.next_steps)
     assert not any("paired" in step for step in finished.next_steps)
+    assert not any("survey" in step for step in trainee.next_steps + mentor.next_steps)
+
+
+def test_the_surveys_after_the_end_are_read_from_the_definitions():
+    surveys = load_definitions(SURVEYS_DIR).values()
+    assert surveys_after_end(surveys, "trainee") == (True, (3, 6, 12))
+    assert surveys_after_end(surveys, "mentor") == (True, ())
 
 
 def test_the_partner_of_someone_who_left_is_not_told_who_or_why():
