@@ -3,6 +3,8 @@ coordinators told of an early ending, and the report's figures about endings."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -134,6 +136,17 @@ async def test_re_pair_tells_the_trainee_someone_new_comes(bot, clock):
     assert len(closing_cards(bot, ADELE_AAD)) == 1
     [post] = [t for t in channel_texts(bot) if "ended early" in t]
     assert "Reason: ended by the coordinators to re-pair the trainee" in post
+
+    # The export says why the pairing ended and that it was early.
+    before = len(bot.connector.requests)
+    await say_in_channel(bot, "export")
+    [card] = [c for r in bot.connector.requests[before:] for c in r.cards]
+    [action] = card["actions"]
+    response = await bot.client.get(action["url"].removeprefix("http://127.0.0.1:3978"))
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    [sam] = [row for row in rows if row["Name"] == "Sam Taylor"]
+    assert sam["Pairing ended because"] == "ended by the coordinators to re-pair the trainee"
+    assert sam["Ended before month 3"] == "yes"
 
 
 async def test_someone_who_leaves_gets_nothing_and_their_partner_is_not_told_why(bot, clock):
