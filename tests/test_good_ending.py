@@ -160,6 +160,9 @@ async def test_someone_who_leaves_gets_nothing_and_their_partner_is_not_told_why
     assert "ended early" in text and "Sam" not in text and "delete" not in text
     [post] = [t for t in channel_texts(bot) if "ended early" in t]
     assert "Reason: a participant left the programme" in post
+    await bot.post(personal_message(bot.connector.url, ADELE_AAD, "my programme"))
+    told = bot.connector.texts(f"a:personal-{ADELE_AAD}")[-1]
+    assert told.startswith("Your pairing with your mentee ended on")
     with Session(bot.ctx.engine) as session:
         [pairing] = session.exec(select(Pairing)).all()
     assert (pairing.status, pairing.end_reason) == ("dissolved", "left the programme")
