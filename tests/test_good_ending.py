@@ -129,13 +129,19 @@ async def test_an_early_end_pairing_sends_both_closing_cards_and_tells_the_chann
 
 
 async def test_re_pair_tells_the_trainee_someone_new_comes(bot, clock):
-    await paired_sam_and_adele(bot)
+    pairing_id = await paired_sam_and_adele(bot)
+    # Sam asked the coordinators privately first: only they see the words again.
+    request = {"repair_request": "confirm", "pairing_id": pairing_id, "reason": "We never click"}
+    await bot.post(card_submit(bot.connector.url, SAM, request))
     await say_in_channel(bot, "re-pair sam")
     [sam_card] = closing_cards(bot, SAM)
     assert "introduce you to someone new" in card_text(sam_card)
     assert len(closing_cards(bot, ADELE_AAD)) == 1
     [post] = [t for t in channel_texts(bot) if "ended early" in t]
     assert "Reason: ended by the coordinators to re-pair the trainee" in post
+    assert "Sam Taylor asked privately to be re-paired on" in post
+    assert "“We never click”" in post
+    assert "never click" not in card_text(closing_cards(bot, ADELE_AAD)[0])
 
     # The export says why the pairing ended and that it was early.
     before = len(bot.connector.requests)

@@ -36,6 +36,7 @@ from domain.local_time import format_local_date
 from domain.surveys import Survey
 from domain.text_limits import limit_words
 from store.erasure import is_erased
+from store.escalations import repair_requests_of
 from store.models import Pairing, Person, Programme
 from store.pairings import pair_people, sessions_of, steps_of
 
@@ -128,6 +129,20 @@ def closing_messages(
     return messages
 
 
+def _asked_to_repair(session: Session, pairing: Pairing, tz: str) -> str:
+    """What either person said, privately to the coordinators, when asking to be re-paired
+    (their words, shown only here, in the coordinators' channel)."""
+    said = []
+    for request in repair_requests_of(session, pairing.id):
+        person = session.get(Person, request.person_id)
+        if request.reason and person is not None and not is_erased(person):
+            said.append(
+                f"{person.display_name} asked privately to be re-paired on "
+                f"{format_local_date(request.requested_at, tz)}: “{request.reason}”"
+            )
+    return "".join(f"\n\n{line}" for line in said)
+
+
 def early_ending_post(
     session: Session, pairing: Pairing, ended_by: str | None, tz: str
 ) -> PlannedMessage | None:
@@ -149,6 +164,7 @@ def early_ending_post(
         f"{format_local_date(pairing.ended_at, tz)}"
         + (f" by {ended_by}" if ended_by else "")
         + f".\n\nReason: {REASON_WORDS[reason]}. Sessions held: {held}."
+        + _asked_to_repair(session, pairing, tz)
         + "\n\n"
         + NEXT_FOR_COORDINATORS[reason]
     )
