@@ -10,6 +10,7 @@ from bot import (
     applications,
     cohort_events,
     dashboard,
+    endings,
     escalations,
     health,
     managers,
@@ -67,9 +68,15 @@ def assemble(
     # a waiting announcement then goes with the next sweep.
     announcement_lines = announcements.register(registry, services, apply=apply)
     surveys.register(registry, services)
-    reports.register(registry, services, parts=(events,))
-    my_data.register(registry, services, sections=(events.data_lines, announcement_lines))
-    dashboard.register(registry, services)
+    closings, endings_report = endings.register(registry, services)
+    report_parts = (events, endings_report)
+    reports.register(registry, services, parts=report_parts)
+    my_data.register(
+        registry,
+        services,
+        sections=(events.data_lines, announcement_lines, closings.data_lines),
+    )
+    dashboard.register(registry, services, parts=report_parts)
     return Assembly(registry, outbox, router)
 
 

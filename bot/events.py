@@ -22,9 +22,12 @@ class PairingEndRequested:
 
 @dataclass(frozen=True)
 class PairingEnded:
-    """A pairing was ended (or ended to be re-paired) by a coordinator.
+    """A pairing ended early: a coordinator ended it (or ended it to re-pair), or a
+    participant left the programme. Its reason is stored on the pairing (`end_reason`).
 
-    `turn` is the coordinator's; `escalation_id` the escalation whose card asked for it, if any.
+    `turn` is the coordinator's (or the participant's who left); `actor_aad_object_id` who
+    ended it (None: nobody in particular); `escalation_id` the escalation whose card asked
+    for it, if any. A pairing reaching the programme's end is ended by the sweep instead.
     """
 
     turn: Turn

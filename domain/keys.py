@@ -103,7 +103,13 @@ def pairing_intro_key(pairing_id: int, aad_object_id: str) -> str:
 
 
 def pairing_ended_key(pairing_id: int, aad_object_id: str) -> str:
+    """The closing card of an ended pairing, once per pairing per person."""
     return f"pairing:{pairing_id}:ended:{aad_object_id}"
+
+
+def early_ending_key(pairing_id: int) -> str:
+    """The coordinators told in their channel that a pairing ended before month 3."""
+    return f"pairing:{pairing_id}:ended-early"
 
 
 def session_booked_key(

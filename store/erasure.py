@@ -1,15 +1,16 @@
 """Erasing a person on request: identifiable rows removed or anonymised, counts kept.
 
 What makes up the programme's totals stays as a de-identified row (the application's role,
-organisation and status; the pairing; whether sessions happened; check-in answers; that a
-survey was answered; answers to event invitations and attendance). Everything that says who
-they are or what they said goes: their name and Teams ids, application answers and notes,
-equality monitoring answers, free text (check-in comments, action steps, release and
-placement details, reasons), conversation references, dialog state, role grants, messages to
-them, requests to their line manager (and, as someone's line manager, their name and words on
-requests to them), when they paused their reminders, the help messages decided for them and,
-for a mentor, the tally of feedback about their mentoring. An active
-pairing ends (as ended early): nobody is left to nudge.
+organisation and status; the pairing and why it ended, as a category; whether sessions
+happened; check-in answers; that a survey was answered; answers to event invitations and
+attendance). Everything that says who they are or what they said goes: their name and Teams
+ids, application answers and notes, equality monitoring answers, closing checks, free text
+(check-in comments, action steps, release and placement details, reasons), conversation
+references, dialog state, role grants, messages to them, requests to their line manager (and,
+as someone's line manager, their name and words on requests to them), when they paused their
+reminders, the help messages decided for them and, for a mentor, the tally of feedback about
+their mentoring. An active pairing ends (as ended early, because they left): nobody is left to
+nudge.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from datetime import datetime
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
+from domain.endings import EndReason
 from store.announcements import forget_announced
 from store.bookings import SessionBooking
+from store.endings import forget_closing_checks
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock, RepairRequest
 from store.managers import erase_requests
 from store.models import (
@@ -39,6 +42,7 @@ from store.models import (
     RoleGrant,
 )
 from store.outbox import OutboxMessage
+from store.pairings import end_pairing
 from store.pauses import forget_pauses
 from store.processed_activities import ProcessedActivity
 from store.re_engagements import forget_re_engagements
@@ -97,13 +101,11 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
             )
             .values(steps_moved=None, blocking=None, cant_reason=None)
         )
-        for pairing in session.exec(select(Pairing).where(Pairing.id.in_(pairing_ids))):
-            pairing.end_reason = None
+        for pairing in list(session.exec(select(Pairing).where(Pairing.id.in_(pairing_ids)))):
             if pairing.status == PairingStatus.ACTIVE.value:
-                # No more nudges to someone who has left; counted as ended early.
-                pairing.status = PairingStatus.DISSOLVED.value
-                pairing.ended_at = now
-            session.add(pairing)
+                # No more nudges to someone who has left; counted as ended early. The reason
+                # kept is a category (`EndReason`), never anyone's words.
+                end_pairing(session, pairing, now, PairingStatus.DISSOLVED.value, EndReason.LEFT)
     session.execute(
         update(ReleaseBlock)
         .where(ReleaseBlock.person_id == person.id)
@@ -156,6 +158,7 @@ def erase_person(session: Session, person: Person, now: datetime) -> None:
     forget_invitations(session, person.id)
     forget_pauses(session, person.id)
     forget_re_engagements(session, person.id)
+    forget_closing_checks(session, person.id)
     person.aad_object_id = f"{ERASED_ID_PREFIX}{uuid.uuid4().hex}"
     person.tenant_id = None
     person.display_name = ERASED_NAME

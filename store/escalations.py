@@ -444,6 +444,17 @@ def open_repair_requests(session: Session, pairing_id: int) -> list[RepairReques
     )
 
 
+def repair_requests_of(session: Session, pairing_id: int) -> list[RepairRequest]:
+    """Every re-pair request about the pairing, open or closed, oldest first."""
+    return list(
+        session.exec(
+            select(RepairRequest)
+            .where(RepairRequest.pairing_id == pairing_id)
+            .order_by(RepairRequest.requested_at, RepairRequest.id)
+        )
+    )
+
+
 def close_repair_requests(session: Session, pairing_id: int, now: datetime) -> None:
     for request in open_repair_requests(session, pairing_id):
         request.closed_at = now

@@ -61,6 +61,20 @@ def active_pairing_of(session: Session, person_id: int) -> Pairing | None:
     ).first()
 
 
+def active_pairings_of(session: Session, person_id: int) -> list[Pairing]:
+    """Every active pairing the person is in (a mentor may have several)."""
+    return list(
+        session.exec(
+            select(Pairing)
+            .where(
+                Pairing.status == PairingStatus.ACTIVE.value,
+                or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id),
+            )
+            .order_by(Pairing.id)
+        )
+    )
+
+
 def latest_pairing_of(session: Session, person_id: int) -> Pairing | None:
     """The person's most recent pairing, whatever became of it."""
     return session.exec(
@@ -106,6 +120,8 @@ def mentor_loads(session: Session, programme_id: int) -> dict[int, int]:
 
 
 def end_pairing(session: Session, pairing: Pairing, now: datetime, status: str, reason: str):
+    """The one place a pairing ends: its status, when, and the reason category
+    (`domain.endings.EndReason`)."""
     pairing.status = status
     pairing.ended_at = now
     pairing.end_reason = reason

@@ -84,6 +84,9 @@ def report_facts_from(data: dict) -> dict[str, str]:
         else:
             for item in survey["results"]:
                 facts[f"Survey results / {survey['title']}: {item['text']}"] = item["shown"]
+    for section in data["more"]:
+        for fact in section["facts"]:
+            facts[f"{section['heading']} / {fact['title']}"] = fact["value"]
     return facts
 
 

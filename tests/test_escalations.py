@@ -546,7 +546,11 @@ async def test_a_private_re_pair_request_and_re_pairing_from_the_card(bot, clock
     new = bot.connector.requests[before:]
     assert any(r.text == "Ended the pairing of Sam Taylor and Adele Vance." for r in new)
     assert any(r.cards and "Mentors for Sam Taylor" in card_text(r.cards[0]) for r in new)
-    ended = [t for t in adele.texts() if "has been ended" in t]
+    ended = [
+        card_text(c)
+        for c in bot.connector.cards(adele.conversation)
+        if "has been ended" in card_text(c)
+    ]
     assert ended and "never click" not in ended[0]
     [escalation] = _escalations(bot)
     assert escalation.status == "resolved" and escalation.outcome == "Re-paired"

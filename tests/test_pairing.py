@@ -126,7 +126,11 @@ async def test_end_pairing_dissolves_and_the_pair_is_never_suggested_again(bot):
     with Session(bot.ctx.engine) as session:
         [pairing] = session.exec(select(Pairing)).all()
     assert pairing.status == "dissolved" and pairing.end_reason == "re-pair"
-    ended = [t for t in bot.connector.texts(f"a:personal-{SAM}") if "has been ended" in t]
+    ended = [
+        card_text(c)
+        for c in bot.connector.cards(f"a:personal-{SAM}")
+        if "has been ended" in card_text(c)
+    ]
     assert ended and "introduce you to someone new" in ended[0]
     assert (await _say(bot, "pair sam with adele")).text.startswith("I can't pair")
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, select
 
 from bench.teams_activities import CHANNEL_ID, card_submit, channel_message, personal_message
 from bot.cohort_events import EventRecords
+from bot.endings.report import EndingsReport
 from bot.reports.reports import EXPORT_COLUMNS
 from store.escalations import Escalation, Placement, ReleaseBlock
 from store.models import Application, CheckIn, EqualityMonitoring, MentoringSession, Pairing
@@ -283,7 +284,7 @@ async def test_export_is_a_csv_of_the_programme_records(bot):
     assert response.status == 200 and response.content_type == "text/csv"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="programme-')
     rows = list(csv.DictReader(io.StringIO(await response.text())))
-    assert tuple(rows[0]) == (*EXPORT_COLUMNS, *EventRecords.columns)
+    assert tuple(rows[0]) == (*EXPORT_COLUMNS, *EventRecords.columns, *EndingsReport.columns)
     assert len(rows) == 10
     tara = next(r for r in rows if r["Name"] == "Tara One")
     assert {k: tara[k] for k in EXPORT_COLUMNS if k not in ("Application",)} == {

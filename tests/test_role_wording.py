@@ -116,10 +116,19 @@ async def test_my_programme_after_the_pairing_ended_and_after_the_programme_fini
     sam, adele = Applicant(bot, SAM, "Sam Taylor"), Applicant(bot, ADELE.aad_object_id, ADELE.name)
     await bot.post(channel_message(url, COORDINATOR_AAD, "end pairing sam"))
 
-    [told_sam] = [t for t in sam.texts() if "has been ended" in t]
-    assert told_sam.endswith("Thank you for taking part. Reply here with any questions.")
-    [told_adele] = [t for t in adele.texts() if "has been ended" in t]
-    assert told_adele.endswith("Thank you for the time you gave. Reply here with any questions.")
+    # Each has a closing card worded for their role.
+    [told_sam] = [
+        card_text(c)
+        for c in bot.connector.cards(sam.conversation)
+        if "has been ended" in card_text(c)
+    ]
+    assert "Thank you for taking part." in told_sam and "Reply here with any questions" in told_sam
+    [told_adele] = [
+        card_text(c)
+        for c in bot.connector.cards(adele.conversation)
+        if "has been ended" in card_text(c)
+    ]
+    assert "Thank you for the time you gave." in told_adele
 
     await sam.say("my programme")
     assert sam.texts()[-1] == (

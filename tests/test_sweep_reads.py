@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bench.sweep_data import generate
 from bot.assembly import planners
 from bot.context import AppContext
+from bot.endings.programme_end import plan_programme_ends
 from bot.escalations.card import CHAMPION, REPOST
 from bot.escalations.planner import pairing_facts
 from bot.outbox import sweep
@@ -79,6 +80,7 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
     dry, every = PLANNING_DRY_RUN.set(True), SWEEP_PASS.set(everyone)
     try:
         keys |= {message.key for message in plan_surveys(ctx, now)}
+        keys |= {message.key for message in plan_programme_ends(ctx, now)}
     finally:
         SWEEP_PASS.reset(every)
         PLANNING_DRY_RUN.reset(dry)

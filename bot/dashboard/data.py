@@ -17,7 +17,7 @@ yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -30,6 +30,7 @@ from bot.reports.reports import (
     FOLLOW_UP,
     FUNNEL_STAGES,
     SESSION_STATES,
+    ReportPart,
     check_in_figures,
     equality_figures,
     funnel_figures,
@@ -70,6 +71,7 @@ SECTIONS_BY_ACTION = {
         "check_ins",
         "surveys",
         "equality",
+        "more",
     ),
     Action.MANAGE_PAIRS: ("pairs",),
     Action.HANDLE_ESCALATIONS: ("escalations",),
@@ -88,9 +90,11 @@ def dashboard_data(
     programme: Programme,
     now: datetime,
     roles: Iterable[Role],
+    parts: Sequence[ReportPart] = (),
 ) -> dict:
     """Every section the viewer's roles allow (the others are null): the report's figures
-    (`read_reports`), the pairs grid (`manage_pairs`) and the open escalations
+    (`read_reports`, with the sections other features add to the report, `parts`, under
+    "more"), the pairs grid (`manage_pairs`) and the open escalations
     (`handle_escalations`)."""
     pairings = programme_pairings(session, programme.id)
     data = {
@@ -125,6 +129,11 @@ def dashboard_data(
         data["check_ins"] = [[word, check_ins[key]] for key, word in CHECK_IN_WORDS.items()]
         data["surveys"] = _surveys(session, settings, programme.id)
         data["equality"] = _equality(session, programme.id)
+        data["more"] = [
+            {"heading": section["heading"], "facts": section["facts"], "note": section.get("note")}
+            for part in parts
+            for section in part.sections(session, programme, now)
+        ]
     if may(roles, Action.MANAGE_PAIRS):
         data["pairs"] = _pairs_grid(session, programme, pairings, now)
     if may(roles, Action.HANDLE_ESCALATIONS):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from aiohttp import web
 from bot.dashboard.data import dashboard_data, may_see_dashboard
 from bot.dashboard.links import DashboardLinks, LinkRefused
 from bot.dashboard.sso import SignInRefused, TabTokenValidator
+from bot.reports.reports import ReportPart
 from store.people import get_person
 from store.programmes import current_programme
 
@@ -61,8 +63,10 @@ def _refusal(status: int, message: str) -> web.Response:
 
 
 class DashboardWeb:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, parts: Sequence[ReportPart] = ()) -> None:
         self.ctx = ctx
+        # What other features add to the report: shown here too.
+        self.parts = parts
         self.tokens = TabTokenValidator(ctx.settings)
         self.links = DashboardLinks(ctx.settings)
 
@@ -121,13 +125,13 @@ class DashboardWeb:
                     "programme": None,
                     "message": "There is no programme yet, so there is nothing to show.",
                 }
-            data = dashboard_data(session, self.ctx.settings, programme, now, roles)
+            data = dashboard_data(session, self.ctx.settings, programme, now, roles, self.parts)
             return {"viewer": viewer, **data}
 
 
-def routes(ctx: AppContext) -> list[web.AbstractRouteDef]:
+def routes(ctx: AppContext, parts: Sequence[ReportPart] = ()) -> list[web.AbstractRouteDef]:
     """The dashboard's routes, for `app.router.add_routes`."""
-    handlers = DashboardWeb(ctx)
+    handlers = DashboardWeb(ctx, parts)
     return [
         web.get("/dashboard", handlers.to_page),
         web.get("/dashboard/", handlers.page),

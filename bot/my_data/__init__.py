@@ -16,7 +16,7 @@ def register(
     registry: Registry, services: Services, *, sections: Sequence[DataSection] = ()
 ) -> None:
     """`sections`: what other features hold about a person, as lines (the cohort events)."""
-    my_data = MyData(services.ctx, sections)
+    my_data = MyData(services.ctx, services.events, sections)
 
     async def show(turn: Turn, _argument: str, _roles) -> None:
         await my_data.show(turn)

@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 from adaptive_cards import render_card
 from adaptive_cards.application_cards import answer_sections
 from bot.context import AppContext
+from bot.events import PairingEnded
+from bot.features import Events
 from bot.surveys.mentor_feedback import feedback_lines
 from bot.teams import Turn
 from domain.application_review import describe
@@ -46,7 +48,7 @@ from store.models import (
     Programme,
 )
 from store.outbox import OutboxStatus, by_key
-from store.pairings import sessions_of
+from store.pairings import active_pairings_of, sessions_of
 from store.pauses import periods_of
 from store.people import get_person, roles_of
 from store.re_engagements import re_engagements_of
@@ -337,8 +339,12 @@ def data_lines(
 
 
 class MyData:
-    def __init__(self, ctx: AppContext, sections: Sequence[DataSection] = ()) -> None:
+    def __init__(
+        self, ctx: AppContext, events: Events, sections: Sequence[DataSection] = ()
+    ) -> None:
         self.ctx = ctx
+        # Told of each pairing that ends because the person left.
+        self.events = events
         self.sections = sections
 
     async def show(self, turn: Turn) -> None:
@@ -361,15 +367,20 @@ class MyData:
             await turn.send(self._kept(turn.sender.aad_object_id or ""))
             return
         aad = turn.sender.aad_object_id or ""
+        ended: list[int] = []
         with self.ctx.session() as session:
             person = get_person(session, aad)
             if person is not None:
+                ended = [pairing.id for pairing in active_pairings_of(session, person.id)]
                 erase_person(session, person, self.ctx.clock.now())
                 log.info("person erased person_id=%s", person.id)
         await turn.send(
             "Done: your data has been deleted. Only counts that cannot identify you remain. "
             "If you message me again, I will start afresh."
         )
+        for pairing_id in ended:
+            # They left: their partner gets a closing card, the coordinators hear of it.
+            await self.events.publish(PairingEnded(turn, pairing_id, False, None))
 
     def _kept(self, aad: str) -> str:
         """“Keep it”, answered from what is held now (the card may predate a deletion)."""

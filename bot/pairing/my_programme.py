@@ -22,6 +22,7 @@ from domain.cadence import (
     programme_month,
     sessions_planned_by,
 )
+from domain.endings import EndReason
 from domain.keys import month_period
 from domain.local_time import (
     format_day,
@@ -34,6 +35,7 @@ from domain.participation import Standing, partner_role, standing
 from domain.sessions import SessionState, facts_of, is_held, session_state
 from domain.text_limits import SHORT_TEXT, too_long
 from store.applications import application_of
+from store.erasure import is_erased
 from store.models import PairingStatus, Person
 from store.moments import facts_changed
 from store.outbox import OutboxStatus, by_key
@@ -167,12 +169,14 @@ class MyProgramme:
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             other_id = latest.mentor_person_id if role == "trainee" else latest.trainee_person_id
             other = session.get(Person, other_id)
+            # Someone who left is not named (nor is why they went).
+            with_whom = f"your {partner}" if is_erased(other) else other.display_name
             said = (
-                f"Your pairing with {other.display_name} ended on "
+                f"Your pairing with {with_whom} ended on "
                 f"{format_local_date(latest.ended_at, tz)}."
             )
             accepted = application is not None and application.status == Status.ACCEPTED.value
-            if role == "trainee" and latest.end_reason == "re-pair" and accepted:
+            if role == "trainee" and latest.end_reason == EndReason.REPAIR and accepted:
                 return f"{said} The coordinators will introduce you to a new mentor soon."
             thanks = " Thank you for the time you gave." if role == "mentor" else ""
             return (

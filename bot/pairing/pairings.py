@@ -17,8 +17,9 @@ from bot.outbox.planned import PlannedMessage
 from bot.teams import Outcome, Turn, message_payload
 from domain.application_review import Status
 from domain.cadence import sessions_planned_by
+from domain.endings import EndReason
 from domain.health import health_words
-from domain.keys import pairing_ended_key, pairing_intro_key
+from domain.keys import pairing_intro_key
 from domain.local_time import format_local_date
 from domain.matching import MentorProfile, TraineeProfile, exclusion_reason, suggest_mentors
 from domain.sessions import ANSWER_WORDS, Answer, disagreement, facts_of, session_counts
@@ -376,39 +377,11 @@ class Pairings:
                 pairing,
                 now,
                 PairingStatus.DISSOLVED.value,
-                "re-pair" if repair else "ended by coordinator",
+                EndReason.REPAIR if repair else EndReason.COORDINATOR,
             )
-            notices = [
-                PlannedMessage(
-                    person.aad_object_id,
-                    "pairing_ended",
-                    pairing_ended_key(pairing.id, person.aad_object_id),
-                    payload=message_payload(
-                        f"Your mentoring pairing with {other.display_name} has been ended by the "
-                        "programme coordinators. "
-                        + (
-                            "They will introduce you to someone new soon."
-                            if repair and person is trainee
-                            else (
-                                "Thank you for taking part."
-                                if person is trainee
-                                else "Thank you for the time you gave."
-                            )
-                            + " Reply here with any questions."
-                        )
-                    ),
-                    routine=False,
-                    working_hours=False,
-                )
-                for person, other in ((trainee, mentor), (mentor, trainee))
-            ]
-            for person in (trainee, mentor):
-                # "Reply here with any questions": the answer reaches the coordinators.
-                invite_reply(session, person.id, now, pairing_id=pairing.id)
             names = (trainee.display_name, mentor.display_name)
         await turn.send(f"Ended the pairing of {names[0]} and {names[1]}.")
-        for message in notices:
-            await self.outbox.send_now(message)
+        # Both get their closing card (`bot.endings`, which listens for this).
         await self.events.publish(
             PairingEnded(turn, pairing_id, repair, turn.sender.aad_object_id, escalation_id)
         )

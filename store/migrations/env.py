@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import store.announcements  # noqa: F401  (registers the tables on SQLModel.metadata)
 import store.bookings  # noqa: F401
 import store.cohort_events  # noqa: F401
+import store.endings  # noqa: F401
 import store.escalations  # noqa: F401
 import store.health  # noqa: F401
 import store.managers  # noqa: F401

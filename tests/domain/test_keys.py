@@ -43,6 +43,7 @@ def test_one_off_message_keys_of_different_things_differ():
         keys.application_decision_key(1, "reject"),
         keys.pairing_intro_key(1, "aad-1"),
         keys.pairing_ended_key(1, "aad-1"),
+        keys.early_ending_key(1),
         keys.session_booked_key(1, 2, at, 3),
         keys.session_logged_key(1, 2, 3),
         keys.escalation_card_key(1),

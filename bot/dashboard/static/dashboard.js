@@ -235,6 +235,7 @@
     renderEscalations(data.escalations);
     renderSurveys(data.surveys, data.check_ins);
     renderEquality(data.equality);
+    renderMore(data.more);
   }
 
   function renderSummary(data) {
@@ -543,6 +544,23 @@
       return el('div', {}, el('h3', { text: question.heading }), el('div', { class: 'table-wrap' }, target));
     }));
     $('equality-note').textContent = equality.note;
+  }
+
+  // The sections other features add to the report, as the report shows them.
+  function renderMore(more) {
+    if (!more) {
+      sectionNotForYou('more', 'These figures are for programme coordinators.');
+      return;
+    }
+    $('more-body').replaceChildren(...more.map((section) => {
+      const target = el('table', {});
+      const rows = section.facts.map((fact) => el('tr', {},
+        el('th', { scope: 'row', text: fact.title }), el('td', { text: fact.value })));
+      table(target, ['', ''], rows, section.heading);
+      return el('div', {}, el('h3', { text: section.heading }),
+        el('div', { class: 'table-wrap' }, target),
+        section.note ? el('p', { class: 'muted', text: section.note }) : null);
+    }));
   }
 
   const FILTERS = new Set(['filter-organisation', 'filter-mentor', 'filter-colour', 'filter-missed']);
