@@ -39,7 +39,7 @@ from domain.keys import (
 )
 from store.db import chunked
 from store.escalations import Escalation, EscalationEvent, RepairRequest
-from store.health import PairHealth
+from store.health import PairHealth, PairHealthChange
 from store.models import CheckIn, ConversationRef, MentoringSession, Pairing, Person
 from store.outbox import OutboxMessage
 from store.pauses import PausePeriod
@@ -53,6 +53,7 @@ COPIED = tuple(
         Person,
         Pairing,
         PairHealth,
+        PairHealthChange,
         PausePeriod,
         ReEngagement,
         MentoringSession,

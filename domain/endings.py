@@ -220,18 +220,19 @@ def closing_answer_lines(answers: ClosingAnswers) -> list[str]:
 
 @dataclass(frozen=True)
 class ColourHistory:
-    """A pair's stored health: its colour since `since`, and before that `previous` (None: not
-    known). Only the last change is stored, so earlier months read as `previous`."""
+    """A pair's changes of health as (since, colour), oldest first. Before the first change
+    its colour is not known (its health had not been worked out yet)."""
 
-    colour: str
-    since: datetime
-    previous: str | None = None
+    changes: tuple[tuple[datetime, str], ...]
 
 
 def colour_at(history: ColourHistory, at: datetime) -> str | None:
-    if at >= history.since:
-        return history.colour
-    return history.previous
+    colour = None
+    for since, changed_to in history.changes:
+        if since > at:
+            break
+        colour = changed_to
+    return colour
 
 
 @dataclass(frozen=True)

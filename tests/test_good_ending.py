@@ -14,7 +14,7 @@ from bot.endings.programme_end import plan_programme_ends
 from domain.cadence import programme_end
 from domain.endings import EndReason
 from store.endings import ClosingCheck
-from store.health import PairHealth
+from store.health import record_health
 from store.models import Pairing
 from store.pairings import create_pairing, end_pairing, session_month
 from store.people import upsert_person
@@ -256,19 +256,10 @@ def seed_report_programme(ctx, early: int) -> None:
             row = session_month(session, pairing.id, month)
             row.happened, row.held_on = True, paired + timedelta(days=day)
             session.add(row)
-        session.add(
-            PairHealth(pairing_id=a.id, colour="green", reasons=[], since=paired, changed_at=paired)
-        )
-        session.add(
-            PairHealth(
-                pairing_id=b.id,
-                colour="red",
-                reasons=["no session"],
-                since=paired + timedelta(days=40),
-                changed_at=paired + timedelta(days=40),
-                previous_colour="green",
-            )
-        )
+        # As the sweep records it: A green from the start; B green, then red from day 40.
+        record_health(session, a.id, "green", [], paired)
+        record_health(session, b.id, "green", [], paired)
+        record_health(session, b.id, "red", ["no session"], paired + timedelta(days=40))
         for pairing in ended:
             end_pairing(session, pairing, paired + timedelta(days=5), "dissolved", EndReason.REPAIR)
 

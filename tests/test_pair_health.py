@@ -202,32 +202,72 @@ def test_the_migration_makes_the_table_the_model_describes_and_goes_back(db_url,
     assert_migration_matches_models(db_url, engine, {"pair_health"}, "0015")
 
 
+def test_every_change_of_colour_is_kept_and_made_by_its_migration(db_url, engine):
+    assert_migration_matches_models(db_url, engine, {"pair_health_change"}, "0020")
+
+
+def test_the_migration_starts_each_pair_worked_out_before_it_at_its_current_colour(db_url, engine):
+    from alembic import command
+
+    from store import migrate
+    from store.health import colour_changes
+
+    command.downgrade(migrate.alembic_config(db_url), "0020")
+    day = START
+    with Session(engine) as session:
+        pairing = _pairing_at(session, day)
+        session.add(
+            PairHealth(
+                pairing_id=pairing.id,
+                colour="amber",
+                reasons=["a"],
+                since=day + timedelta(days=9),
+                changed_at=day + timedelta(days=9),
+                previous_colour="green",
+            )
+        )
+        session.commit()
+        pairing_id = pairing.id
+    migrate.upgrade(db_url)
+    with Session(engine) as session:
+        assert colour_changes(session, [pairing_id]) == {
+            pairing_id: [(day + timedelta(days=9), "amber")]
+        }
+
+
+def _pairing_at(session: Session, day) -> Pairing:
+    people = [Person(aad_object_id=f"aad-{n}", created_at=day, updated_at=day) for n in (1, 2)]
+    programme = Programme(name="P", window_opens_at=day, window_closes_at=day, created_at=day)
+    session.add_all([*people, programme])
+    session.flush()
+    pairing = Pairing(
+        programme_id=programme.id,
+        trainee_person_id=people[0].id,
+        mentor_person_id=people[1].id,
+        paired_at=day,
+    )
+    session.add(pairing)
+    session.flush()
+    return pairing
+
+
 def test_a_changed_health_keeps_what_it_was_and_since_when(engine):
     from datetime import UTC, datetime
 
-    from store.health import health_of, record_health
-    from store.models import Person
+    from store.health import colour_changes, health_of, record_health
 
     day = datetime(2026, 12, 1, 9, tzinfo=UTC)
     with Session(engine) as session:
-        people = [Person(aad_object_id=f"aad-{n}", created_at=day, updated_at=day) for n in (1, 2)]
-        programme = Programme(name="P", window_opens_at=day, window_closes_at=day, created_at=day)
-        session.add_all([*people, programme])
-        session.flush()
-        pairing = Pairing(
-            programme_id=programme.id,
-            trainee_person_id=people[0].id,
-            mentor_person_id=people[1].id,
-            paired_at=day,
-        )
-        session.add(pairing)
-        session.flush()
+        pairing = _pairing_at(session, day)
         assert record_health(session, pairing.id, "green", ["a"], day) is not None
         assert record_health(session, pairing.id, "green", ["a"], day + timedelta(1)) is None
         record_health(session, pairing.id, "green", ["b"], day + timedelta(2))
         record_health(session, pairing.id, "amber", ["b", "c"], day + timedelta(3))
         session.commit()
         row = health_of(session, [pairing.id, 999])[pairing.id]
+        # Only changes of colour are kept (not of the reasons alone), oldest first.
+        changes = colour_changes(session, [pairing.id, 999])
+    assert changes == {pairing.id: [(day, "green"), (day + timedelta(3), "amber")]}
     assert (row.colour, row.reasons, row.previous_colour, row.previous_reasons) == (
         "amber",
         ["b", "c"],

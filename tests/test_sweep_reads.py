@@ -17,6 +17,7 @@ from bot.context import AppContext
 from bot.endings.programme_end import plan_programme_ends
 from bot.escalations.card import CHAMPION, REPOST
 from bot.escalations.planner import pairing_facts
+from bot.health.planner import plan_health
 from bot.outbox import sweep
 from bot.outbox.planned import PLANNING_DRY_RUN, SWEEP_PASS, SweepPass
 from bot.pairing.nudges import nudges_at
@@ -24,6 +25,7 @@ from bot.settings import working_hours_of
 from bot.surveys.planner import plan_surveys
 from domain.cadence import programme_end
 from domain.clock import FixedClock
+from domain.keys import RE_ENGAGEMENT
 from domain.keys import escalation_card_key as card_key
 from domain.stall_rules import StallSettings, escalation_is_overdue, stall_causes
 from store import migrate
@@ -85,6 +87,21 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
         SWEEP_PASS.reset(every)
         PLANNING_DRY_RUN.reset(dry)
     return keys, stalls
+
+
+def _health_still_to_send(ctx: AppContext, now: datetime, recorded: set[str]) -> set[str]:
+    """What working out every active pairing's health at `now` would still send (re-engagement
+    messages, "pair at risk" cards): nothing, when the sweep looked at every pairing whose
+    health could have changed. (Health acts on changes it stores, so it is checked after the
+    sweep rather than compared key by key.)"""
+    with Session(ctx.engine) as session:
+        everyone = _all_pairings(session)
+    dry, every = PLANNING_DRY_RUN.set(True), SWEEP_PASS.set(everyone)
+    try:
+        return {message.key for message in plan_health(ctx, now)} - recorded
+    finally:
+        SWEEP_PASS.reset(every)
+        PLANNING_DRY_RUN.reset(dry)
 
 
 def _sweep(ctx: AppContext, now: datetime) -> tuple[list, SweepPass]:
@@ -229,8 +246,14 @@ def _check_never_misses(ctx: AppContext, pairings: int, change_facts: bool) -> N
         posted = _escalation_keys_due(ctx, now)
         assert posted <= keys, (now, sorted(posted - keys)[:5])
         assert expected_stalls <= stalls, (now, sorted(expected_stalls - stalls)[:5])
-        # ... and nothing the rules would not (escalation cards are not per pairing).
-        about_pairings = {m.key for m in planned if not m.key.startswith(_NOT_PER_PAIRING)}
+        assert _health_still_to_send(ctx, now, keys) == set(), now
+        # ... and nothing the rules would not (escalation cards are not per pairing; health's
+        # messages are checked above).
+        about_pairings = {
+            m.key
+            for m in planned
+            if not m.key.startswith(_NOT_PER_PAIRING) and m.kind != RE_ENGAGEMENT
+        }
         assert about_pairings <= expected_keys, now
         if change_facts:
             _change_facts(ctx, now + timedelta(minutes=30), step)

@@ -28,7 +28,7 @@ from domain.endings import (
     shares_by_month,
 )
 from domain.report_rules import MIN_GROUP, NOT_SHOWN, SMALL_GROUP, rate, suppress_breakdown
-from store.health import health_of
+from store.health import colour_changes
 from store.models import MentoringSession, Pairing, Programme
 
 
@@ -63,15 +63,13 @@ class EndingsReport:
             )
         ):
             held.setdefault(row.pairing_id, []).append(row)
-        healths = health_of(session, ids)
+        healths = colour_changes(session, ids)
         pairs = [
             PairMonths(
                 p.paired_at,
                 p.length_months,
                 p.ended_at,
-                ColourHistory(h.colour, h.since, h.previous_colour)
-                if (h := healths.get(p.id))
-                else None,
+                ColourHistory(tuple(changes)) if (changes := healths.get(p.id)) else None,
                 frozenset(row.month for row in held.get(p.id, ())),
             )
             for p in pairings
@@ -109,8 +107,7 @@ class EndingsReport:
                     ),
                 ],
                 "note": "Green: the pair's health at the end of the month (now, for the month "
-                "going on), of the pairs whose health was worked out then. Only the last "
-                "change of health is kept, so an earlier month may read the colour before it.",
+                "going on), of the pairs whose health was worked out by then.",
             },
             {
                 "heading": f"Early endings (before programme month {EARLY_BEFORE_MONTH})",

@@ -35,7 +35,7 @@ from domain.keys import (
     read_pairing_nudge_key,
     red_spell_occurrence,
 )
-from store.escalations import raise_escalation
+from store.escalations import Escalation, raise_escalation
 from store.health import PairHealth
 from store.models import Pairing, PairingStatus, Person
 from store.outbox import OutboxMessage
@@ -140,12 +140,12 @@ def raise_pair_at_risk(
     open_escalations: int,
     resolved: list[tuple[str, datetime]],
     now: datetime,
-) -> bool:
-    """Raise "pair at risk" with the health reasons if it is due; whether it was."""
+) -> Escalation | None:
+    """Raise "pair at risk" with the health reasons if it is due; the escalation if it was."""
     red_topics = [c.topic for c in result.concerns if c.colour == Colour.RED]
     if not at_risk_due(stored.colour, stored.since, red_topics, open_escalations, resolved):
-        return False
-    raise_escalation(
+        return None
+    escalation, _what = raise_escalation(
         session,
         cause=Cause.PAIR_AT_RISK,
         now=now,
@@ -154,7 +154,7 @@ def raise_pair_at_risk(
         programme_id=pairing.programme_id,
         pairing_id=pairing.id,
     )
-    return True
+    return escalation
 
 
 def re_engagement_still_wanted(

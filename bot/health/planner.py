@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.context import AppContext
+from bot.escalations.card import channel_card_message
 from bot.health.graded_help import plan_re_engagement, raise_pair_at_risk
 from bot.health.not_responding import ASKING, notice_not_responding, unanswered_in_a_row
 from bot.outbox.planned import PLANNING_DRY_RUN, PlannedMessage, sweep_pass
@@ -166,7 +167,7 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     every_days=rules.re_engage_every_days,
                     now=now,
                 )
-                raise_pair_at_risk(
+                at_risk = raise_pair_at_risk(
                     session,
                     pairing=pairing,
                     stored=stored,
@@ -175,6 +176,11 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                     resolved=resolved.get(pairing.id, []),
                     now=now,
                 )
+                # Posted by this sweep, as the escalations planner (which ran before the pair's
+                # health was worked out) posts the escalations it raises.
+                post = at_risk and channel_card_message(session, ctx.settings, at_risk, now)
+                if post:
+                    messages.append(post)
                 due.look_again(pairing.id, next_health_change(inputs, now, rules))
         if PLANNING_DRY_RUN.get():
             session.rollback()

@@ -11,6 +11,7 @@ from domain.endings import (
     EndReason,
     PairMonths,
     closing_words,
+    colour_at,
     early_ending,
     early_endings_by_reason,
     is_early,
@@ -89,8 +90,10 @@ def test_the_closing_check_needs_the_three_choices_and_refuses_long_words_kindly
 
 def test_green_and_held_shares_per_programme_month_from_known_data():
     now = add_months(PAIRED, 2) + timedelta(days=3)  # in month 3 of the pairs paired then
-    green_all_along = ColourHistory("green", PAIRED)
-    red_since_month_2 = ColourHistory("red", add_months(PAIRED, 1) + timedelta(days=1), "green")
+    green_all_along = ColourHistory(((PAIRED, "green"),))
+    red_since_month_2 = ColourHistory(
+        ((PAIRED, "green"), (add_months(PAIRED, 1) + timedelta(days=1), "red"))
+    )
     pairs = [
         PairMonths(PAIRED, 6, None, green_all_along, frozenset({1, 2})),
         PairMonths(PAIRED, 6, None, red_since_month_2, frozenset({1})),
@@ -103,6 +106,27 @@ def test_green_and_held_shares_per_programme_month_from_known_data():
         (2, 1, 2, 1, 2),
         (3, 1, 2, 0, 2),
     ]
+
+
+def test_each_month_reads_the_colour_the_pair_had_at_its_end():
+    """A pair green, then amber through month 2, then green again: month 1 was green (not the
+    amber before its latest change), month 2 amber; a month before any colour is unknown."""
+    month_2 = add_months(PAIRED, 1)
+    month_3 = add_months(PAIRED, 2)
+    history = ColourHistory(
+        (
+            (PAIRED + timedelta(days=3), "green"),
+            (month_2 + timedelta(days=5), "amber"),
+            (month_3 + timedelta(days=2), "green"),
+        )
+    )
+    assert colour_at(history, PAIRED) is None
+    assert colour_at(history, month_2) == "green"
+    assert colour_at(history, month_3) == "amber"
+    assert colour_at(history, month_3 + timedelta(days=2)) == "green"
+    now = month_3 + timedelta(days=10)
+    shares = shares_by_month([PairMonths(PAIRED, 6, None, history, frozenset())], now)
+    assert [(s.month, s.green, s.known) for s in shares] == [(1, 1, 1), (2, 0, 1), (3, 1, 1)]
 
 
 def test_median_days_to_the_first_held_session_leaves_out_pairs_without_one():
