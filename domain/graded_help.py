@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from domain.escalations import Cause
 from domain.health import Colour, Concern, Topic
+from domain.wording import joined
 from domain.working_hours import to_utc
 
 
@@ -102,6 +103,10 @@ def noticed_for(concerns: Iterable[Concern], role: str) -> list[str]:
     """What was noticed, for the `role` reading it: the pair's facts and their own, each
     once; nothing about the other person."""
     said: list[str] = []
+    concerns = list(concerns)
+    if any(concern.topic == Topic.NO_FIRST_SESSION for concern in concerns):
+        # "No first session yet" already says that the months went by without one.
+        concerns = [concern for concern in concerns if concern.topic != Topic.MISSED_MONTHS]
     for concern in concerns:
         if concern.role is None:
             words = _FOR_BOTH.get(concern.topic)
@@ -118,7 +123,7 @@ def re_engagement_text(role: str, partner_name: str, noticed: list[str]) -> str:
     """The message's words for a trainee or a mentor."""
     partner = f"your {'mentee' if role == 'mentor' else 'mentor'}, {partner_name}"
     if noticed:
-        seen = f"I noticed that {' and '.join(noticed)}."
+        seen = f"I noticed that {joined(noticed)}."
     else:
         seen = "Things have gone a little quiet in your mentoring."
     if role == "mentor":

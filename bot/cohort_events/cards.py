@@ -25,6 +25,7 @@ from domain.cohort_events import (
     why_it_matters,
 )
 from domain.local_time import zone
+from domain.wording import joined
 from store.cohort_events import CohortEvent, CohortEventDay, CohortEventInvitation, EventStatus
 from store.models import Person
 
@@ -33,11 +34,6 @@ FORM_KIND_TITLES = {
     EventKind.CALL_BACK: "Call-back workshop",
     EventKind.GROUP_MEETING: "Group meeting",
 }
-
-
-def _and(parts: Sequence[str]) -> str:
-    parts = list(parts)
-    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def local_dates(days: Sequence[CohortEventDay], tz: str) -> list[date]:
@@ -57,9 +53,9 @@ def dates_text(dates: Sequence[date]) -> str:
         shown_year = n == len(groups) - 1 or groups[n + 1][0][0] != year
         name = date(year, month, 1).strftime("%B")
         parts.append(
-            f"{_and([str(d) for d in numbers])} {name}" + (f" {year}" if shown_year else "")
+            f"{joined([str(d) for d in numbers])} {name}" + (f" {year}" if shown_year else "")
         )
-    return _and(parts)
+    return joined(parts)
 
 
 def _hours(start: datetime, end: datetime, tz: str) -> str:

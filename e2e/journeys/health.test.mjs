@@ -2,7 +2,8 @@
 // and five weeks pass without a session. The scheduler's sweep, run as the CLI with its own
 // clock, works out the pair's health (amber) and sends each of them one re-engagement card
 // worded for their role; the coordinators see the pair in `health`; the trainee taps "Ask for
-// help" and the channel gets the escalation card.
+// help" and the channel gets the escalation card. Then the coordinators end the pairing early:
+// both get a closing card with a closing check, and the channel is told why it ended.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -79,8 +80,10 @@ describe('Pair health: a pair that stops meeting gets help before it turns red',
     assert.ok(!sent(again, 're_engagement'), again);
 
     await coordinator.post('health');
-    const listing = await coordinator.reply(new RegExp(`${LYNNE[1]} ↔ ${MEGAN}`));
-    assert.match(await listing.innerText(), /amber since/);
+    // The pair is a list item (not a paragraph) of the listing.
+    await coordinator.reply(/Pair health/);
+    const listing = coordinator.page.getByText(new RegExp(`${LYNNE[1]} ↔ ${MEGAN}.*amber since`)).last();
+    await listing.waitFor();
     await coordinator.shot('health');
 
     await trainee.press(hers, 'Ask for help');
@@ -90,5 +93,32 @@ describe('Pair health: a pair that stops meeting gets help before it turns red',
     assert.match(await escalation.innerText(), /Escalation #\d+/);
     await escalation.scrollIntoViewIfNeeded();
     await coordinator.shot('escalation');
+  });
+
+  test('an early ending: a closing card each with a closing check, and the channel told why', async () => {
+    await coordinator.post(`end pairing ${LYNNE[1]}`);
+    const hers = await trainee.card('What you achieved together');
+    const words = await hers.innerText();
+    assert.match(words, new RegExp(`${MEGAN} \\(your mentor\\)`));
+    assert.match(words, /Sessions held/);
+    assert.match(words, /paired with a new mentor/);
+    await hers.scrollIntoViewIfNeeded();
+    await trainee.shot('closing-card');
+    const his = await mentor.card('What you achieved together');
+    assert.match(await his.innerText(), new RegExp(`${LYNNE[1]} \\(your mentee\\)`));
+    await his.scrollIntoViewIfNeeded();
+    await mentor.shot('closing-card');
+
+    const post = await coordinator.reply(/A pairing ended early/);
+    assert.match(await post.innerText(), new RegExp(`${LYNNE[1]} ↔ ${MEGAN}`));
+    await coordinator.shot('early-ending');
+
+    await hers.getByText('Somewhat', { exact: true }).click();
+    await hers.getByText('Partly', { exact: true }).click();
+    await hers.locator('input[type="radio"][value="yes"], [role="radio"][aria-label="Yes"]').first().click();
+    await hers.locator('textarea').fill('Thank you for the two chats we had.');
+    await trainee.press(hers, 'Send');
+    await trainee.reply(/your closing check is saved/);
+    await trainee.shot('closing-check-saved');
   });
 });

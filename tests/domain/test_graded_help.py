@@ -63,19 +63,17 @@ def test_each_reader_is_told_about_the_pair_and_themselves_never_about_the_other
     assert result.colour == Colour.AMBER
     assert noticed_for(result.concerns, "trainee") == [
         "you haven't had your first session yet",
-        "a programme month has gone by without a session",
         "you said at your last check-in that it isn't really running smoothly",
     ]
     assert noticed_for(result.concerns, "mentor") == [
         "you haven't had your first session yet",
-        "a programme month has gone by without a session",
         "a few of my questions to you are still waiting for an answer",
         "I haven't heard from you for a little while",
     ]
     text = re_engagement_text("mentor", "Sam Taylor", noticed_for(result.concerns, "mentor"))
     assert text.startswith(
-        "I noticed that you haven't had your first session yet and a programme month has gone "
-        "by without a session and a few of my questions"
+        "I noticed that you haven't had your first session yet, a few of my questions to you "
+        "are still waiting for an answer and I haven't heard from you for a little while."
     )
     assert "your mentee, Sam Taylor, is the easiest way" in text
     assert "smoothly" not in text
