@@ -3,12 +3,12 @@ exists, refreshing a row only when something changed). Engines: `store.engine`."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -64,20 +64,33 @@ def insert_unless_exists(
     return session.execute(statement).scalar_one_or_none()
 
 
-def refresh(session: Session, row, now: datetime, **values) -> None:
-    """Bring a row refreshed on every message (a person, a conversation) up to date: set the
-    `values` that differ, and `updated_at` if any did or it is older than `TOUCH_EVERY`.
+def refresh_row(
+    session: Session,
+    table: Table,
+    key: dict,
+    current: Mapping | None,
+    now: datetime,
+    values: dict,
+    *,
+    created: dict | None = None,
+) -> dict | None:
+    """Bring a row refreshed on every message (a person, a conversation) up to date with Core
+    statements: insert it (`key`, `values`, `created`) when `current` (the row as read) is
+    None, else set the `values` that differ, and `updated_at` if any did or it is older than
+    `TOUCH_EVERY`. Returns the values written (None: nothing was).
 
-    Most messages change nothing; they then leave the row clean, so neither an UPDATE nor a
-    flush of it follows (two per message otherwise, for the timestamps alone).
+    Most messages change nothing and then write nothing: no UPDATE for the timestamps alone.
+    Core rather than ORM objects because this runs on every message, where loading and
+    flushing objects cost more than the statements (bench/README.md, "Inbound").
     """
-    new = not inspect(row).persistent
-    changed = False
-    for name, value in values.items():
-        if new or getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    if new or changed or now - row.updated_at >= TOUCH_EVERY:
-        row.updated_at = now
-        session.add(row)
-        session.flush()
+    if current is None:
+        row = {**key, **values, **(created or {}), "updated_at": now}
+        insert_unless_exists(session, table, row, list(key))  # or a message at once did
+        return row
+    changed = {name: value for name, value in values.items() if current[name] != value}
+    if not changed and now - current["updated_at"] < TOUCH_EVERY:
+        return None
+    changed["updated_at"] = now
+    where = [table.c[name] == value for name, value in key.items()]
+    session.connection().execute(update(table).where(*where).values(changed))
+    return changed
