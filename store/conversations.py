@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from store.db import chunked, refresh_row
 from store.models import ConversationRef
+
+_TABLE = ConversationRef.__table__
+# Run on every message, built once (SQLAlchemy then finds it compiled without working out its
+# cache key again).
+_BY_CONVERSATION_ID = sa_select(_TABLE).where(
+    _TABLE.c.conversation_id == bindparam("conversation_id")
+)
 
 
 def remember_conversation(
@@ -26,10 +34,9 @@ def remember_conversation(
 ) -> None:
     """Create or refresh a conversation reference, with Core statements (this runs on every
     message): one SELECT, and a write only when something changed."""
-    table = ConversationRef.__table__
     current = (
         session.connection()
-        .execute(select(table).where(table.c.conversation_id == conversation_id))
+        .execute(_BY_CONVERSATION_ID, {"conversation_id": conversation_id})
         .mappings()
         .first()
     )
@@ -44,7 +51,7 @@ def remember_conversation(
         "tenant_id": tenant_id or old.get("tenant_id"),
         "team_id": team_id or old.get("team_id"),
     }
-    refresh_row(session, table, {"conversation_id": conversation_id}, current, now, values)
+    refresh_row(session, _TABLE, {"conversation_id": conversation_id}, current, now, values)
 
 
 def upsert_conversation_ref(session: Session, **fields) -> ConversationRef:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import Table, update
@@ -51,17 +52,23 @@ def insert_unless_exists(
     Atomic on both databases, so of two sessions inserting the same key at once exactly one
     gets an id (the other waits for the first to commit on PostgreSQL, then gets None).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        statement = sqlite.insert(table).values(values)
-    elif dialect == "postgresql":
-        statement = postgresql.insert(table).values(values)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"insert on {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    statement = _insert_unless_exists(table, session.get_bind().dialect.name, tuple(unique))
     # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
     # across drivers for INSERT ... ON CONFLICT DO NOTHING).
-    return session.execute(statement).scalar_one_or_none()
+    return session.connection().execute(statement, values).scalar_one_or_none()
+
+
+@cache
+def _insert_unless_exists(table: Table, dialect: str, unique: tuple[str, ...]):
+    """One statement per table and key, its values bound at execution: SQLAlchemy then finds
+    it compiled without working out its cache key again (a cost on every message)."""
+    if dialect == "sqlite":
+        statement = sqlite.insert(table)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"insert on {dialect}")
+    return statement.on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
 
 
 def refresh_row(

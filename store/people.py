@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from store.db import TOUCH_EVERY, chunked, refresh_row
@@ -12,6 +14,15 @@ from store.models import Person, RoleGrant
 from store.moments import PERSON_FACTS, facts_changed
 from store.outbox import release_held_routine
 from store.types import storable_text
+
+# Statements run on every message, built once (SQLAlchemy then finds them compiled without
+# working out their cache key again).
+_PERSON_BY_AAD = sa_select(Person.__table__).where(
+    Person.__table__.c.aad_object_id == bindparam("aad")
+)
+_ROLES_OF = sa_select(RoleGrant.__table__.c.role).where(
+    RoleGrant.__table__.c.aad_object_id == bindparam("aad")
+)
 
 
 def remember_person(
@@ -34,10 +45,7 @@ def remember_person(
     """
     table = Person.__table__
     current = (
-        session.connection()
-        .execute(select(table).where(table.c.aad_object_id == aad_object_id))
-        .mappings()
-        .first()
+        session.connection().execute(_PERSON_BY_AAD, {"aad": aad_object_id}).mappings().first()
     )
     old = current or {}
     if current is not None and heard_at and current["not_responding_since"] is not None:
@@ -120,11 +128,7 @@ def grant_role(session: Session, aad_object_id: str, role: str, now: datetime) -
 
 def roles_of(session: Session, aad_object_id: str) -> set[str]:
     """The roles granted to them in the store (a Core read: every command asks)."""
-    table = RoleGrant.__table__
-    rows = session.connection().execute(
-        select(table.c.role).where(table.c.aad_object_id == aad_object_id)
-    )
-    return set(rows.scalars())
+    return set(session.connection().execute(_ROLES_OF, {"aad": aad_object_id}).scalars())
 
 
 def holders_of(session: Session, role: str) -> set[str]:
