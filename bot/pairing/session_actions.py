@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
+from sqlalchemy import bindparam, or_
+from sqlmodel import select
+
 from adaptive_cards.submitted import card_int
 from bot.context import AppContext
 from bot.escalations.participant_help import ParticipantHelp, need_help_thanks
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage, recipient_time_zone
 from bot.pairing.pair_view import pair_view
-from bot.participants import sender_person
 from bot.teams import Turn, message_payload
 from domain.escalations import RELEASE_BY, Cause
 from domain.free_slots import SESSION_MINUTES, Interval
@@ -63,6 +65,18 @@ def _too_long_in(value: dict, labels: dict[str, str]) -> str | None:
     return None
 
 
+# A pairing and one of its two people, by their AAD object id; built once (every check-in
+# and session answer asks it).
+_PAIRING_AND_MEMBER = (
+    select(Pairing, Person)
+    .join(
+        Person,
+        or_(Person.id == Pairing.trainee_person_id, Person.id == Pairing.mentor_person_id),
+    )
+    .where(Pairing.id == bindparam("pairing"), Person.aad_object_id == bindparam("aad"))
+)
+
+
 class SessionActions:
     def __init__(self, ctx: AppContext, outbox: Outbox, help_: ParticipantHelp) -> None:
         self.ctx = ctx
@@ -71,22 +85,27 @@ class SessionActions:
         self.escalations = help_.escalations
 
     def _pairing_for(self, session, turn: Turn, value: dict):
-        """The active pairing named on the card, if the sender is one of its two people."""
-        pairing = session.get(Pairing, card_int(value.get("pairing_id")) or 0)
-        me = sender_person(session, turn.sender)
-        if (
-            pairing is None
-            or me is None
-            or me.id
-            not in (
-                pairing.trainee_person_id,
-                pairing.mentor_person_id,
-            )
-        ):
+        """The pairing named on the card, the sender and their partner, if the sender is one
+        of its two people (else three Nones)."""
+        pairing, me = self._pairing_and_sender(session, turn, value)
+        if pairing is None:
             return None, None, None
         trainee, mentor = pair_people(session, pairing)
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
+
+    @staticmethod
+    def _pairing_and_sender(session, turn: Turn, value: dict):
+        """The pairing named on the card and the sender, if the sender is one of its two
+        people (else two Nones), in one query."""
+        found = session.exec(
+            _PAIRING_AND_MEMBER,
+            params={
+                "pairing": card_int(value.get("pairing_id")) or 0,
+                "aad": turn.sender.aad_object_id or "",
+            },
+        ).first()
+        return (found[0], found[1]) if found is not None else (None, None)
 
     async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str | dict):
         """Tell the partner (a person's AAD id) at once: a text or a card."""
@@ -254,12 +273,12 @@ class SessionActions:
             await turn.send_paged(problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            pairing, me, partner = self._pairing_for(session, turn, value)
+            pairing, me = self._pairing_and_sender(session, turn, value)
             if pairing is None:
                 replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
             comment = text_of(value.get("comment")) or None
-            row, created = record_check_in(
+            stored, created = record_check_in(
                 session,
                 pairing_id=pairing.id,
                 person_id=me.id,
@@ -270,7 +289,7 @@ class SessionActions:
             )
             if not created:
                 replies.append(
-                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[row.answer]}”. "
+                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[stored]}”. "
                     "If something has changed, type **I need help** at any time."
                 )
                 return
