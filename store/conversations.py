@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
@@ -32,14 +32,43 @@ def remember_conversation(
     tenant_id: str | None = None,
     team_id: str | None = None,
 ) -> None:
-    """Create or refresh a conversation reference, with Core statements (this runs on every
-    message): one SELECT, and a write only when something changed."""
+    """Create or refresh a conversation reference (`refresh_conversation`, after reading it)."""
     current = (
         session.connection()
         .execute(_BY_CONVERSATION_ID, {"conversation_id": conversation_id})
         .mappings()
         .first()
     )
+    refresh_conversation(
+        session,
+        current,
+        conversation_id=conversation_id,
+        conversation_type=conversation_type,
+        service_url=service_url,
+        reference=reference,
+        now=now,
+        aad_object_id=aad_object_id,
+        tenant_id=tenant_id,
+        team_id=team_id,
+    )
+
+
+def refresh_conversation(
+    session: Session,
+    current: Mapping | None,
+    *,
+    conversation_id: str,
+    conversation_type: str,
+    service_url: str,
+    reference: dict,
+    now: datetime,
+    aad_object_id: str | None = None,
+    tenant_id: str | None = None,
+    team_id: str | None = None,
+) -> None:
+    """Create or refresh a conversation reference, given its row as just read (`current`,
+    None if there is none), with Core statements (this runs on every message): a write only
+    when something changed."""
     old = current or {}
     values = {
         "conversation_type": conversation_type,

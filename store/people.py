@@ -35,18 +35,42 @@ def remember_person(
     time_zone: str | None = None,
     heard_at: datetime | None = None,
 ) -> None:
-    """Create or refresh a person; a message from them also clears 'unreachable'. With
-    `heard_at` (a message or button from them) it is when the bot last heard from them, and
-    they no longer count as not responding.
-
-    Core statements (this runs on every message): one SELECT, and a write only when something
-    changed. A change to what a sweep's rules read about them makes their pairings due, as an
-    ORM flush of the person would (`store.next_sweep`).
-    """
-    table = Person.__table__
+    """Create or refresh a person (`refresh_person`, after reading them)."""
     current = (
         session.connection().execute(_PERSON_BY_AAD, {"aad": aad_object_id}).mappings().first()
     )
+    refresh_person(
+        session,
+        current,
+        aad_object_id,
+        now,
+        tenant_id=tenant_id,
+        display_name=display_name,
+        time_zone=time_zone,
+        heard_at=heard_at,
+    )
+
+
+def refresh_person(
+    session: Session,
+    current: Mapping | None,
+    aad_object_id: str,
+    now: datetime,
+    *,
+    tenant_id: str | None = None,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+    heard_at: datetime | None = None,
+) -> None:
+    """Create or refresh a person, given their row as just read (`current`, None if there is
+    none); a message from them also clears 'unreachable'. With `heard_at` (a message or
+    button from them) it is when the bot last heard from them, and they no longer count as
+    not responding.
+
+    Core statements (this runs on every message): a write only when something changed. A
+    change to what a sweep's rules read about them makes their pairings due, as an ORM flush
+    of the person would (`store.next_sweep`).
+    """
     old = current or {}
     if current is not None and heard_at and current["not_responding_since"] is not None:
         release_held_routine(session, aad_object_id, heard_at)
@@ -64,7 +88,7 @@ def remember_person(
         facts_changed(session, person_ids=[current["id"]])
     refresh_row(
         session,
-        table,
+        Person.__table__,
         {"aad_object_id": aad_object_id},
         current,
         now,

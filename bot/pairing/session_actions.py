@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from adaptive_cards.submitted import card_int
@@ -67,14 +68,26 @@ def _too_long_in(value: dict, labels: dict[str, str]) -> str | None:
 
 # A pairing and one of its two people, by their AAD object id; built once (every check-in
 # and session answer asks it).
-_PAIRING_AND_MEMBER = (
-    select(Pairing, Person)
-    .join(
-        Person,
-        or_(Person.id == Pairing.trainee_person_id, Person.id == Pairing.mentor_person_id),
-    )
-    .where(Pairing.id == bindparam("pairing"), Person.aad_object_id == bindparam("aad"))
+_PAIRING, _PERSON = Pairing.__table__, Person.__table__
+_ONE_OF_THE_TWO = or_(
+    _PERSON.c.id == _PAIRING.c.trainee_person_id, _PERSON.c.id == _PAIRING.c.mentor_person_id
 )
+_NAMED = and_(_PAIRING.c.id == bindparam("pairing"), _PERSON.c.aad_object_id == bindparam("aad"))
+_PAIRING_AND_MEMBER = select(Pairing, Person).join(Person, _ONE_OF_THE_TWO).where(_NAMED)
+# The same, as the plain values a check-in answer needs (no objects loaded).
+_MEMBER_OF_PAIRING = (
+    sa_select(_PERSON.c.id, _PERSON.c.aad_object_id, _PERSON.c.display_name)
+    .select_from(_PAIRING.join(_PERSON, _ONE_OF_THE_TWO))
+    .where(_NAMED)
+)
+
+
+def _named(turn: Turn, value: dict) -> dict:
+    """The pairing a card names and the sender, as `_NAMED` binds them."""
+    return {
+        "pairing": card_int(value.get("pairing_id")) or 0,
+        "aad": turn.sender.aad_object_id or "",
+    }
 
 
 class SessionActions:
@@ -98,13 +111,7 @@ class SessionActions:
     def _pairing_and_sender(session, turn: Turn, value: dict):
         """The pairing named on the card and the sender, if the sender is one of its two
         people (else two Nones), in one query."""
-        found = session.exec(
-            _PAIRING_AND_MEMBER,
-            params={
-                "pairing": card_int(value.get("pairing_id")) or 0,
-                "aad": turn.sender.aad_object_id or "",
-            },
-        ).first()
+        found = session.exec(_PAIRING_AND_MEMBER, params=_named(turn, value)).first()
         return (found[0], found[1]) if found is not None else (None, None)
 
     async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str | dict):
@@ -273,14 +280,15 @@ class SessionActions:
             await turn.send_paged(problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            pairing, me = self._pairing_and_sender(session, turn, value)
-            if pairing is None:
+            params = _named(turn, value)
+            me = session.connection().execute(_MEMBER_OF_PAIRING, params).first()
+            if me is None:
                 replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
             comment = text_of(value.get("comment")) or None
             stored, created = record_check_in(
                 session,
-                pairing_id=pairing.id,
+                pairing_id=params["pairing"],
                 person_id=me.id,
                 week=week,
                 answer=answer,
@@ -293,7 +301,7 @@ class SessionActions:
                     "If something has changed, type **I need help** at any time."
                 )
                 return
-            ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
+            ids = (me.id, me.aad_object_id, me.display_name, params["pairing"])
         if answer != "need_help":
             await turn.send(CHECK_IN_THANKS[answer])
             return

@@ -9,8 +9,9 @@ from botbuilder.schema import Activity
 from sqlmodel import Session
 
 from bot.teams.activities import conversation_id_of, sender_of, team_of, tenant_of
-from store.conversations import remember_conversation
-from store.people import remember_person
+from store.arrivals import read_arrival
+from store.conversations import refresh_conversation
+from store.people import refresh_person
 
 
 def remembered_conversation_id(activity: Activity) -> str | None:
@@ -21,15 +22,18 @@ def remembered_conversation_id(activity: Activity) -> str | None:
     return conversation_id_of(activity)
 
 
-def remember_activity(session: Session, activity: Activity, now: datetime) -> None:
-    """Upsert the sender (with time zone) and the conversation reference of an activity."""
+def remember_activity(session: Session, activity: Activity, now: datetime) -> frozenset[str]:
+    """Upsert the sender (with time zone) and the conversation reference of an activity; the
+    roles the store grants the sender, read in the same statement as the rest."""
     conversation_id = remembered_conversation_id(activity)
-    if conversation_id is None:
-        return
     sender = sender_of(activity)
+    stored = read_arrival(session, sender.aad_object_id, conversation_id)
+    if conversation_id is None:
+        return stored.granted
     if sender.aad_object_id and activity.from_property and activity.from_property.role != "bot":
-        remember_person(
+        refresh_person(
             session,
+            stored.person,
             sender.aad_object_id,
             now,
             tenant_id=sender.tenant_id,
@@ -41,8 +45,9 @@ def remember_activity(session: Session, activity: Activity, now: datetime) -> No
     conversation_type = activity.conversation.conversation_type or "personal"
     reference.conversation.id = conversation_id
     reference.activity_id = None
-    remember_conversation(
+    refresh_conversation(
         session,
+        stored.conversation,
         conversation_id=conversation_id,
         conversation_type=conversation_type,
         service_url=activity.service_url,
@@ -52,3 +57,4 @@ def remember_activity(session: Session, activity: Activity, now: datetime) -> No
         tenant_id=tenant_of(activity),
         team_id=team_of(activity),
     )
+    return stored.granted

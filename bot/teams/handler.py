@@ -43,12 +43,12 @@ class TeamsHandler(ActivityHandler, DialogRunner):
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         with self.ctx.session() as session:
-            remember_activity(session, activity, self.ctx.clock.now())
-            # Read in the same transaction, for this turn only: a revoked role is refused at
-            # the sender's next message, on any instance (nothing is cached across turns).
-            turn_context.turn_state[_SENDER_ROLES] = self.ctx.roles(
-                session, sender_of(activity).aad_object_id
-            )
+            # Read with the sender, for this turn only: a revoked role is refused at the
+            # sender's next message, on any instance (nothing is cached across turns).
+            granted = remember_activity(session, activity, self.ctx.clock.now())
+        turn_context.turn_state[_SENDER_ROLES] = self.ctx.roles_granted(
+            sender_of(activity).aad_object_id, granted
+        )
         await super().on_turn(turn_context)
         await self.conversation_state.save_changes(turn_context)
 
