@@ -3,6 +3,12 @@ sender's row, the conversation reference's row and the roles granted to the send
 
 One statement rather than three because this runs on every message, and on PostgreSQL each
 statement is a round trip to the server (bench/README.md, "Inbound").
+
+The roles are read here on every message rather than cached per process: roles are security,
+and a cache would need every writer of `role_grant` (a coordinator removed by hand in SQL
+too) to invalidate it on every instance, or a window in which a revoked coordinator could
+still act. Read with the sender they cost a subquery of a statement that runs anyway and are
+never stale (`tests/test_role_revocation.py`).
 """
 
 from __future__ import annotations
