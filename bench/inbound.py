@@ -118,6 +118,10 @@ class _Server:
                     return round(int(line.split()[1]) / 1024, 1)
         except OSError:
             pass
+        return self.rss_mb()
+
+    def rss_mb(self) -> float:
+        """The process's resident memory now."""
         return round(psutil.Process(self.process.pid).memory_info().rss / 2**20, 1)
 
     def stop(self) -> None:
@@ -203,8 +207,9 @@ def measure(
             server = _server(target, port, Path(folder), url, profile)
             try:
                 asyncio.run(_load(server.url, warm, concurrency))
+                warmed_rss = server.rss_mb()
                 latencies, errors, elapsed = asyncio.run(_load(server.url, items, concurrency))
-                peak = server.peak_rss_mb()
+                peak, end_rss = server.peak_rss_mb(), server.rss_mb()
             finally:
                 server.stop()
         replies = len(connector.fake.requests)
@@ -224,6 +229,9 @@ def measure(
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
         "elapsed_s": round(elapsed, 1),
         "peak_rss_mb": peak,
+        # Growth over the run: resident memory after the warm-up, and at the end.
+        "rss_warm_mb": warmed_rss,
+        "rss_end_mb": end_rss,
     }
 
 

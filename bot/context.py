@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,6 +72,10 @@ class AppContext:
 
     def roles(self, session: Session, aad_object_id: str | None) -> frozenset[Role]:
         granted = roles_of(session, aad_object_id) if aad_object_id else set()
+        return self.roles_granted(aad_object_id, granted)
+
+    def roles_granted(self, aad_object_id: str | None, granted: Iterable[str]) -> frozenset[Role]:
+        """Their roles, from configuration and `granted` (the roles the store grants them)."""
         return roles_for(
             aad_object_id,
             configured_coordinators=self.settings.coordinators,

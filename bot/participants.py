@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from bot.teams import Sender
 from store.models import Pairing, Person
-from store.pairings import active_pairing_of
+from store.pairings import person_and_active_pairing
 from store.people import get_person
 
 
@@ -16,6 +16,5 @@ def sender_person(session: Session, sender: Sender) -> Person | None:
 
 
 def sender_and_pairing(session: Session, sender: Sender) -> tuple[Person | None, Pairing | None]:
-    """The sender and their active pairing, if any."""
-    me = sender_person(session, sender)
-    return me, active_pairing_of(session, me.id) if me else None
+    """The sender and their active pairing, if any (one query)."""
+    return person_and_active_pairing(session, sender.aad_object_id or "")

@@ -93,8 +93,7 @@ class Router:
             )
 
     async def _where_it_works(self, turn: Turn, command: Command) -> str:
-        with self.ctx.session() as session:
-            roles = self.ctx.roles(session, turn.sender.aad_object_id)
+        roles = self._sender_roles(turn)
         if command.action in COORDINATOR_ONLY and not may(roles, command.action):
             return (
                 f"**{command.name}** is for the programme coordinators, in their channel. "
@@ -126,8 +125,7 @@ class Router:
 
     async def _roles_if_allowed(self, turn: Turn, action: Action) -> frozenset[Role] | None:
         """The sender's roles if they may do `action`; else None, and they are told why not."""
-        with self.ctx.session() as session:
-            roles = self.ctx.roles(session, turn.sender.aad_object_id)
+        roles = self._sender_roles(turn)
         if may(roles, action):
             return roles
         log.info("refused action=%s", action)
@@ -136,6 +134,13 @@ class Router:
             "one, please ask your programme coordinator."
         )
         return None
+
+    def _sender_roles(self, turn: Turn) -> frozenset[Role]:
+        """The roles the handler read with the sender at the start of the turn (else now)."""
+        if turn.sender_roles is not None:
+            return turn.sender_roles
+        with self.ctx.session() as session:
+            return self.ctx.roles(session, turn.sender.aad_object_id)
 
     async def help(self, turn: Turn, _argument: str, roles: frozenset[Role]) -> None:
         """`help`: what the person may ask here (personal chat or a channel)."""

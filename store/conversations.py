@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from store.db import chunked, refresh
+from store.db import chunked, refresh_row
 from store.models import ConversationRef
 
+_TABLE = ConversationRef.__table__
+# Run on every message, built once (SQLAlchemy then finds it compiled without working out its
+# cache key again).
+_BY_CONVERSATION_ID = sa_select(_TABLE).where(
+    _TABLE.c.conversation_id == bindparam("conversation_id")
+)
 
-def upsert_conversation_ref(
+
+def remember_conversation(
     session: Session,
     *,
     conversation_id: str,
@@ -22,24 +31,86 @@ def upsert_conversation_ref(
     aad_object_id: str | None = None,
     tenant_id: str | None = None,
     team_id: str | None = None,
-) -> ConversationRef:
-    row = session.exec(
-        select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
-    ).first()
-    if row is None:
-        row = ConversationRef(conversation_id=conversation_id, updated_at=now)
-    refresh(
+) -> None:
+    """Create or refresh a conversation reference (`refresh_conversation`, after reading it)."""
+    current = (
+        session.connection()
+        .execute(_BY_CONVERSATION_ID, {"conversation_id": conversation_id})
+        .mappings()
+        .first()
+    )
+    refresh_conversation(
         session,
-        row,
-        now,
+        current,
+        conversation_id=conversation_id,
         conversation_type=conversation_type,
         service_url=service_url,
         reference=reference,
-        aad_object_id=aad_object_id if conversation_type == "personal" else row.aad_object_id,
-        tenant_id=tenant_id or row.tenant_id,
-        team_id=team_id or row.team_id,
+        now=now,
+        aad_object_id=aad_object_id,
+        tenant_id=tenant_id,
+        team_id=team_id,
     )
-    return row
+
+
+def refresh_conversation(
+    session: Session,
+    current: Mapping | None,
+    *,
+    conversation_id: str,
+    conversation_type: str,
+    service_url: str,
+    reference: dict,
+    now: datetime,
+    aad_object_id: str | None = None,
+    tenant_id: str | None = None,
+    team_id: str | None = None,
+) -> None:
+    """Create or refresh a conversation reference, given its row as just read (`current`,
+    None if there is none), with Core statements (this runs on every message): a write only
+    when something changed."""
+    old = current or {}
+    values = {
+        "conversation_type": conversation_type,
+        "service_url": service_url,
+        "reference": reference,
+        "aad_object_id": (
+            aad_object_id if conversation_type == "personal" else old.get("aad_object_id")
+        ),
+        "tenant_id": tenant_id or old.get("tenant_id"),
+        "team_id": team_id or old.get("team_id"),
+    }
+    refresh_row(session, _TABLE, {"conversation_id": conversation_id}, current, now, values)
+
+
+def upsert_conversation_ref(session: Session, **fields) -> ConversationRef:
+    """`remember_conversation`, and the reference as stored."""
+    session.flush()  # what this session changed about it is written before it is read
+    remember_conversation(session, **fields)
+    return session.exec(
+        select(ConversationRef)
+        .where(ConversationRef.conversation_id == fields["conversation_id"])
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def mark_welcomed(session: Session, conversation_id: str, now: datetime) -> bool:
+    """True once per conversation: the first caller is to welcome it (until `forget_welcome`)."""
+    table = ConversationRef.__table__
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.conversation_id == conversation_id, table.c.welcomed_at.is_(None))
+        .values(welcomed_at=now)
+    )
+    return result.rowcount == 1
+
+
+def forget_welcome(session: Session, conversation_id: str) -> None:
+    """The bot was removed here: a new installation is welcomed again."""
+    table = ConversationRef.__table__
+    session.connection().execute(
+        update(table).where(table.c.conversation_id == conversation_id).values(welcomed_at=None)
+    )
 
 
 def personal_ref(session: Session, aad_object_id: str) -> ConversationRef | None:

@@ -3,12 +3,13 @@ exists, refreshing a row only when something changed). Engines: `store.engine`."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -51,33 +52,52 @@ def insert_unless_exists(
     Atomic on both databases, so of two sessions inserting the same key at once exactly one
     gets an id (the other waits for the first to commit on PostgreSQL, then gets None).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        statement = sqlite.insert(table).values(values)
-    elif dialect == "postgresql":
-        statement = postgresql.insert(table).values(values)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"insert on {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    statement = _insert_unless_exists(table, session.get_bind().dialect.name, tuple(unique))
     # RETURNING yields the new id, or nothing when the key existed (rowcount is unreliable
     # across drivers for INSERT ... ON CONFLICT DO NOTHING).
-    return session.execute(statement).scalar_one_or_none()
+    return session.connection().execute(statement, values).scalar_one_or_none()
 
 
-def refresh(session: Session, row, now: datetime, **values) -> None:
-    """Bring a row refreshed on every message (a person, a conversation) up to date: set the
-    `values` that differ, and `updated_at` if any did or it is older than `TOUCH_EVERY`.
+@cache
+def _insert_unless_exists(table: Table, dialect: str, unique: tuple[str, ...]):
+    """One statement per table and key, its values bound at execution: SQLAlchemy then finds
+    it compiled without working out its cache key again (a cost on every message)."""
+    if dialect == "sqlite":
+        statement = sqlite.insert(table)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"insert on {dialect}")
+    return statement.on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
 
-    Most messages change nothing; they then leave the row clean, so neither an UPDATE nor a
-    flush of it follows (two per message otherwise, for the timestamps alone).
+
+def refresh_row(
+    session: Session,
+    table: Table,
+    key: dict,
+    current: Mapping | None,
+    now: datetime,
+    values: dict,
+    *,
+    created: dict | None = None,
+) -> dict | None:
+    """Bring a row refreshed on every message (a person, a conversation) up to date with Core
+    statements: insert it (`key`, `values`, `created`) when `current` (the row as read) is
+    None, else set the `values` that differ, and `updated_at` if any did or it is older than
+    `TOUCH_EVERY`. Returns the values written (None: nothing was).
+
+    Most messages change nothing and then write nothing: no UPDATE for the timestamps alone.
+    Core rather than ORM objects because this runs on every message, where loading and
+    flushing objects cost more than the statements (bench/README.md, "Inbound").
     """
-    new = not inspect(row).persistent
-    changed = False
-    for name, value in values.items():
-        if new or getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    if new or changed or now - row.updated_at >= TOUCH_EVERY:
-        row.updated_at = now
-        session.add(row)
-        session.flush()
+    if current is None:
+        row = {**key, **values, **(created or {}), "updated_at": now}
+        insert_unless_exists(session, table, row, list(key))  # or a message at once did
+        return row
+    changed = {name: value for name, value in values.items() if current[name] != value}
+    if not changed and now - current["updated_at"] < TOUCH_EVERY:
+        return None
+    changed["updated_at"] = now
+    where = [table.c[name] == value for name, value in key.items()]
+    session.connection().execute(update(table).where(*where).values(changed))
+    return changed

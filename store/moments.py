@@ -15,6 +15,10 @@ from store.models import Pairing
 
 # Stored when no rule will ever look at the pairing again on these facts.
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# The columns of a person a sweep's rules read: a change to one makes their pairings due.
+PERSON_FACTS = frozenset(
+    {"aad_object_id", "time_zone", "unreachable_since", "last_heard_at", "not_responding_since"}
+)
 
 
 def facts_changed(

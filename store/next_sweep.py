@@ -28,7 +28,7 @@ from domain.escalations import Status
 from store.db import chunked, insert_unless_exists
 from store.escalations import Escalation, RepairRequest
 from store.models import CheckIn, MentoringSession, Pairing, Person, Programme, SweepRules
-from store.moments import NEVER, facts_changed, make_due
+from store.moments import NEVER, PERSON_FACTS, facts_changed, make_due
 from store.surveys import SurveyInvitation, pairing_id_of
 
 _ROWS_PER_STATEMENT = 5_000
@@ -46,9 +46,7 @@ _WATCHED: dict[type, frozenset[str]] = {
             "mentor_person_id",
         }
     ),
-    Person: frozenset(
-        {"aad_object_id", "time_zone", "unreachable_since", "last_heard_at", "not_responding_since"}
-    ),
+    Person: PERSON_FACTS,
     Programme: frozenset({"kind", "training_ends_at", "assessment_ends_at", "results_at"}),
     SurveyInvitation: frozenset({"responded_at"}),
 }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, select
 
+from store.db import insert_unless_exists
 from store.models import (
     ActionStep,
     ApplicantRole,
@@ -17,6 +18,7 @@ from store.models import (
     PairingStatus,
     Person,
 )
+from store.moments import facts_changed
 
 
 def create_pairing(
@@ -52,12 +54,7 @@ def active_pairings(session: Session, programme_id: int | None = None) -> list[P
 def active_pairing_of(session: Session, person_id: int) -> Pairing | None:
     """The person's current pairing, as trainee or mentor (the newest, if several)."""
     return session.exec(
-        select(Pairing)
-        .where(
-            Pairing.status == PairingStatus.ACTIVE.value,
-            or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id),
-        )
-        .order_by(Pairing.paired_at.desc())
+        select(Pairing).where(_active_pairing_of(person_id)).order_by(Pairing.paired_at.desc())
     ).first()
 
 
@@ -66,13 +63,36 @@ def active_pairings_of(session: Session, person_id: int) -> list[Pairing]:
     return list(
         session.exec(
             select(Pairing)
-            .where(
-                Pairing.status == PairingStatus.ACTIVE.value,
-                or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id),
-            )
+            .where(_active_pairing_of(person_id))
             .order_by(Pairing.id)
         )
     )
+
+
+def person_and_active_pairing(
+    session: Session, aad_object_id: str
+) -> tuple[Person | None, Pairing | None]:
+    """The person and their current pairing (as `active_pairing_of`), in one query."""
+    found = session.exec(_PERSON_AND_ACTIVE_PAIRING, params={"aad": aad_object_id}).first()
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
+def _active_pairing_of(person_id):
+    """A pairing is active and `person_id` (a value or a column) is one of its two people."""
+    return and_(
+        Pairing.status == PairingStatus.ACTIVE.value,
+        or_(Pairing.trainee_person_id == person_id, Pairing.mentor_person_id == person_id),
+    )
+
+
+# Built once: most messages ask it (SQLAlchemy then finds it compiled without working out its
+# cache key again).
+_PERSON_AND_ACTIVE_PAIRING = (
+    select(Person, Pairing)
+    .outerjoin(Pairing, _active_pairing_of(Person.id))
+    .where(Person.aad_object_id == bindparam("aad"))
+    .order_by(Pairing.paired_at.desc())
+)
 
 
 def latest_pairing_of(session: Session, person_id: int) -> Pairing | None:
@@ -168,26 +188,33 @@ def record_check_in(
     answer: str,
     comment: str | None,
     now: datetime,
-) -> tuple[CheckIn, bool]:
-    """Store an answer once; a second tap returns the first answer and False."""
-    existing = session.exec(
-        select(CheckIn).where(
-            CheckIn.pairing_id == pairing_id, CheckIn.person_id == person_id, CheckIn.week == week
+) -> tuple[str, bool]:
+    """Store an answer once: the answer stored, and whether this call stored it (a second tap
+    gets the first answer and False).
+
+    Core statements (an INSERT that does nothing for a second tap), and the pairing made due
+    for the sweep as an ORM flush of a check-in would (`store.next_sweep`).
+    """
+    table = CheckIn.__table__
+    values = {
+        "pairing_id": pairing_id,
+        "person_id": person_id,
+        "week": week,
+        "answer": answer,
+        "comment": comment,
+        "answered_at": now,
+    }
+    if insert_unless_exists(session, table, values, ["pairing_id", "person_id", "week"]):
+        facts_changed(session, pairing_ids=[pairing_id])
+        return answer, True
+    stored = session.connection().execute(
+        select(table.c.answer).where(
+            table.c.pairing_id == pairing_id,
+            table.c.person_id == person_id,
+            table.c.week == week,
         )
-    ).first()
-    if existing is not None:
-        return existing, False
-    row = CheckIn(
-        pairing_id=pairing_id,
-        person_id=person_id,
-        week=week,
-        answer=answer,
-        comment=comment,
-        answered_at=now,
     )
-    session.add(row)
-    session.flush()
-    return row, True
+    return stored.scalar_one(), False
 
 
 def check_ins_of(session: Session, pairing_id: int) -> list[CheckIn]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.context import AppContext
-from bot.outbox.planned import recipient_time_zone
+from bot.outbox.planned import recipient_time_zone, time_zone_of
 from bot.pairing.nudges import nudge_row
 from bot.participants import sender_and_pairing, sender_person
 from bot.teams import Turn
@@ -62,8 +62,7 @@ class MyProgramme:
             me, pairing = sender_and_pairing(session, turn.sender)
             coming = []
             if me is not None and self.upcoming is not None:
-                tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
-                coming = self.upcoming(session, me, tz, now)
+                coming = self.upcoming(session, me, time_zone_of(me, self.ctx.settings), now)
             if me is None or pairing is None:
                 text = self._not_paired(session, me, now)
                 replies.append(text + ("\n" + "\n".join(coming) if coming else ""))
@@ -72,7 +71,7 @@ class MyProgramme:
         await turn.send("\n".join(lines))
 
     def _paired(self, session, me, pairing, now, coming: list[str]) -> list[str]:
-        tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
+        tz = time_zone_of(me, self.ctx.settings)
         trainee, mentor = pair_people(session, pairing)
         is_trainee = me.id == trainee.id
         partner, role = (mentor, "mentor") if is_trainee else (trainee, "mentee")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time
 
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import select
+
 from adaptive_cards.submitted import card_int
 from bot.context import AppContext
 from bot.escalations.participant_help import ParticipantHelp, need_help_thanks
 from bot.outbox.engine import Outbox
 from bot.outbox.planned import PlannedMessage, recipient_time_zone
 from bot.pairing.pair_view import pair_view
-from bot.participants import sender_person
 from bot.teams import Turn, message_payload
 from domain.escalations import RELEASE_BY, Cause
 from domain.free_slots import SESSION_MINUTES, Interval
@@ -63,6 +66,30 @@ def _too_long_in(value: dict, labels: dict[str, str]) -> str | None:
     return None
 
 
+# A pairing and one of its two people, by their AAD object id; built once (every check-in
+# and session answer asks it).
+_PAIRING, _PERSON = Pairing.__table__, Person.__table__
+_ONE_OF_THE_TWO = or_(
+    _PERSON.c.id == _PAIRING.c.trainee_person_id, _PERSON.c.id == _PAIRING.c.mentor_person_id
+)
+_NAMED = and_(_PAIRING.c.id == bindparam("pairing"), _PERSON.c.aad_object_id == bindparam("aad"))
+_PAIRING_AND_MEMBER = select(Pairing, Person).join(Person, _ONE_OF_THE_TWO).where(_NAMED)
+# The same, as the plain values a check-in answer needs (no objects loaded).
+_MEMBER_OF_PAIRING = (
+    sa_select(_PERSON.c.id, _PERSON.c.aad_object_id, _PERSON.c.display_name)
+    .select_from(_PAIRING.join(_PERSON, _ONE_OF_THE_TWO))
+    .where(_NAMED)
+)
+
+
+def _named(turn: Turn, value: dict) -> dict:
+    """The pairing a card names and the sender, as `_NAMED` binds them."""
+    return {
+        "pairing": card_int(value.get("pairing_id")) or 0,
+        "aad": turn.sender.aad_object_id or "",
+    }
+
+
 class SessionActions:
     def __init__(self, ctx: AppContext, outbox: Outbox, help_: ParticipantHelp) -> None:
         self.ctx = ctx
@@ -71,22 +98,21 @@ class SessionActions:
         self.escalations = help_.escalations
 
     def _pairing_for(self, session, turn: Turn, value: dict):
-        """The active pairing named on the card, if the sender is one of its two people."""
-        pairing = session.get(Pairing, card_int(value.get("pairing_id")) or 0)
-        me = sender_person(session, turn.sender)
-        if (
-            pairing is None
-            or me is None
-            or me.id
-            not in (
-                pairing.trainee_person_id,
-                pairing.mentor_person_id,
-            )
-        ):
+        """The pairing named on the card, the sender and their partner, if the sender is one
+        of its two people (else three Nones)."""
+        pairing, me = self._pairing_and_sender(session, turn, value)
+        if pairing is None:
             return None, None, None
         trainee, mentor = pair_people(session, pairing)
         partner = mentor if me.id == trainee.id else trainee
         return pairing, me, partner
+
+    @staticmethod
+    def _pairing_and_sender(session, turn: Turn, value: dict):
+        """The pairing named on the card and the sender, if the sender is one of its two
+        people (else two Nones), in one query."""
+        found = session.exec(_PAIRING_AND_MEMBER, params=_named(turn, value)).first()
+        return (found[0], found[1]) if found is not None else (None, None)
 
     async def _tell(self, turn: Turn, recipient: str, kind: str, key: str, text: str | dict):
         """Tell the partner (a person's AAD id) at once: a text or a card."""
@@ -254,14 +280,15 @@ class SessionActions:
             await turn.send_paged(problem)
             return
         async with self.ctx.session_then_reply(turn) as (session, replies):
-            pairing, me, partner = self._pairing_for(session, turn, value)
-            if pairing is None:
+            params = _named(turn, value)
+            me = session.connection().execute(_MEMBER_OF_PAIRING, params).first()
+            if me is None:
                 replies.append("Sorry, that check-in isn't for a pairing of yours.")
                 return
             comment = text_of(value.get("comment")) or None
-            row, created = record_check_in(
+            stored, created = record_check_in(
                 session,
-                pairing_id=pairing.id,
+                pairing_id=params["pairing"],
                 person_id=me.id,
                 week=week,
                 answer=answer,
@@ -270,11 +297,11 @@ class SessionActions:
             )
             if not created:
                 replies.append(
-                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[row.answer]}”. "
+                    f"You already answered this check-in: “{CHECK_IN_ANSWERS[stored]}”. "
                     "If something has changed, type **I need help** at any time."
                 )
                 return
-            ids = (me.id, me.aad_object_id, me.display_name, pairing.id)
+            ids = (me.id, me.aad_object_id, me.display_name, params["pairing"])
         if answer != "need_help":
             await turn.send(CHECK_IN_THANKS[answer])
             return

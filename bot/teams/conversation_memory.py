@@ -8,22 +8,32 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 from sqlmodel import Session
 
-from bot.teams.activities import channel_conversation_id, sender_of, team_of, tenant_of
-from store.conversations import upsert_conversation_ref
-from store.models import ConversationRef
-from store.people import upsert_person
+from bot.teams.activities import conversation_id_of, sender_of, team_of, tenant_of
+from store.arrivals import read_arrival
+from store.conversations import refresh_conversation
+from store.people import refresh_person
 
 
-def remember_activity(
-    session: Session, activity: Activity, now: datetime
-) -> ConversationRef | None:
-    """Upsert the sender (with time zone) and the conversation reference of an activity."""
+def remembered_conversation_id(activity: Activity) -> str | None:
+    """The id its conversation reference is stored under (a channel's, without the thread);
+    None for an activity whose conversation cannot be remembered (no reply address)."""
     if activity.conversation is None or not activity.service_url:
         return None
+    return conversation_id_of(activity)
+
+
+def remember_activity(session: Session, activity: Activity, now: datetime) -> frozenset[str]:
+    """Upsert the sender (with time zone) and the conversation reference of an activity; the
+    roles the store grants the sender, read in the same statement as the rest."""
+    conversation_id = remembered_conversation_id(activity)
     sender = sender_of(activity)
+    stored = read_arrival(session, sender.aad_object_id, conversation_id)
+    if conversation_id is None:
+        return stored.granted
     if sender.aad_object_id and activity.from_property and activity.from_property.role != "bot":
-        upsert_person(
+        refresh_person(
             session,
+            stored.person,
             sender.aad_object_id,
             now,
             tenant_id=sender.tenant_id,
@@ -33,13 +43,11 @@ def remember_activity(
         )
     reference = TurnContext.get_conversation_reference(activity)
     conversation_type = activity.conversation.conversation_type or "personal"
-    conversation_id = activity.conversation.id
-    if conversation_type == "channel":
-        conversation_id = channel_conversation_id(conversation_id)
-        reference.conversation.id = conversation_id
+    reference.conversation.id = conversation_id
     reference.activity_id = None
-    return upsert_conversation_ref(
+    refresh_conversation(
         session,
+        stored.conversation,
         conversation_id=conversation_id,
         conversation_type=conversation_type,
         service_url=activity.service_url,
@@ -49,3 +57,4 @@ def remember_activity(
         tenant_id=tenant_of(activity),
         team_id=team_of(activity),
     )
+    return stored.granted

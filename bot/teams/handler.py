@@ -12,11 +12,15 @@ from bot.commands import PERSONAL, TEAM
 from bot.context import AppContext
 from bot.features import Registry
 from bot.routing import Router
-from bot.teams.activities import scope_of
-from bot.teams.conversation_memory import remember_activity
+from bot.teams.activities import scope_of, sender_of
+from bot.teams.conversation_memory import remember_activity, remembered_conversation_id
 from bot.teams.dialog_storage import DatabaseStorage
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.turn import DialogRunner, Turn
+from store.conversations import forget_welcome, mark_welcomed
+
+# Where `on_turn` keeps the sender's roles for the turn's `Turn`.
+_SENDER_ROLES = "stepforward.sender_roles"
 
 
 class TeamsHandler(ActivityHandler, DialogRunner):
@@ -37,8 +41,14 @@ class TeamsHandler(ActivityHandler, DialogRunner):
             self.dialogs.add(dialog)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
         with self.ctx.session() as session:
-            remember_activity(session, turn_context.activity, self.ctx.clock.now())
+            # Read with the sender, for this turn only: a revoked role is refused at the
+            # sender's next message, on any instance (nothing is cached across turns).
+            granted = remember_activity(session, activity, self.ctx.clock.now())
+        turn_context.turn_state[_SENDER_ROLES] = self.ctx.roles_granted(
+            sender_of(activity).aad_object_id, granted
+        )
         await super().on_turn(turn_context)
         await self.conversation_state.save_changes(turn_context)
 
@@ -48,10 +58,10 @@ class TeamsHandler(ActivityHandler, DialogRunner):
         await self._welcome_once(turn_context)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        with self.ctx.session() as session:
-            ref = remember_activity(session, turn_context.activity, self.ctx.clock.now())
-            if ref is not None:
-                ref.welcomed_at = None
+        conversation_id = remembered_conversation_id(turn_context.activity)
+        if conversation_id is not None:
+            with self.ctx.session() as session:
+                forget_welcome(session, conversation_id)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -65,13 +75,13 @@ class TeamsHandler(ActivityHandler, DialogRunner):
 
     async def _welcome_once(self, turn_context: TurnContext) -> None:
         """One welcome per conversation, however many install/update events Teams sends."""
-        now = self.ctx.clock.now()
+        conversation_id = remembered_conversation_id(turn_context.activity)
+        if conversation_id is None:
+            return
         with self.ctx.session() as session:
-            ref = remember_activity(session, turn_context.activity, now)
-            if ref is None or ref.welcomed_at is not None:
+            if not mark_welcomed(session, conversation_id, self.ctx.clock.now()):
                 return
-            ref.welcomed_at = now
-        turn = Turn(turn_context, self.messenger, self)
+        turn = self._turn(turn_context)
         if turn.scope == TEAM:
             await turn.send(
                 "Hello, I'm Step Forward, the mentoring programme's assistant. A programme "
@@ -88,7 +98,11 @@ class TeamsHandler(ActivityHandler, DialogRunner):
     # --- messages --------------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await self.router.on_message(Turn(turn_context, self.messenger, self))
+        await self.router.on_message(self._turn(turn_context))
+
+    def _turn(self, turn_context: TurnContext) -> Turn:
+        roles = turn_context.turn_state.get(_SENDER_ROLES)
+        return Turn(turn_context, self.messenger, self, sender_roles=roles)
 
     # --- dialogs (`DialogRunner`) ----------------------------------------------------------
 

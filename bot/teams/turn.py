@@ -21,6 +21,7 @@ from bot.teams.activities import (
     sender_of,
 )
 from bot.teams.paging import numbered_pages
+from domain.authorisation import Role
 
 if TYPE_CHECKING:
     from bot.teams.messenger import TeamsMessenger
@@ -52,10 +53,14 @@ class Turn:
         context: TurnContext,
         messenger: TeamsMessenger,
         dialogs: DialogRunner | None = None,
+        *,
+        sender_roles: frozenset[Role] | None = None,
     ) -> None:
         self._context = context
         self.messenger = messenger
         self._dialogs = dialogs
+        # The sender's roles as read at the start of this turn (None: not read).
+        self.sender_roles = sender_roles
         self.sender: Sender = sender_of(context.activity)
         self.scope: str = scope_of(context.activity)
         context.turn_state[_TURN_STATE_KEY] = self
