@@ -33,8 +33,10 @@ from domain.keys import (
     is_programme_wide,
     nudge_key,
     occurrence_of_person,
+    pairing_ended_key,
     person_of_occurrence,
     read_escalation_open_key,
+    read_pairing_ended_key,
     read_pairing_nudge_key,
 )
 from store.db import chunked
@@ -96,6 +98,10 @@ class Copy:
         if key.startswith("escalation:"):
             _prefix, escalation_id, variant = key.split(":")
             return escalation_card_key(self.id("escalation", int(escalation_id)), variant)
+        ended = read_pairing_ended_key(key)
+        if ended is not None:
+            pairing_id, recipient = ended
+            return pairing_ended_key(self.id("pairing", pairing_id), self.aad(recipient))
         read = read_pairing_nudge_key(key)
         if read is None:
             raise ValueError(f"no rule to copy the outbox key {key!r}")

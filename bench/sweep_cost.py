@@ -194,11 +194,13 @@ def measure(
         if profile:
             from pyinstrument import Profiler
 
-            with Profiler() as profiler:
-                time_sweep(ctx, NOW, 1)
-            path = f"{profile}-{backend}-{size}.txt"
-            with open(path, "w") as out:
-                out.write(profiler.output_text(unicode=False, show_all=False))
+            # The minute's sweep, and catching up after a day without one.
+            for suffix, at in (("", NOW), ("-1d", NOW + timedelta(days=1))):
+                with Profiler() as profiler:
+                    time_sweep(ctx, at, 1)
+                path = f"{profile}-{backend}-{size}{suffix}.txt"
+                with open(path, "w") as out:
+                    out.write(profiler.output_text(unicode=False, show_all=False))
         if plans and backend == "postgresql":
             explain(ctx, NOW, f"{plans}-{size}.txt")
         result = sweeps(ctx, repeat)
@@ -228,7 +230,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--profile", help="write a pyinstrument profile to PREFIX-*.txt")
+    parser.add_argument(
+        "--profile", help="write pyinstrument profiles (the minute, a day late) to PREFIX-*.txt"
+    )
     parser.add_argument("--plans", help="write PostgreSQL query plans to PREFIX-<size>.txt")
     parser.add_argument(
         "--replicate",

@@ -107,6 +107,14 @@ def pairing_ended_key(pairing_id: int, aad_object_id: str) -> str:
     return f"pairing:{pairing_id}:ended:{aad_object_id}"
 
 
+def read_pairing_ended_key(key: str) -> tuple[int, str] | None:
+    """(pairing id, AAD id) of a `pairing_ended_key`; None for any other key."""
+    parts = key.split(":", 3)
+    if len(parts) != 4 or parts[0] != "pairing" or parts[2] != "ended":
+        return None
+    return int(parts[1]), parts[3]
+
+
 def early_ending_key(pairing_id: int) -> str:
     """The coordinators told in their channel that a pairing ended before month 3."""
     return f"pairing:{pairing_id}:ended-early"

@@ -31,7 +31,7 @@ from domain.escalations import Kind
 from domain.health import HealthInputs, MonthSession, Side, health, next_health_change
 from domain.sessions import facts_of, session_state
 from store.db import chunked
-from store.health import PairHealth, record_health
+from store.health import PairHealth, health_of, record_health
 from store.models import PairingStatus
 from store.pauses import pauses_of
 from store.re_engagements import latest_windows
@@ -113,6 +113,9 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
             pauses = pauses_of(session, {p.id for _pairing, *pair in rows for p in pair})
             windows = latest_windows(session, chunk)
             resolved = resolved_by_pairing(session, chunk)
+            # The chunk's stored health in one query, held here so that `record_health` and
+            # the read below find each row in the session (`Session.get`) without asking again.
+            loaded = health_of(session, chunk)
             sends = routine_sends_to(
                 session, {p.aad_object_id for _pairing, *pair in rows for p in pair}, ASKING
             )
@@ -155,7 +158,7 @@ def plan_health(ctx: AppContext, now: datetime) -> list[PlannedMessage]:
                         )
                 result = health(inputs, now, rules)
                 record_health(session, pairing.id, result.colour.value, result.reasons, now)
-                stored = session.get(PairHealth, pairing.id)
+                stored = loaded.get(pairing.id) or session.get(PairHealth, pairing.id)
                 messages += plan_re_engagement(
                     session,
                     pairing=pairing,

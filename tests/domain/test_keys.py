@@ -56,3 +56,11 @@ def test_one_off_message_keys_of_different_things_differ():
     ]
     assert len(set(built)) == len(built)
     assert keys.escalation_card_key(4) == "escalation:4:card"
+
+
+def test_a_closing_card_key_reads_back_and_no_other_key_reads_as_one():
+    from domain.keys import early_ending_key, pairing_ended_key, read_pairing_ended_key
+
+    assert read_pairing_ended_key(pairing_ended_key(7, "aad-trainee-7")) == (7, "aad-trainee-7")
+    assert read_pairing_ended_key(early_ending_key(7)) is None
+    assert read_pairing_ended_key("escalation:7:card") is None
