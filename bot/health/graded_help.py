@@ -35,10 +35,11 @@ from domain.keys import (
     read_pairing_nudge_key,
     red_spell_occurrence,
 )
+from domain.pauses import is_paused
 from store.escalations import Escalation, raise_escalation
 from store.health import PairHealth
 from store.models import Pairing, PairingStatus, Person
-from store.outbox import OutboxMessage
+from store.outbox import OutboxMessage, existing_keys
 from store.people import get_person
 from store.re_engagements import ReEngagement, in_window
 
@@ -47,8 +48,7 @@ TITLE = "How's your mentoring going?"
 
 def _may_be_asked(person: Person, now: datetime) -> bool:
     """Not paused and not marked as not responding."""
-    paused = person.snoozed_until is not None and person.snoozed_until > now
-    return not paused and person.not_responding_since is None
+    return not is_paused(person.snoozed_until, now) and person.not_responding_since is None
 
 
 def _message(
@@ -92,15 +92,25 @@ def plan_re_engagement(
     every_days: int,
     now: datetime,
 ) -> list[PlannedMessage]:
-    """The pair's re-engagement messages: decided once per window (a later sweep within the
-    same window plans the same ones again, which the outbox keeps once)."""
+    """The pair's re-engagement messages: decided once per window. A later sweep within the
+    same window plans again only those the outbox does not hold yet (a sweep stopped between
+    deciding and writing them), so nothing is rendered twice."""
     if stored.colour != Colour.AMBER.value:
         return []
     window = stored.since
     sides = ((trainee, "trainee", mentor), (mentor, "mentor", trainee))
+    keys = {
+        person.id: re_engagement_key(person.aad_object_id, pairing.id, window.date())
+        for person, _role, _partner in sides
+    }
     if latest_window is not None and latest_window == window:
+        written = existing_keys(session, keys.values())
+        if written.issuperset(keys.values()):
+            return []
         decided = {row.person_id for row in in_window(session, pairing.id, window)}
-        chosen = [side for side in sides if side[0].id in decided]
+        chosen = [
+            side for side in sides if side[0].id in decided and keys[side[0].id] not in written
+        ]
     elif re_engagement_due(
         stored.colour, stored.previous_colour, latest_window, window, every_days
     ):
@@ -112,21 +122,13 @@ def plan_re_engagement(
                     person_id=person.id,
                     window_starts_at=window,
                     decided_at=now,
-                    outbox_key=re_engagement_key(person.aad_object_id, pairing.id, window.date()),
+                    outbox_key=keys[person.id],
                 )
             )
     else:
         return []
     return [
-        _message(
-            pairing,
-            person,
-            role,
-            partner,
-            result,
-            re_engagement_key(person.aad_object_id, pairing.id, window.date()),
-            now,
-        )
+        _message(pairing, person, role, partner, result, keys[person.id], now)
         for person, role, partner in chosen
     ]
 
