@@ -40,6 +40,11 @@ def _merged(pauses: Iterable[Pause], until: datetime | None) -> list[tuple[datet
     return merged
 
 
+def is_paused(paused_until: datetime | None, now: datetime) -> bool:
+    """Whether someone's routine reminders are held at `now` (`paused_until` still to come)."""
+    return paused_until is not None and to_utc(paused_until) > to_utc(now)
+
+
 def unpaused_time(start: datetime, end: datetime, pauses: Iterable[Pause]) -> timedelta:
     """How much of [start, end) was not paused."""
     start, end = to_utc(start), to_utc(end)

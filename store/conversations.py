@@ -96,10 +96,9 @@ def upsert_conversation_ref(session: Session, **fields) -> ConversationRef:
 
 def mark_welcomed(session: Session, conversation_id: str, now: datetime) -> bool:
     """True once per conversation: the first caller is to welcome it (until `forget_welcome`)."""
-    table = ConversationRef.__table__
     result = session.connection().execute(
-        update(table)
-        .where(table.c.conversation_id == conversation_id, table.c.welcomed_at.is_(None))
+        update(_TABLE)
+        .where(_TABLE.c.conversation_id == conversation_id, _TABLE.c.welcomed_at.is_(None))
         .values(welcomed_at=now)
     )
     return result.rowcount == 1
@@ -107,9 +106,8 @@ def mark_welcomed(session: Session, conversation_id: str, now: datetime) -> bool
 
 def forget_welcome(session: Session, conversation_id: str) -> None:
     """The bot was removed here: a new installation is welcomed again."""
-    table = ConversationRef.__table__
     session.connection().execute(
-        update(table).where(table.c.conversation_id == conversation_id).values(welcomed_at=None)
+        update(_TABLE).where(_TABLE.c.conversation_id == conversation_id).values(welcomed_at=None)
     )
 
 

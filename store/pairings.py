@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from store.db import insert_unless_exists
@@ -61,11 +61,7 @@ def active_pairing_of(session: Session, person_id: int) -> Pairing | None:
 def active_pairings_of(session: Session, person_id: int) -> list[Pairing]:
     """Every active pairing the person is in (a mentor may have several)."""
     return list(
-        session.exec(
-            select(Pairing)
-            .where(_active_pairing_of(person_id))
-            .order_by(Pairing.id)
-        )
+        session.exec(select(Pairing).where(_active_pairing_of(person_id)).order_by(Pairing.id))
     )
 
 
@@ -153,6 +149,15 @@ def pair_people(session: Session, pairing: Pairing) -> tuple[Person, Person]:
     return session.get(Person, pairing.trainee_person_id), session.get(
         Person, pairing.mentor_person_id
     )
+
+
+def sessions_held(session: Session, pairing_id: int) -> int:
+    """How many of the pairing's months had their session (logged as held)."""
+    return session.exec(
+        select(func.count())
+        .select_from(MentoringSession)
+        .where(MentoringSession.pairing_id == pairing_id, MentoringSession.happened.is_(True))
+    ).one()
 
 
 def session_month(session: Session, pairing_id: int, month: int) -> MentoringSession:

@@ -38,7 +38,7 @@ from domain.text_limits import limit_words
 from store.erasure import is_erased
 from store.escalations import repair_requests_of
 from store.models import Pairing, Person, Programme
-from store.pairings import pair_people, sessions_of, steps_of
+from store.pairings import pair_people, sessions_held, steps_of
 
 CLOSING, EARLY_ENDING = "closing", "early_ending"
 NEXT_FOR_COORDINATORS = {
@@ -58,8 +58,10 @@ def closing_card(
     ended_at: datetime,
     me: Person,
     partner: Person,
+    held: int,
     surveys: Iterable[Survey] = (),
 ) -> dict:
+    """`held`: the pair's sessions held (`sessions_held`)."""
     role = "trainee" if me.id == pairing.trainee_person_id else "mentor"
     end_survey, follow_ups = (
         surveys_after_end(surveys, role) if reason == EndReason.PROGRAMME_END else (False, ())
@@ -71,7 +73,6 @@ def closing_card(
         end_survey=end_survey,
         follow_up_months=follow_ups,
     )
-    held = sum(1 for row in sessions_of(session, pairing.id) if row.happened)
     planned = sessions_planned_by(pairing.paired_at, ended_at, pairing.length_months)
     steps = steps_of(session, pairing.id, me.id)
     done = sum(1 for step in steps if step.done_at is not None)
@@ -110,6 +111,7 @@ def closing_messages(
     """A closing card for each of the pair still here (someone who left gets none).
     `surveys`: the survey definitions (what comes after the programme's end)."""
     trainee, mentor = pair_people(session, pairing)
+    held = sessions_held(session, pairing.id)
     messages = []
     for me, partner in ((trainee, mentor), (mentor, trainee)):
         if me is None or partner is None or is_erased(me):
@@ -120,7 +122,9 @@ def closing_messages(
                 CLOSING,
                 pairing_ended_key(pairing.id, me.aad_object_id),
                 payload=message_payload(
-                    cards=[closing_card(session, pairing, reason, ended_at, me, partner, surveys)]
+                    cards=[
+                        closing_card(session, pairing, reason, ended_at, me, partner, held, surveys)
+                    ]
                 ),
                 routine=False,
                 working_hours=in_working_hours,
@@ -156,7 +160,7 @@ def early_ending_post(
         return None
     trainee, mentor = pair_people(session, pairing)
     month = programme_month(pairing.paired_at, pairing.ended_at, pairing.length_months)
-    held = sum(1 for row in sessions_of(session, pairing.id) if row.happened)
+    held = sessions_held(session, pairing.id)
     text = (
         f"**A pairing ended early** (in programme month {month}): "
         f"{trainee.display_name} ↔ {mentor.display_name}, paired on "

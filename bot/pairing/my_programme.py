@@ -32,6 +32,7 @@ from domain.local_time import (
     start_of_local_day,
 )
 from domain.participation import Standing, partner_role, standing
+from domain.pauses import is_paused
 from domain.sessions import SessionState, facts_of, is_held, session_state
 from domain.text_limits import SHORT_TEXT, too_long
 from store.applications import application_of
@@ -109,7 +110,7 @@ class MyProgramme:
             else f"No steps yet. Note the small steps you and {partner.display_name} agree on."
         ]
         lines += coming
-        if me.snoozed_until is not None and me.snoozed_until > now:
+        if is_paused(me.snoozed_until, now):
             lines += [
                 "",
                 f"Routine reminders are paused until "

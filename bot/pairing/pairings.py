@@ -22,6 +22,7 @@ from domain.health import health_words
 from domain.keys import pairing_intro_key
 from domain.local_time import format_local_date
 from domain.matching import MentorProfile, TraineeProfile, exclusion_reason, suggest_mentors
+from domain.pauses import is_paused
 from domain.sessions import ANSWER_WORDS, Answer, disagreement, facts_of, session_counts
 from store.health import health_of
 from store.models import Application, Pairing, PairingStatus, Person, Programme
@@ -429,7 +430,7 @@ class Pairings:
                             f" · ⚠ {person.display_name} not responding since "
                             f"{format_local_date(person.not_responding_since, self._tz)}"
                         )
-                    if person.snoozed_until is not None and person.snoozed_until > now:
+                    if is_paused(person.snoozed_until, now):
                         line += (
                             f" · ⏸ {person.display_name} paused until "
                             f"{format_local_date(person.snoozed_until, self._tz)}"

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from domain.pauses import Pause, unpaused_days, unpaused_time, when_unpaused
+from domain.pauses import Pause, is_paused, unpaused_days, unpaused_time, when_unpaused
 
 
 def utc(*args: int) -> datetime:
@@ -28,3 +28,10 @@ def test_a_threshold_moves_later_by_the_paused_time():
     # A pause that began before the start: counting begins when it ends.
     pauses = (Pause(utc(2025, 12, 28), utc(2026, 1, 3)),)
     assert when_unpaused(start, timedelta(days=28), pauses) == utc(2026, 1, 31)
+
+
+def test_someone_is_paused_until_the_moment_their_pause_ends():
+    until = datetime(2027, 1, 4, 0, tzinfo=UTC)
+    assert is_paused(until, until - timedelta(seconds=1))
+    assert not is_paused(until, until)
+    assert not is_paused(None, until)
