@@ -33,13 +33,15 @@ from pathlib import Path
 
 import aiohttp
 import psutil
+from sqlalchemy import insert, select
 
 from bench.databases import scratch_database
 from bench.fake_connector import FakeConnector
 from bench.instances import ROOT, free_port, http_status
-from bench.sweep_data import generate
-from bench.teams_activities import card_submit, personal_message
+from bench.sweep_data import analyse, generate
+from bench.teams_activities import card_submit, personal_conversation, personal_message
 from store.engine import create_db_engine
+from store.models import ConversationRef, Person
 
 PORTS = 41830  # connector, then the bot under test
 PAIRINGS = 1000
@@ -162,6 +164,32 @@ async def _load(url: str, items: list, concurrency: int) -> tuple[list[float], i
     return latencies, errors, elapsed
 
 
+def add_personal_chats(engine, service_url: str, now: datetime) -> None:
+    """A personal chat's conversation reference for everyone in the programme, as a running
+    programme has (everyone applied or was matched in chat), then fresh planner statistics.
+
+    Without them the store would hold one conversation reference, and planner statistics taken
+    then would tell SQLite to scan a table that the run fills with 1,500 rows."""
+    people = Person.__table__
+    with engine.begin() as connection:
+        aad_ids = connection.execute(select(people.c.aad_object_id)).scalars().all()
+        rows = []
+        for aad in aad_ids:
+            conversation = personal_conversation(aad)
+            rows.append(
+                {
+                    "conversation_id": conversation["id"],
+                    "conversation_type": "personal",
+                    "aad_object_id": aad,
+                    "service_url": service_url,
+                    "reference": {"conversation": conversation, "serviceUrl": service_url},
+                    "updated_at": now,
+                }
+            )
+        connection.execute(insert(ConversationRef.__table__), rows)
+    analyse(engine)
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -202,6 +230,7 @@ def measure(
             if not echo:
                 engine = create_db_engine(url)
                 generate(engine, pairings, datetime.now(UTC))
+                add_personal_chats(engine, connector.fake.url, datetime.now(UTC))
                 engine.dispose()
             port = ports + 1 if ports else free_port()
             server = _server(target, port, Path(folder), url, profile)

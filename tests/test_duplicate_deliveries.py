@@ -8,6 +8,7 @@ import copy
 from datetime import timedelta
 
 from botbuilder.schema import Activity, ConversationAccount
+from sqlalchemy import event, text
 from sqlmodel import func, select
 
 from bench.teams_activities import personal_message
@@ -77,6 +78,65 @@ async def test_a_delivery_that_failed_is_handled_when_teams_delivers_it_again(
     monkeypatch.setattr(adapter, "process_activity", real)
     await bot.post(copy.deepcopy(activity))
     assert connector.sent_to(f"a:personal-{SAM}")
+
+
+# A database-level failure while the sender's conversation is remembered: the same statements
+# as the bot's, failing in the database, not in our code.
+_FAIL_REMEMBERING = {
+    "sqlite": [
+        "CREATE TRIGGER fail_remembering BEFORE INSERT ON conversation_ref "
+        "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION fail_remembering() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$",
+        "CREATE TRIGGER fail_remembering BEFORE INSERT ON conversation_ref "
+        "FOR EACH ROW EXECUTE FUNCTION fail_remembering()",
+    ],
+}
+_STOP_FAILING = {
+    "sqlite": ["DROP TRIGGER fail_remembering"],
+    "postgresql": [
+        "DROP TRIGGER fail_remembering ON conversation_ref",
+        "DROP FUNCTION fail_remembering()",
+    ],
+}
+
+
+def _run(bot, statements: dict) -> None:
+    engine = bot.ctx.engine
+    with engine.begin() as connection:
+        for statement in statements[engine.dialect.name]:
+            connection.execute(text(statement))
+
+
+async def test_a_delivery_whose_sender_could_not_be_remembered_is_not_claimed(bot, connector):
+    """The claim and remembering who wrote are one transaction: when remembering fails the
+    claim goes with it, and Teams' redelivery is handled."""
+    _run(bot, _FAIL_REMEMBERING)
+    activity = personal_message(connector.url, SAM, "help")
+    response = await bot.client.post("/api/messages", json=activity)
+    assert response.status == 500
+    assert connector.requests == [] and remembered(bot) == 0
+
+    _run(bot, _STOP_FAILING)
+    await bot.post(copy.deepcopy(activity))
+    assert connector.sent_to(f"a:personal-{SAM}") and remembered(bot) == 1
+
+
+async def test_a_message_that_needs_no_records_takes_one_transaction(bot, connector):
+    """Claiming the delivery, reading and refreshing the sender, their conversation and roles
+    share one transaction: on PostgreSQL each is a pool checkout, a ping and a COMMIT."""
+    await bot.post(personal_message(connector.url, SAM, "help"))
+    checkouts = []
+    listener = lambda *_args: checkouts.append(1)  # noqa: E731
+    event.listen(bot.ctx.engine.pool, "checkout", listener)
+    try:
+        await bot.post(personal_message(connector.url, SAM, "help"))
+    finally:
+        event.remove(bot.ctx.engine.pool, "checkout", listener)
+    assert len(connector.sent_to(f"a:personal-{SAM}")) == 2
+    assert len(checkouts) == 1
 
 
 async def test_remembered_ids_are_pruned_by_the_sweep(bot, connector):

@@ -1,18 +1,21 @@
 """`POST /api/messages`: an activity from Teams, read and checked, authenticated by the SDK's
 own JWT validation, refused for a tenant not allowed, handled once however often Teams
-delivers it, then given to the handler."""
+delivers it, its sender and conversation remembered in the same transaction as that claim,
+then given to the handler."""
 
 from __future__ import annotations
 
 import logging
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from bot.context import AppContext
 from bot.teams.activities import tenant_of
+from bot.teams.conversation_memory import remember_activity
+from bot.teams.handler import TeamsHandler
 from bot.teams.inbound_request import Refused, read_activity, unanswered_invoke
 from store.processed_activities import claim_activity, release_activity
 
@@ -28,7 +31,7 @@ def _problem(status: int, reason: str) -> web.Response:
 class MessagesEndpoint:
     """`POST /api/messages` for the bot's `handler` through `adapter`."""
 
-    def __init__(self, ctx: AppContext, adapter: CloudAdapter, handler: ActivityHandler) -> None:
+    def __init__(self, ctx: AppContext, adapter: CloudAdapter, handler: TeamsHandler) -> None:
         self.ctx = ctx
         self.adapter = adapter
         self.handler = handler
@@ -38,7 +41,7 @@ class MessagesEndpoint:
 
 
 async def messages(
-    request: web.Request, ctx: AppContext, adapter: CloudAdapter, handler: ActivityHandler
+    request: web.Request, ctx: AppContext, adapter: CloudAdapter, handler: TeamsHandler
 ) -> web.Response:
     try:
         activity = await read_activity(request, MAX_BODY_BYTES)
@@ -68,14 +71,22 @@ async def messages(
         return unanswered
 
     key = delivery_key(activity)
-    if key is not None:
-        with ctx.session() as session:
-            first = claim_activity(session, *key, ctx.clock.now())
-        if not first:
-            log.info("duplicate delivery ignored activity_id=%s", activity.id)
-            return web.Response(status=200)
+    # One transaction claims the delivery and remembers who wrote and where, reading the
+    # sender's roles for the turn: on PostgreSQL each transaction is a pool checkout, a ping,
+    # BEGIN and COMMIT, on every message.
+    with ctx.session() as session:
+        now = ctx.clock.now()
+        first = key is None or claim_activity(session, *key, now)
+        granted = remember_activity(session, activity, now) if first else frozenset()
+    if not first:
+        log.info("duplicate delivery ignored activity_id=%s", activity.id)
+        return web.Response(status=200)
+
+    async def turn(turn_context: TurnContext) -> None:
+        await handler.on_remembered_turn(turn_context, granted)
+
     try:
-        invoke_response = await adapter.process_activity(auth_result, activity, handler.on_turn)
+        invoke_response = await adapter.process_activity(auth_result, activity, turn)
     except BaseException:
         if key is not None:  # let Teams' redelivery be handled
             with ctx.session() as session:

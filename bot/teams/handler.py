@@ -1,6 +1,7 @@
-"""The Bot Framework activity handler: remembers who wrote and where, welcomes people once, and
-hands every message to the router as a `Turn` (features never see the SDK). It also runs the
-dialogs, whose state it keeps in our database."""
+"""The Bot Framework activity handler: welcomes people once, and hands every message to the
+router as a `Turn` (features never see the SDK). It also runs the dialogs, whose state it keeps
+in our database. Who wrote and where is remembered before the turn, with its delivery's claim
+(`bot.teams.endpoint`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.context import AppContext
 from bot.features import Registry
 from bot.routing import Router
 from bot.teams.activities import scope_of, sender_of
-from bot.teams.conversation_memory import remember_activity, remembered_conversation_id
+from bot.teams.conversation_memory import remembered_conversation_id
 from bot.teams.dialog_storage import DatabaseStorage
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.turn import DialogRunner, Turn
@@ -40,16 +41,15 @@ class TeamsHandler(ActivityHandler, DialogRunner):
         for dialog in registry.dialogs:
             self.dialogs.add(dialog)
 
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        with self.ctx.session() as session:
-            # Read with the sender, for this turn only: a revoked role is refused at the
-            # sender's next message, on any instance (nothing is cached across turns).
-            granted = remember_activity(session, activity, self.ctx.clock.now())
+    async def on_remembered_turn(self, turn_context: TurnContext, granted: frozenset[str]) -> None:
+        """The turn of an activity already remembered (`remember_activity`), whose sender the
+        store grants `granted`: read with the sender, for this turn only, so a revoked role is
+        refused at the sender's next message, on any instance (nothing is cached across
+        turns)."""
         turn_context.turn_state[_SENDER_ROLES] = self.ctx.roles_granted(
-            sender_of(activity).aad_object_id, granted
+            sender_of(turn_context.activity).aad_object_id, granted
         )
-        await super().on_turn(turn_context)
+        await self.on_turn(turn_context)
         await self.conversation_state.save_changes(turn_context)
 
     # --- installation and membership -------------------------------------------------------
