@@ -10,6 +10,7 @@ one POST to /api/messages, which includes the bot's replies to the connector.
 
     .venv/bin/python -m bench.inbound --activities 20000
     # --targets echo,echo-kept,sqlite,postgresql   --concurrency 50   --profile /tmp/prof
+    # --instances 2   two processes per target on one database, the load sent to each in turn
 
 `echo-kept` is the echo bot keeping one connector client per service URL, as the bot does.
 Prints one JSON line per target, then the ratios to each echo bot.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -126,6 +128,11 @@ class _Server:
         """The process's resident memory now."""
         return round(psutil.Process(self.process.pid).memory_info().rss / 2**20, 1)
 
+    def cpu_s(self) -> float:
+        """CPU time the process has used so far, all its threads, user and system."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return times.user + times.system
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -137,17 +144,18 @@ class _Server:
         self._log.close()
 
 
-async def _load(url: str, items: list, concurrency: int) -> tuple[list[float], int, float]:
-    """POST every activity, `concurrency` at a time: latencies (s), errors, elapsed (s)."""
+async def _load(urls: list[str], items: list, concurrency: int) -> tuple[list[float], int, float]:
+    """POST every activity, `concurrency` at a time, to each of `urls` in turn (as a load
+    balancer in front of several instances would): latencies (s), errors, elapsed (s)."""
     latencies: list[float] = []
     errors = 0
-    queue = iter(items)
+    queue = zip(items, itertools.cycle(urls))
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def worker() -> None:
             nonlocal errors
-            for activity in queue:
+            for activity, url in queue:
                 started = time.perf_counter()
                 try:
                     async with session.post(url, json=activity) as response:
@@ -195,20 +203,20 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _server(target: str, port: int, folder: Path, url: str | None, profile: str | None):
+def _server(target: str, port: int, folder: Path, url: str | None, profile: str | None, name: str):
     if target.startswith("echo"):
         command = [sys.executable, "-m", "bench.echo_bot", "--port", str(port)]
         command += ["--keep-clients"] if target == "echo-kept" else []
-        return _Server(command, port, {}, folder / f"{target}.log")
+        return _Server(command, port, {}, folder / f"{name}.log")
     command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port)]
     if profile:
         Path(profile).mkdir(parents=True, exist_ok=True)
-        output = Path(profile) / f"inbound-{target}.html"
+        output = Path(profile) / f"inbound-{name}.html"
         command = [sys.executable, "-m", "pyinstrument", "-r", "html", "-o", str(output)]
         command += ["-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     env = {"DATABASE_URL": url, "STEPFORWARD_SCHEDULER": "false"}
-    return _Server(command, port, env, folder / f"{target}.log")
+    return _Server(command, port, env, folder / f"{name}.log")
 
 
 def measure(
@@ -219,7 +227,11 @@ def measure(
     ports: int = PORTS,
     profile: str | None = None,
     pairings: int = PAIRINGS,
+    instances: int = 1,
 ) -> dict:
+    """One target's run. With `instances` > 1 that many processes serve it on one database,
+    each on its own port, and the load goes to each in turn; CPU is their sum, memory the
+    largest of them."""
     connector = _Connector(ports)
     try:
         items = activities(connector.fake.url, count, pairings)
@@ -232,21 +244,30 @@ def measure(
                 generate(engine, pairings, datetime.now(UTC))
                 add_personal_chats(engine, connector.fake.url, datetime.now(UTC))
                 engine.dispose()
-            port = ports + 1 if ports else free_port()
-            server = _server(target, port, Path(folder), url, profile)
+            servers = []
             try:
-                asyncio.run(_load(server.url, warm, concurrency))
-                warmed_rss = server.rss_mb()
-                latencies, errors, elapsed = asyncio.run(_load(server.url, items, concurrency))
-                peak, end_rss = server.peak_rss_mb(), server.rss_mb()
+                for index in range(instances):
+                    port = ports + 1 + index if ports else free_port()
+                    name = target if instances == 1 else f"{target}-{index + 1}"
+                    servers.append(_server(target, port, Path(folder), url, profile, name))
+                urls = [server.url for server in servers]
+                asyncio.run(_load(urls, warm, concurrency))
+                warmed_rss = max(server.rss_mb() for server in servers)
+                warmed_cpu = sum(server.cpu_s() for server in servers)
+                latencies, errors, elapsed = asyncio.run(_load(urls, items, concurrency))
+                peak = max(server.peak_rss_mb() for server in servers)
+                end_rss = max(server.rss_mb() for server in servers)
+                cpu = sum(server.cpu_s() for server in servers) - warmed_cpu
             finally:
-                server.stop()
+                for server in servers:
+                    server.stop()
         replies = len(connector.fake.requests)
     finally:
         connector.close()
     return {
         "bench": "inbound",
         "target": target,
+        "instances": instances,
         "activities": count,
         "concurrency": concurrency,
         "errors": errors,
@@ -257,6 +278,9 @@ def measure(
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
         "elapsed_s": round(elapsed, 1),
+        # The servers' own CPU per activity (all threads), and how many cores' worth they used.
+        "cpu_ms_per_activity": round(cpu / count * 1000, 2),
+        "cpu_cores": round(cpu / elapsed, 2),
         "peak_rss_mb": peak,
         # Growth over the run: resident memory after the warm-up, and at the end.
         "rss_warm_mb": warmed_rss,
@@ -271,12 +295,20 @@ def main() -> None:
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--ports", type=int, default=PORTS, help="first of two ports (0: any free)")
     parser.add_argument("--profile", help="folder for a pyinstrument profile of each bot run")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="processes serving each target, one database"
+    )
     args = parser.parse_args()
     results = {}
     for target in args.targets.split(","):
         profile = args.profile if not target.startswith("echo") else None
         result = measure(
-            target, args.activities, concurrency=args.concurrency, ports=args.ports, profile=profile
+            target,
+            args.activities,
+            concurrency=args.concurrency,
+            ports=args.ports,
+            profile=profile,
+            instances=args.instances,
         )
         results[target] = result
         print(json.dumps(result), flush=True)

@@ -66,8 +66,14 @@ def test_inbound_reports_throughput_latency_and_memory():
         assert result["target"] == target and result["activities"] == 20
         assert result["errors"] == 0
         assert result["replies"] >= 20
-        for field in ("per_s", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
+        for field in ("per_s", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb", "cpu_ms_per_activity"):
             assert result[field] > 0
+
+
+def test_inbound_spreads_the_load_over_several_instances():
+    result = inbound.measure("sqlite", 20, concurrency=5, ports=0, pairings=20, instances=2)
+    assert result["instances"] == 2 and result["errors"] == 0
+    assert result["replies"] >= 20 and result["cpu_ms_per_activity"] > 0
 
 
 def test_generated_data_has_every_pairings_people_at_odd_sizes(engine):
