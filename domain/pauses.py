@@ -3,7 +3,8 @@ not count against them or their pair.
 
 While a person is paused the bot asks them nothing, and the pair cannot be expected to meet,
 so the health rules (`domain.health`) measure silence and the days since the last session in
-time *not* paused: a paused person is not silent, and a pause does not make the pair's
+time *not* paused, and so does the stall rule "no session for too long"
+(`domain.stall_rules`): a paused person is not silent, and a pause does not make the pair's
 session late. Periods may overlap (both of the pair away at once) and may still be running
 (`ends` in the future: a pause always has a day it ends; `snooze off` ends it early).
 """

@@ -21,6 +21,7 @@ from domain.cadence import (
     sessions_planned_by,
 )
 from domain.keys import check_in_occurrence, dated_occurrence
+from domain.pauses import Pause, unpaused_time, when_unpaused
 from domain.working_hours import (
     DEFAULT_HOURS,
     DEFAULT_ZONE,
@@ -87,6 +88,9 @@ class PairingFacts:
     check_ins: tuple[CheckInAnswer, ...] = ()
     repair_requests: tuple[PersonEvent, ...] = ()  # open requests only
     unreachable: tuple[PersonEvent, ...] = ()  # participants a nudge could not reach
+    # When either of the pair held their routine reminders: the pair cannot be expected to
+    # meet then, so that time does not count towards "no session for too long".
+    pauses: tuple[Pause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,16 +142,21 @@ def stall_causes(
     progress = f"{len(held)} of {planned} planned so far"
     stalls: list[Stall] = []
 
-    # 1. Nothing logged for too long after the pairing or the last session.
+    # 1. Nothing logged for too long after the pairing or the last session, not counting
+    # time either of the pair was paused.
     last = max((to_utc(s.held_on) for s in held), default=None)
     since = last or paired_at
-    idle = now - since
+    idle = unpaused_time(since, now, facts.pauses)
     if idle > timedelta(days=settings.no_session_days):
+        elapsed = (now - since).days
         what = (
-            f"last session {_days(idle.days)} ago"
+            f"last session {_days(elapsed)} ago"
             if last
-            else f"no session logged in the {_days(idle.days)} since pairing"
+            else f"no session logged in the {_days(elapsed)} since pairing"
         )
+        paused = elapsed - idle.days
+        if paused > 0:
+            what += f" ({paused} of them paused)"
         stalls.append(
             Stall(
                 StallCause.NO_RECENT_SESSION,
@@ -246,7 +255,8 @@ def next_stall_change(
     on the same facts (None: time alone changes nothing any more).
 
     What moves with time alone: a session or answer counting once its time has come, the
-    quiet period running out after the pairing or the last session, each programme month
+    quiet period running out after the pairing or the last session (later by any time paused
+    in it, a pause still running included), each programme month
     completing, and the programme's end (after which the sweep stops looking). Everything
     else changes only when the facts do.
     """
@@ -256,7 +266,8 @@ def next_stall_change(
     points = [to_utc(s.held_on) for s in facts.sessions]
     points += [to_utc(a.answered_at) for a in facts.check_ins]
     held = [to_utc(s.held_on) for s in facts.sessions if to_utc(s.held_on) <= now]
-    points.append(max(held, default=paired_at) + timedelta(days=settings.no_session_days) + _TICK)
+    quiet = timedelta(days=settings.no_session_days)
+    points.append(when_unpaused(max(held, default=paired_at), quiet, facts.pauses) + _TICK)
     points += [month_start(paired_at, k) for k in range(2, facts.length_months + 2)]
     return min((at for at in points if at > now), default=None)
 

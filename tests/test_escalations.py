@@ -17,6 +17,7 @@ from bench.teams_activities import (
 from store.escalations import Escalation, EscalationEvent, Placement, ReleaseBlock
 from store.models import Pairing, Person
 from store.outbox import by_key
+from store.pauses import PausePeriod
 from tests.applying import Applicant, card_text
 from tests.conftest import COORDINATOR_AAD, START
 from tests.test_pairing import ADELE, MEGAN, SAM, _programme_with_accepted_trainee
@@ -204,6 +205,38 @@ async def test_a_stalled_pairing_escalates_once_then_the_champion_hears_after_2_
     assert len(_posts(bot)) == 2 and len(_posts(bot, champion.conversation)) == 1
     assert _events(bot, escalation.id) == ["opened", "reminded"]
     assert len(_escalations(bot)) == 1
+
+
+async def test_time_a_participant_was_paused_does_not_count_towards_a_stall(bot, clock):
+    sam, adele, _champion = await _paired(bot)
+    await sam.say("pause until 3 December 2026")
+    with Session(bot.ctx.engine) as session:
+        [pause] = session.exec(select(PausePeriod)).all()
+        paused = pause.ends_at - pause.starts_at
+    assert timedelta(days=9) < paused < timedelta(days=11)
+    stalls_at = START + timedelta(days=45) + paused
+    # Both keep talking to the bot; 45 days after pairing nothing is escalated, nor just
+    # before 45 days of time not paused have gone by.
+    for moment in (
+        *(START + timedelta(days=day) for day in range(7, 46, 7)),
+        START + timedelta(days=45, hours=1),
+        stalls_at - timedelta(hours=1),
+    ):
+        clock.set(moment)
+        await sam.say("my programme")
+        await adele.say("my programme")
+        await _sweep(bot, clock)
+        assert _posts(bot) == [], moment
+
+    clock.set(stalls_at + timedelta(hours=1))
+    await _sweep(bot, clock)
+    [post] = _posts(bot)
+    text = card_text(post.cards[0])
+    assert "Stalled pairing: no session for too long" in text
+    days = (stalls_at + timedelta(hours=1) - START).days
+    assert f"no session logged in the {days} days since pairing ({paused.days} of them paused)" in (
+        text
+    )
 
 
 async def test_acknowledging_stops_the_reminder_and_a_second_click_changes_nothing(bot, clock):

@@ -32,9 +32,11 @@ from store import migrate
 from store.engine import create_db_engine
 from store.escalations import Escalation, RepairRequest, acknowledge, resolve, unresolved
 from store.models import Pairing, PairingStatus, Person, Programme
+from store.moments import facts_changed
 from store.next_sweep import due_for_sweep, record_next_sweep
 from store.outbox import OutboxMessage
 from store.pairings import end_pairing, record_check_in, session_month
+from store.pauses import pauses_of, record_pause
 from store.people import mark_unreachable, upsert_person
 from store.sweep_reads import (
     check_ins_by_pairing,
@@ -68,7 +70,9 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
         ids = everyone.ids
         sessions, check_ins = sessions_by_pairing(session, ids), check_ins_by_pairing(session, ids)
         repairs = open_repairs_by_pairing(session, ids)
-        for pairing, trainee, mentor in pairings_with_people(session, ids):
+        rows = pairings_with_people(session, ids)
+        pauses = pauses_of(session, {person.id for _pairing, *pair in rows for person in pair})
+        for pairing, trainee, mentor in rows:
             if pairing.status != PairingStatus.ACTIVE.value:
                 continue
             people = (trainee, mentor)
@@ -77,7 +81,10 @@ def _rules_over_every_pairing(ctx: AppContext, now: datetime) -> tuple[set, set]
                 keys.add(message.key)
             if now >= programme_end(pairing.paired_at, pairing.length_months):
                 continue
-            facts = pairing_facts(pairing, people, *own, repairs.get(pairing.id, ()))[0]
+            pair_pauses = pauses.get(trainee.id, ()) + pauses.get(mentor.id, ())
+            facts = pairing_facts(pairing, people, *own, repairs.get(pairing.id, ()), pair_pauses)[
+                0
+            ]
             stalls |= {(pairing.id, s.cause.value, s.ref) for s in stall_causes(facts, now, rules)}
     dry, every = PLANNING_DRY_RUN.set(True), SWEEP_PASS.set(everyone)
     try:
@@ -203,9 +210,15 @@ def _change_facts(ctx: AppContext, now: datetime, step: int) -> None:
                         requested_at=now,
                     )
                 )
-            elif n == 4:  # unreachable, or back with a new zone
+            elif n == 4:  # away for three weeks, unreachable, or back with a new zone
                 trainee = session.get(Person, pairing.trainee_person_id)
-                if step % 2:
+                if step % 3 == 2:  # as `pause until` does
+                    mentor = session.get(Person, pairing.mentor_person_id)
+                    mentor.snoozed_until = now + timedelta(days=21)
+                    session.add(mentor)
+                    record_pause(session, mentor.id, now, mentor.snoozed_until)
+                    facts_changed(session, person_ids=[mentor.id])
+                elif step % 2:
                     mark_unreachable(session, trainee.aad_object_id, now)
                 else:
                     upsert_person(session, trainee.aad_object_id, now, time_zone="Asia/Tokyo")

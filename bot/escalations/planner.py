@@ -42,6 +42,7 @@ from domain.keys import (
     person_of_occurrence,
     release_block_reached_key,
 )
+from domain.pauses import Pause
 from domain.stall_rules import (
     CheckInAnswer,
     LoggedSession,
@@ -64,6 +65,7 @@ from store.escalations import (
 from store.models import PairingStatus, Person
 from store.next_sweep import NEVER
 from store.outbox import existing_keys
+from store.pauses import pauses_of
 from store.sweep_reads import (
     check_ins_by_pairing,
     escalation_refs,
@@ -74,10 +76,11 @@ from store.sweep_reads import (
 
 
 def pairing_facts(
-    pairing, people, sessions, check_ins, repair_requests
+    pairing, people, sessions, check_ins, repair_requests, pauses: tuple[Pause, ...] = ()
 ) -> tuple[PairingFacts, dict, dict]:
-    """The stall rules' facts about a pairing, from its rows; the private words and the
-    person behind each occurrence ref (a check-in comment, a re-pair reason)."""
+    """The stall rules' facts about a pairing, from its rows and either person's pauses; the
+    private words and the person behind each occurrence ref (a check-in comment, a re-pair
+    reason)."""
     trainee, mentor = people
     people = {trainee.id: trainee, mentor.id: mentor}
     private: dict[str, str] = {}
@@ -124,6 +127,7 @@ def pairing_facts(
             for person in (trainee, mentor)
             if person.unreachable_since is not None
         ),
+        pauses=pauses,
     )
     return facts, private, said_by
 
@@ -139,7 +143,9 @@ def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
         check_ins = check_ins_by_pairing(session, chunk)
         repairs = open_repairs_by_pairing(session, chunk)
         open_refs, resolved_refs = escalation_refs(session, chunk)
-        for pairing, trainee, mentor in pairings_with_people(session, chunk):
+        rows = pairings_with_people(session, chunk)
+        pauses = pauses_of(session, {person.id for _pairing, *pair in rows for person in pair})
+        for pairing, trainee, mentor in rows:
             active = pairing.status == PairingStatus.ACTIVE.value
             if not active or now >= programme_end(pairing.paired_at, pairing.length_months):
                 due.look_again(pairing.id, None)
@@ -150,6 +156,7 @@ def _raise_stalls(ctx: AppContext, session: Session, now: datetime) -> None:
                 sessions.get(pairing.id, ()),
                 check_ins.get(pairing.id, ()),
                 repairs.get(pairing.id, ()),
+                pauses.get(trainee.id, ()) + pauses.get(mentor.id, ()),
             )
             due.look_again(pairing.id, next_stall_change(facts, now, rules))
             for stall in stall_causes(facts, now, rules):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.cadence import add_months, next_change, nudge_windows, open_at
+from domain.pauses import Pause
 from domain.stall_rules import (
     CheckInAnswer,
     LoggedSession,
@@ -122,7 +123,14 @@ def _stall_facts(rng: random.Random) -> tuple[PairingFacts, datetime]:
         if rng.random() < 0.6
     )
     repairs = (PersonEvent(1, paired_at + timedelta(days=50)),) if rng.random() < 0.1 else ()
-    facts = PairingFacts(paired_at, length, sessions, answers, repairs)
+    pauses = tuple(
+        Pause(start, start + timedelta(days=rng.uniform(1, 40)))
+        for start in (
+            paired_at + timedelta(days=rng.uniform(0, 31 * length))
+            for _ in range(rng.choice((0, 0, 1, 2)))
+        )
+    )
+    facts = PairingFacts(paired_at, length, sessions, answers, repairs, pauses=pauses)
     return facts, paired_at + timedelta(days=rng.uniform(-3, 31 * length + 40))
 
 

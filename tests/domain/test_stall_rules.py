@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.pauses import Pause
 from domain.stall_rules import (
     CheckInAnswer,
     LoggedSession,
@@ -12,6 +13,7 @@ from domain.stall_rules import (
     StallSettings,
     escalation_deadline,
     escalation_is_overdue,
+    next_stall_change,
     normalise_answer,
     stall_causes,
 )
@@ -60,6 +62,38 @@ def test_no_session_since_the_last_one():
             "last-session-2025-01-20",
         )
     ]
+
+
+def test_time_either_of_the_pair_was_paused_does_not_count():
+    # The mentor paused from day 10 to day 30 and the trainee from day 25 to day 35: 25 days.
+    pauses = (
+        Pause(PAIRED + timedelta(days=10), PAIRED + timedelta(days=30)),
+        Pause(PAIRED + timedelta(days=25), PAIRED + timedelta(days=35)),
+    )
+    facts = PairingFacts(PAIRED, pauses=pauses)
+    assert StallCause.NO_RECENT_SESSION not in causes(facts, PAIRED + timedelta(days=70))
+    assert stall_causes(facts, PAIRED + timedelta(days=71))[0] == Stall(
+        StallCause.NO_RECENT_SESSION,
+        "no session logged in the 71 days since pairing (25 of them paused); 0 of 3 planned so far",
+        "paired-2025-01-06",
+    )
+    assert next_stall_change(facts, PAIRED + timedelta(days=66)) == PAIRED + timedelta(
+        days=70, microseconds=1
+    )
+
+
+def test_a_pause_still_running_holds_the_stall_until_it_ends():
+    last = utc(2025, 1, 20, 10, 0)
+    facts = PairingFacts(
+        PAIRED,
+        sessions=(LoggedSession(last),),
+        pauses=(Pause(last + timedelta(days=40), last + timedelta(days=70)),),
+    )
+    now = last + timedelta(days=60)  # 40 days unpaused, paused since
+    assert StallCause.NO_RECENT_SESSION not in causes(facts, now)
+    # 40 days before the pause and 5 after it ends.
+    assert next_stall_change(facts, now) == last + timedelta(days=75, microseconds=1)
+    assert StallCause.NO_RECENT_SESSION in causes(facts, last + timedelta(days=75, microseconds=1))
 
 
 def test_no_session_limit_is_a_setting():
