@@ -259,6 +259,28 @@ def claim_due(
     return list(rows)
 
 
+def renew_claim(
+    session: Session, message_id: int, worker_id: str, now: datetime, lease: timedelta
+) -> bool:
+    """Hold `worker_id`'s claim on a pending row until `now + lease`, right before sending it.
+
+    False if the row is no longer pending or another worker has claimed it since (this
+    worker's lease ran out while the row waited for a send slot or behind a slow send): then
+    this worker must not send it, the other will. The caller commits before sending.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.claimed_by == worker_id,
+        )
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 # --- recording outcomes -------------------------------------------------------------------------
 
 

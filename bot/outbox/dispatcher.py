@@ -3,14 +3,18 @@
 Guarantees
 - A row is claimed before it is sent: a compare-and-set UPDATE (PostgreSQL: after a
   `FOR UPDATE SKIP LOCKED` read) gives it to one worker until `now + lease`, committed before
-  the send. Two dispatchers at once (two sweeps, two instances) never both send one row.
+  the send, and renewed in its own commit right before the send: a row that waited past its
+  lease (behind a slow send to the same person, for a slot) and was claimed by another
+  sender meanwhile is left to that sender. Two dispatchers at once (two sweeps, two
+  instances) never both start sending one row, unless a send itself outlasts the lease.
 - As soon as Teams answers, the outcome is written on the row in one short transaction, before
-  anything else (the pacer's bookkeeping comes after). The only at-least-once window is a
-  process killed between Teams accepting a message and that commit: the claim then expires
-  (`outbox_lease_seconds`) and another sender sends it again. Only sends in flight can be in
-  that window, so a kill duplicates at most `dispatch_concurrency` messages (8 by default)
-  of the killed instance (0 to 5 per kill in the fan-out bench, bench/README.md). Teams takes no
-  idempotency key and cannot be asked what it received, so the window can be made short,
+  anything else (the pacer's bookkeeping comes after). The at-least-once windows are a
+  process killed between Teams accepting a message and that commit, and a send Teams leaves
+  unanswered for longer than the lease: the claim then expires (`outbox_lease_seconds`) and
+  another sender sends it again. Only sends in flight can be in those windows, so a kill
+  duplicates at most `dispatch_concurrency` messages (8 by default) of the killed instance
+  (0 to 5 per kill in the fan-out bench, bench/README.md). Teams takes no
+  idempotency key and cannot be asked what it received, so the windows can be made short,
   not closed. Everything else (a restart after the decision, a crash while holding a claim,
   a retry) sends a message exactly once.
 - Retries are not loops: a retryable failure moves the row's `next_attempt_at` (Retry-After
@@ -69,6 +73,7 @@ from store.outbox import (
     mark_failed,
     mark_sent,
     mark_unreachable,
+    renew_claim,
     reschedule,
     routine_times_from,
 )
@@ -109,6 +114,7 @@ class DispatchResult:
 
 
 PACED = "paced under the Teams rate limits"
+CLAIM_LOST = "claimed by another sender while it waited"
 THROTTLED = "throttled"
 
 
@@ -170,7 +176,9 @@ async def dispatch_due(
                         reschedule(session, row, throttle.until, None, now=now, attempted=False)
                     results[row.id] = _result(row, DEFERRED, throttle.until, error=THROTTLED)
                     continue
-                result = await _dispatch_one(ctx, messenger, row, now, still_wanted or {})
+                result = await _dispatch_one(
+                    ctx, messenger, row, now, still_wanted or {}, Claim(worker_id, lease)
+                )
                 if result.outcome == Outcome.RETRY and result.status == 429:
                     throttle.until = max(result.at, throttle.until or result.at)
                 results[row.id] = result
@@ -287,12 +295,21 @@ def preview_due(
     return results
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who holds the rows of a dispatch, and for how long a claim lasts."""
+
+    worker_id: str
+    lease: timedelta
+
+
 async def _dispatch_one(
     ctx: AppContext,
     messenger: TeamsMessenger,
     row: OutboxMessage,
     now: datetime,
     still_wanted: Mapping[str, StillWanted],
+    claim: Claim,
 ) -> DispatchResult:
     settings = ctx.settings
     with ctx.session() as session:
@@ -310,6 +327,15 @@ async def _dispatch_one(
             reschedule(session, row, at, None, now=now, attempted=False)
         return _result(row, DEFERRED, at, error=PACED)
     try:
+        # The claim is renewed last thing before the send: a row that waited longer than the
+        # lease (for its turn, a slot, a slow send before it) may have been claimed by another
+        # sender meanwhile, which sends it instead.
+        with ctx.session() as session:
+            renewed_at = max(now, ctx.clock.now())
+            held = renew_claim(session, row.id, claim.worker_id, renewed_at, claim.lease)
+        if not held:
+            log.info("claim lost before sending message_id=%s kind=%s", row.id, row.kind)
+            return _result(row, DEFERRED, row.next_attempt_at, error=CLAIM_LOST)
         sent = await messenger.send(reference, row.payload, now)
         # Teams has answered: the outcome is written before anything else happens here (the
         # pacer's bookkeeping included), so the window in which a killed process leaves a
