@@ -13,7 +13,8 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from domain.pauses import Pause
 from store.db import chunked
-from store.models import utc_column
+from store.models import Person, utc_column
+from store.moments import facts_changed
 
 
 class PausePeriod(SQLModel, table=True):
@@ -30,6 +31,16 @@ def record_pause(session: Session, person_id: int, starts: datetime, ends: datet
     replaces it, as the reminders' hold does)."""
     end_pause(session, person_id, starts)
     session.add(PausePeriod(person_id=person_id, starts_at=starts, ends_at=ends))
+
+
+def hold_reminders(session: Session, person: Person, now: datetime, until: datetime) -> None:
+    """Hold the person's routine reminders from `now` until `until` (`pause until`, `snooze`);
+    the time counts as paused for their pair's health and stall rules, which the next sweep
+    works out again."""
+    person.snoozed_until = until
+    session.add(person)
+    record_pause(session, person.id, now, until)
+    facts_changed(session, person_ids=[person.id])
 
 
 def end_pause(session: Session, person_id: int, now: datetime) -> None:

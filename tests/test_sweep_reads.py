@@ -32,11 +32,10 @@ from store import migrate
 from store.engine import create_db_engine
 from store.escalations import Escalation, RepairRequest, acknowledge, resolve, unresolved
 from store.models import Pairing, PairingStatus, Person, Programme
-from store.moments import facts_changed
 from store.next_sweep import due_for_sweep, record_next_sweep
 from store.outbox import OutboxMessage
 from store.pairings import end_pairing, record_check_in, session_month
-from store.pauses import pauses_of, record_pause
+from store.pauses import hold_reminders, pauses_of
 from store.people import mark_unreachable, upsert_person
 from store.sweep_reads import (
     check_ins_by_pairing,
@@ -214,10 +213,7 @@ def _change_facts(ctx: AppContext, now: datetime, step: int) -> None:
                 trainee = session.get(Person, pairing.trainee_person_id)
                 if step % 3 == 2:  # as `pause until` does
                     mentor = session.get(Person, pairing.mentor_person_id)
-                    mentor.snoozed_until = now + timedelta(days=21)
-                    session.add(mentor)
-                    record_pause(session, mentor.id, now, mentor.snoozed_until)
-                    facts_changed(session, person_ids=[mentor.id])
+                    hold_reminders(session, mentor, now, now + timedelta(days=21))
                 elif step % 2:
                     mark_unreachable(session, trainee.aad_object_id, now)
                 else:

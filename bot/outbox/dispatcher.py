@@ -166,6 +166,7 @@ async def dispatch_due(
     for row in claimed:
         by_conversation.setdefault(row.recipient, []).append(row)
     throttle = throttle or Throttle()
+    claim = Claim(worker_id, lease)
     results: dict[int, DispatchResult] = {}
 
     async def send_in_order(recipient: str, rows: list[OutboxMessage]) -> None:
@@ -176,9 +177,7 @@ async def dispatch_due(
                         reschedule(session, row, throttle.until, None, now=now, attempted=False)
                     results[row.id] = _result(row, DEFERRED, throttle.until, error=THROTTLED)
                     continue
-                result = await _dispatch_one(
-                    ctx, messenger, row, now, still_wanted or {}, Claim(worker_id, lease)
-                )
+                result = await _dispatch_one(ctx, messenger, row, now, still_wanted or {}, claim)
                 if result.outcome == Outcome.RETRY and result.status == 429:
                     throttle.until = max(result.at, throttle.until or result.at)
                 results[row.id] = result

@@ -41,7 +41,7 @@ from store.models import PairingStatus, Person
 from store.moments import facts_changed
 from store.outbox import OutboxStatus, by_key
 from store.pairings import add_step, latest_pairing_of, pair_people, sessions_of, steps_of
-from store.pauses import end_pause, record_pause
+from store.pauses import end_pause, hold_reminders
 from store.programmes import current_programme
 
 # More lines another feature adds (the person's events still to come): (session, person, zone,
@@ -147,7 +147,7 @@ class MyProgramme:
                     "Nothing has changed."
                 )
                 return
-            self._hold(session, me, now, back)
+            hold_reminders(session, me, now, back)
             replies.append(
                 f"OK — I'll hold routine reminders until {format_day(day)} and start again "
                 "that day. Messages from the coordinators still reach you, and they can see "
@@ -307,15 +307,6 @@ class MyProgramme:
             text = step.text
         await turn.send(f"Ticked: {text}. Nice one!")
 
-    @staticmethod
-    def _hold(session: Session, me: Person, now: datetime, until: datetime) -> None:
-        """Hold the person's routine reminders until `until`; the time counts as paused for
-        their pair's health, which the next sweep works out again."""
-        me.snoozed_until = until
-        session.add(me)
-        record_pause(session, me.id, now, until)
-        facts_changed(session, person_ids=[me.id])
-
     async def snooze(self, turn: Turn, argument: str) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.session_then_reply(turn) as (session, replies):
@@ -338,7 +329,7 @@ class MyProgramme:
                     f"Please say for how many days, from 1 to {MAX_SNOOZE_DAYS}: e.g. **snooze 7**."
                 )
                 return
-            self._hold(session, me, now, now + timedelta(days=days))
+            hold_reminders(session, me, now, now + timedelta(days=days))
             tz = recipient_time_zone(session, self.ctx.settings, me.aad_object_id)
             until = format_local_date(me.snoozed_until, tz)
         await turn.send(

@@ -20,7 +20,7 @@ from bot.teams.messenger import TeamsMessenger
 from bot.teams.turn import DialogRunner, Turn
 from store.conversations import forget_welcome, mark_welcomed
 
-# Where `on_turn` keeps the sender's roles for the turn's `Turn`.
+# Where `on_remembered_turn` keeps the sender's roles for the turn's `Turn`.
 _SENDER_ROLES = "stepforward.sender_roles"
 
 
